@@ -1,0 +1,131 @@
+# fieldcard — build, run the demo, test, benchmark.
+#   make          build build/release/fieldcard
+#   make run      build and open the text UI on a ready demo (./demo-data)
+#   make test     build with ASan+UBSan and run every test; last line "N passed, N failed"
+#   make bench    benchmarks (speed and memory), figures on stdout
+#   make asan / debug / valgrind / cppcheck / clean;  V=1 shows commands
+.SUFFIXES:
+SHELL := /bin/bash
+
+PKGS := ncursesw sqlite3 libgit2 libsodium jansson
+
+CC ?= gcc
+ifeq ($(CC),cc)
+CC := gcc
+endif
+PREFIX ?= /usr/local
+FORMS_DIR ?= $(CURDIR)/forms
+LOCALE_DIR ?= $(CURDIR)/build/locale
+
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+	-DFC_FORMS_DIR='"$(FORMS_DIR)"' -DFC_LOCALE_DIR='"$(LOCALE_DIR)"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+XLSX_LIBS := $(shell pkg-config --libs xlsxwriter 2>/dev/null)
+ifneq ($(XLSX_LIBS),)
+BASE_CFLAGS += -DFC_HAVE_XLSX=1 $(shell pkg-config --cflags xlsxwriter)
+LIBS += $(XLSX_LIBS)
+endif
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+MODE ?= release
+ifeq ($(MODE),release)
+MODE_CFLAGS := -O2 -g
+MODE_LDFLAGS :=
+else ifeq ($(MODE),debug)
+MODE_CFLAGS := -O0 -g3
+MODE_LDFLAGS :=
+else ifeq ($(MODE),asan)
+MODE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
+endif
+CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS)
+LDFLAGS := $(MODE_LDFLAGS)
+
+BUILD ?= build
+B := $(BUILD)/$(MODE)
+LIB_SRCS := $(filter-out app/main.c,$(wildcard app/*.c app/ui/*.c sync/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/tests/%)
+PO_FILES := $(wildcard po/*.po)
+MO_FILES := $(PO_FILES:po/%.po=build/locale/%/LC_MESSAGES/fieldcard.mo)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all deps bin run test test-only bench asan debug valgrind cppcheck clean
+# Top-level goals check the Debian packages first (installing them as root),
+# then build in a sub-make so pkg-config sees what was just installed.
+all: deps
+	$(Q)$(MAKE) --no-print-directory MODE=$(MODE) bin
+
+bin: $(B)/fieldcard $(MO_FILES)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(B)/fieldcard: $(B)/app/main.o $(B)/libfieldcard.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libfieldcard.a: $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libfieldcard.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfieldcard.a $(LIBS) $(CMOCKA_LIBS)
+
+$(B)/tests/bench_%: tests/bench/bench_%.c $(B)/libfieldcard.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfieldcard.a $(LIBS)
+
+build/locale/%/LC_MESSAGES/fieldcard.mo: po/%.po
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt -o $@ $<
+
+run: all
+	$(Q)scripts/run-demo.sh build/release/fieldcard
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan $(BUILD)/asan/fieldcard $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) $(MO_FILES)
+	$(Q)tests/run.sh $(BUILD)/asan
+
+# Run the suite against an already built tree (no rebuild).
+test-only:
+	$(Q)tests/run.sh $(BUILD)/asan
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release build/release/fieldcard $(BENCH_BINS:build/$(MODE)/%=build/release/%)
+	$(Q)tests/bench/run.sh build/release
+
+asan: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan bin
+debug: deps
+	$(Q)$(MAKE) --no-print-directory MODE=debug bin
+
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory MODE=debug build/debug/fieldcard $(UNIT_SRCS:tests/unit/%.c=build/debug/tests/%)
+	$(Q)tests/valgrind.sh build/debug
+
+cppcheck:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude app sync
+
+clean:
+	rm -rf build demo-data
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+/* err.c — the shared error object (see include/fieldcard/err.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fieldcard/err.h"
+
+int fc_err_set(fc_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int fc_err_prefix(fc_err *err, const char *fmt, ...)
+{
+	char head[512], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return FC_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s%s", head, old);
+	return err->code;
+}
+
+void fc_err_clear(fc_err *err)
+{
+	if (!err)
+		return;
+	err->code = FC_OK;
+	err->msg[0] = '\0';
+}
+
+int fc_err_exit_code(int code)
+{
+	switch (code) {
+	case FC_OK:
+		return 0;
+	case FC_EUSAGE:
+		return 2;
+	case FC_ECONFLICT:
+		return 3;
+	case FC_EOFFLINE:
+		return 4;
+	default:
+		return 1;
+	}
+}

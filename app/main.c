@@ -1,0 +1,79 @@
+/* main.c — command dispatch (CLI.md): global options, then one command; no
+ * command opens the text UI. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldcard/app.h"
+#include "fieldcard/cli.h"
+#include "fieldcard/util.h"
+
+static const struct {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *usage;
+} commands[] = {
+	/* Keep in CLI.md order. */
+	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL]" },
+	{ "demo", cmd_demo, "demo [--households N]" },
+	{ "import", cmd_import, "import FILE [--form NAME]" },
+	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
+	{ "show", cmd_show, "show ID" },
+	{ "set", cmd_set, "set ID FIELD=VALUE..." },
+	{ "check", cmd_check, "check [--rebuild]" },
+	{ "form", cmd_form, "form check PATH" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: fieldcard [--dir DIR] [COMMAND [ARGS...]]\n"
+		   "With no command, opens the text UI.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir_opt = NULL;
+	cli_ctx ctx;
+	char *dir;
+	int i = 1, rc;
+
+	setlocale(LC_ALL, "");
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			dir_opt = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--dir=", 6)) {
+			dir_opt = argv[i] + 6;
+			i++;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "fieldcard: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	dir = app_default_dir(dir_opt);
+	ctx.dir = dir;
+	ctx.forms_dir = app_shipped_forms();
+	if (i >= argc) {
+		rc = cmd_ui(&ctx, 0, argv + argc);
+		free(dir);
+		return rc;
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (!strcmp(argv[i], commands[k].name)) {
+			rc = commands[k].fn(&ctx, argc - i, argv + i);
+			free(dir);
+			return rc;
+		}
+	}
+	fprintf(stderr, "fieldcard: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	free(dir);
+	return 2;
+}

@@ -1,0 +1,70 @@
+/* app.h — the model every front end uses (CLI commands and the text UI):
+ * an open data directory with its store, forms, rules and settings, and the
+ * operations that change data the same way everywhere (calculate, validate,
+ * serialise, save with audit). The UI reaches data only through this and the
+ * store/form/record/validate APIs, never SQLite or libgit2 directly. */
+#ifndef FIELDCARD_APP_H
+#define FIELDCARD_APP_H
+
+#include <stddef.h>
+#include "fieldcard/err.h"
+#include "fieldcard/form.h"
+#include "fieldcard/record.h"
+#include "fieldcard/rules.h"
+#include "fieldcard/store.h"
+#include "fieldcard/validate.h"
+
+typedef struct fc_app {
+	char *dir;            /* data directory */
+	char *db_path;        /* DIR/fieldcard.db */
+	char *ledger_path;    /* DIR/ledger.git */
+	char *forms_dir;      /* forms in use: DIR/forms if present, else shipped */
+	store *st;
+	form_set *forms;
+	rules *rules;         /* may be NULL if the forms have no rules.csv */
+	int lang;             /* FC_LANG_ZH or FC_LANG_EN: setting "lang", else locale */
+	char *role;           /* cadre, secretary, county */
+	char *principal;      /* who signs; audit "who" */
+	char **villages;      /* NULL-terminated village codes of this device */
+} fc_app;
+
+/* Path of the data directory: explicit, else $FIELDCARD_DIR, else
+ * ~/.local/share/fieldcard. Caller frees. */
+char *app_default_dir(const char *explicit_dir);
+/* Path of the shipped forms: $FIELDCARD_FORMS, else the build-time path. */
+const char *app_shipped_forms(void);
+
+/* Open an initialised data directory. FC_ENOTFOUND (with a message saying to
+ * run `fieldcard init`) if there is none. */
+int app_open(const char *dir, fc_app **out, fc_err *err);
+void app_close(fc_app *a);
+
+/* A household with all its children, loaded. */
+typedef struct app_household {
+	record *hh;
+	record **children;    /* members then visits, id order */
+	size_t nchildren;
+} app_household;
+
+int app_household_load(fc_app *a, const char *id, app_household *out, fc_err *err);
+void app_household_free(app_household *h);
+
+/* Recompute calculated fields of r (and, for a member/visit, of its household
+ * too, since aggregates change), validate, and if there is no error save it
+ * (audit, pending queue) in one transaction. Warnings do not block. report
+ * receives every issue (may be NULL). Returns FC_EINVALID if errors blocked
+ * the save, with the first error in err as "record ID field NAME: message". */
+int app_save(fc_app *a, record *r, val_report *report, fc_err *err);
+
+/* Apply "FIELD=VALUE" assignments to record id and save as app_save does
+ * (the `set` command). Unknown field: FC_EINVALID naming it. */
+int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n,
+		   val_report *report, fc_err *err);
+
+/* The form for a record kind, or NULL. */
+const form *app_form(const fc_app *a, const char *kind);
+
+/* Today's date (YYYY-MM-DD), honouring FIELDCARD_NOW. */
+const char *app_today(void);
+
+#endif

@@ -1,0 +1,37 @@
+# lib.sh — helpers for shell tests: TAP output and a scratch directory.
+# Source it; call ok/is/like; results print as "ok N - ..." / "not ok N - ...".
+set -u
+FC=${FIELDCARD_BIN:-$(pwd)/build/asan/fieldcard}
+export FIELDCARD_FORMS=${FIELDCARD_FORMS:-$(pwd)/forms}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+_tap_n=0
+_tap_fail=0
+T=$(mktemp -d /tmp/fieldcard-test.XXXXXX)
+_cleanup_fns=()
+on_exit() { _cleanup_fns+=("$1"); }
+_tap_done() {
+	for f in "${_cleanup_fns[@]+"${_cleanup_fns[@]}"}"; do eval "$f" || true; done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap _tap_done EXIT
+
+# ok "description" command...   — passes if the command succeeds
+ok() {
+	local d=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if "$@"; then echo "ok $_tap_n - $d"; else echo "not ok $_tap_n - $d"; _tap_fail=$((_tap_fail + 1)); fi
+}
+# is "description" got expected
+is() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$2" == "$3" ]; then echo "ok $_tap_n - $1"
+	else echo "not ok $_tap_n - $1"; echo "#   got:      '$2'"; echo "#   expected: '$3'"; _tap_fail=$((_tap_fail + 1)); fi
+}
+# like "description" got regex
+like() {
+	_tap_n=$((_tap_n + 1))
+	if [[ "$2" =~ $3 ]]; then echo "ok $_tap_n - $1"
+	else echo "not ok $_tap_n - $1"; echo "#   got:     '$2'"; echo "#   pattern: '$3'"; _tap_fail=$((_tap_fail + 1)); fi
+}
+# run CMD... : sets $out (stdout+stderr) and $rc
+run() { out=$("$@" 2>&1); rc=$?; }

@@ -1,0 +1,47 @@
+#!/bin/bash
+# run.sh BUILD — run every test against the binaries in BUILD (e.g.
+# build/asan): unit tests (cmocka, TAP output), then integration and
+# end-to-end scripts (TAP). Ends with one line "N passed, N failed".
+set -u
+B=${1:-build/asan}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export FIELDCARD_BIN="$ROOT/$B/fieldcard"
+export FIELDCARD_FORMS="$ROOT/forms"
+export FIELDCARD_LOCALEDIR="$ROOT/build/locale"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+LOG=$ROOT/build/test-log
+mkdir -p "$LOG"
+pass=0 fail=0
+failed_names=()
+
+count() { # name logfile rc
+	local p f
+	p=$(grep -cE '^ok ' "$2")
+	f=$(grep -cE '^not ok ' "$2")
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $1 printed no results (exit $3)"; fi
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $1 exited $3"; fi
+	pass=$((pass + p)); fail=$((fail + f))
+	[ "$f" -gt 0 ] && failed_names+=("$1")
+	printf '%-40s %4d passed %4d failed\n' "$1" "$p" "$f"
+	grep -E '^not ok ' "$2" | sed 's/^/    /' | head -20
+}
+
+for t in "$ROOT/$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	(cd "$ROOT" && timeout 600 "$t") >"$LOG/$n.log" 2>&1
+	count "$n" "$LOG/$n.log" $?
+done
+for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/e2e/*.sh; do
+	[ -f "$t" ] || continue
+	n=$(basename "$(dirname "$t")")/$(basename "$t" .sh)
+	(cd "$ROOT" && timeout 900 bash "$t") >"$LOG/${n//\//_}.log" 2>&1
+	count "$n" "$LOG/${n//\//_}.log" $?
+done
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "failed: ${failed_names[*]} (logs in build/test-log/)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
