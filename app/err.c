@@ -29,7 +29,18 @@ int fc_err_prefix(fc_err *err, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s%s", head, old);
+	{
+		/* Keep the head whole; the tail may be cut at the buffer's end. */
+		size_t hl = strlen(head), ol = strlen(old);
+
+		if (hl >= sizeof(err->msg))
+			hl = sizeof(err->msg) - 1;
+		if (hl + ol >= sizeof(err->msg))
+			ol = sizeof(err->msg) - 1 - hl;
+		memcpy(err->msg, head, hl);
+		memcpy(err->msg + hl, old, ol);
+		err->msg[hl + ol] = '\0';
+	}
 	return err->code;
 }
 

@@ -1,6 +1,5 @@
 /* util.c — memory, strings, UTF-8, ULIDs, time and files shared by every
  * module (see include/fieldcard/util.h). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
