@@ -1,0 +1,67 @@
+/* fields.h — the field and choice names of the shipped forms that C code
+ * relies on (lists, search, rules, demo). Everything else about a form lives
+ * in forms/; a county may add fields freely, but must keep these names.
+ * form check warns if a household form lacks one. */
+#ifndef FIELDCARD_FIELDS_H
+#define FIELDCARD_FIELDS_H
+
+/* Record kinds: the household form id and its two repeats. */
+#define K_HOUSEHOLD "household"
+#define K_MEMBER "member"
+#define K_VISIT "visit"
+
+/* Household card. */
+#define F_PROVINCE "province"
+#define F_VILLAGE_CODE "village_code"        /* the ledger path key */
+#define F_VILLAGE_GROUP "village_group"
+#define F_HOUSEHOLD_CODE "household_code"
+#define F_HEAD_NAME "head_name"
+#define F_HEAD_ID "head_id_number"
+#define F_HOUSEHOLD_TYPE "household_type"
+#define F_POVERTY_STATUS "poverty_status"    /* not_lifted, lifted, returned */
+#define F_MONITOR_CATEGORY "monitor_category" /* "", unstable, marginal, sudden */
+#define F_MONITOR_DATE "monitor_date"        /* YYYYMM */
+#define F_RISK_CLEARED "risk_cleared"
+#define F_ID_YEAR "id_year"
+#define F_MAIN_CAUSE "main_cause"
+#define F_OTHER_CAUSES "other_causes"
+#define F_NET_INCOME "net_income"            /* calculated */
+#define F_MEMBER_COUNT "member_count"        /* calculated: members present */
+#define F_INCOME_PER_HEAD "income_per_head"  /* calculated */
+#define F_HOUSING_GRADE "housing_grade"      /* A B C D */
+#define F_RELOCATED "relocated"              /* yes no */
+#define F_SAFE_WATER "safe_water"            /* yes no */
+#define F_MEASURES "measures"                /* select_multiple */
+
+/* Member. */
+#define F_M_NAME "name"
+#define F_M_SEX "sex"                        /* male female */
+#define F_M_ID_TYPE "id_type"                /* resident, disability */
+#define F_M_ID "id_number"
+#define F_M_BIRTH "birth_date"
+#define F_M_AGE "age"                        /* calculated */
+#define F_M_RELATION "relationship"
+#define F_M_SCHOOL "school_status"
+#define F_M_HEALTH "health"                  /* healthy chronic serious disabled */
+#define F_M_LABOUR "labour_ability"
+#define F_M_MEDICAL "medical_insurance"      /* yes no */
+#define F_M_STATUS "member_status"           /* present left */
+#define F_M_LEFT_REASON "left_reason"        /* deceased married_out moved duplicate */
+#define F_M_INCOME "member_income"           /* calculated: migrant pay × months */
+
+/* Visit. */
+#define F_V_DATE "visit_date"
+#define F_V_VISITORS "visitors"
+#define F_V_PURPOSE "purpose"
+#define F_V_EVENT "sudden_event"             /* none illness disaster accident */
+
+/* Choice names the rules use. */
+#define C_YES "yes"
+#define C_NO "no"
+#define C_MALE "male"
+#define C_FEMALE "female"
+#define C_LIFTED "lifted"
+#define C_PRESENT "present"
+#define C_LEFT "left"
+
+#endif
