@@ -116,6 +116,11 @@ static int parse_number(const char *s, size_t len, double *out)
 	return 1;
 }
 
+int expr_text_number(const char *s, double *out)
+{
+	return s && parse_number(s, strlen(s), out);
+}
+
 static int days_in_month(int y, int m)
 {
 	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -125,8 +130,7 @@ static int days_in_month(int y, int m)
 	return d[m - 1];
 }
 
-/* Strict YYYY-MM-DD naming a real calendar day. */
-static int parse_date(const char *s, int *y, int *m, int *d)
+int expr_date_parse(const char *s, int *y, int *m, int *d)
 {
 	int i;
 
@@ -1110,7 +1114,7 @@ static int eval_age(const char *birth, const char *on, expr_value *out)
 {
 	int by, bm, bd, oy, om, od, years;
 
-	if (!parse_date(birth, &by, &bm, &bd) || !parse_date(on, &oy, &om, &od)) {
+	if (!expr_date_parse(birth, &by, &bm, &bd) || !expr_date_parse(on, &oy, &om, &od)) {
 		*out = v_null();
 		return 0;
 	}
@@ -1222,7 +1226,7 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 
 		if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
 			break;
-		if (a.type == EV_STR && parse_date(a.str, &y, &m, &dd))
+		if (a.type == EV_STR && expr_date_parse(a.str, &y, &m, &dd))
 			*out = v_str(a.str);
 		break;
 	}

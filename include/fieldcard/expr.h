@@ -98,4 +98,10 @@ void expr_value_to_text(const expr_value *v, fc_buf *out);
  * true for relevance (show the field) and is reported in err. */
 int expr_eval_bool(const expr *e, const expr_ctx *ctx, int *out, fc_err *err);
 
+/* 1 if s reads as a number the way expressions read text ("12", "-3.5",
+ * ".5"; no spaces, no exponent, whatever the locale), with it in *out. */
+int expr_text_number(const char *s, double *out);
+/* 1 if s is a strict YYYY-MM-DD naming a real calendar day. */
+int expr_date_parse(const char *s, int *y, int *m, int *d);
+
 #endif
