@@ -683,7 +683,7 @@ static void load_survey(loader *L, const char *path, form *top)
 		 * begin with a bad name keeps the blocks balanced and later lines
 		 * get their own messages; the form is refused anyway. */
 		if (!*nm) {
-			lerr(L, path, row->line, "missing name for a %s field", form_type_name(t));
+			lerr(L, path, row->line, "missing name (type %s)", form_type_name(t));
 		} else if (!name_valid(nm)) {
 			lerr(L, path, row->line, "invalid name '%s': use letters, digits and _, not starting with a digit", nm);
 		} else if (name_reserved(nm)) {
@@ -791,12 +791,9 @@ static void load_survey(loader *L, const char *path, form *top)
 			depth++;
 		}
 	}
-	while (depth > 0) {
-		depth--;
-		lerr(L, path, stack[depth].line, "%s '%s' has no %s", form_type_name(stack[depth].type),
-		     stack[depth].name,
-		     stack[depth].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
-	}
+	for (size_t d = 0; d < depth; d++)
+		lerr(L, path, stack[d].line, "%s '%s' has no %s", form_type_name(stack[d].type),
+		     stack[d].name, stack[d].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
 cleanup:
 	free(stack);
 	free(names.v);
