@@ -624,7 +624,8 @@ static void load_survey(loader *L, const char *path, form *top)
 		names.v = util_realloc(names.v, (names.n + 1) * sizeof(*names.v));
 		names.v[names.n].name = nm;
 		names.v[names.n].line = row->line;
-		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_BEGIN_REPEAT && t != FT_NOTE;
+		/* A repeat's name stands for its instances (count-if). */
+		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_NOTE;
 		names.n++;
 	}
 

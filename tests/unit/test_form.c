@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/expr.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/form.h"
+#include "fieldcard/record.h"
 
 #define BAD "tests/data/forms/"
 
@@ -156,6 +158,105 @@ static void test_form__shipped_choice_names(void **state)
 	form_free(f);
 }
 
+/* Evaluate field `name` of form f for rec, as text. */
+static void eval_text(const form *f, const char *name, const expr_ctx *ctx, fc_buf *out)
+{
+	const form_field *fld = form_field_find(f, name);
+	expr_value v;
+	fc_err err;
+
+	assert_non_null(fld->calculation);
+	buf_reset(out);
+	if (expr_eval(fld->calculation, ctx, &v, &err) != 0)
+		fail_msg("%s: %s", name, err.msg);
+	expr_value_to_text(&v, out);
+	expr_value_clear(&v);
+}
+
+/* The shipped calculations do what DOMAIN.md asks: members present counted
+ * (a member who left is not), migrant pay × months per member, net income
+ * net of costs, and income per head. */
+static void test_form__shipped_calculations_evaluate(void **state)
+{
+	form *f = NULL;
+	const form *m;
+	record *hh, *a, *b, *gone;
+	const record *kids[3];
+	expr_ctx ctx;
+	fc_buf out = FC_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(form_load("forms/household", &f, NULL, NULL), 0);
+	m = f->subs[0];
+	hh = record_new(K_HOUSEHOLD, NULL, NULL);
+	a = record_new(K_MEMBER, NULL, hh->id);
+	b = record_new(K_MEMBER, NULL, hh->id);
+	gone = record_new(K_MEMBER, NULL, hh->id);
+	record_set(a, "birth_date", "1980-05-01");
+	record_set(a, "migrant_pay", "3000");
+	record_set(a, "migrant_months", "6");
+	record_set(a, F_M_STATUS, C_PRESENT);
+	record_set(b, F_M_STATUS, C_PRESENT);
+	record_set(gone, F_M_STATUS, C_LEFT);
+	record_set(gone, "migrant_pay", "1000");
+	record_set(gone, "migrant_months", "12");
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.form = m;
+	ctx.parent = hh;
+	ctx.parent_form = f;
+	ctx.today = "2026-11-23";
+	ctx.rec = a;
+	eval_text(m, F_M_AGE, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "46");
+	eval_text(m, F_M_INCOME, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "18000");
+	record_set(a, F_M_INCOME, "18000");
+	ctx.rec = gone;
+	eval_text(m, F_M_INCOME, &ctx, &out);
+	record_set(gone, F_M_INCOME, buf_cstr(&out));
+	ctx.rec = b;
+	eval_text(m, F_M_INCOME, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "0");
+	record_set(b, F_M_INCOME, "0");
+
+	kids[0] = a;
+	kids[1] = b;
+	kids[2] = gone;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.rec = hh;
+	ctx.form = f;
+	ctx.children = kids;
+	ctx.nchildren = 3;
+	ctx.today = "2026-11-23";
+	record_set(hh, "wage_income", "2000");
+	record_set(hh, "business_income", "5000");
+	record_set(hh, "production_cost", "1500");
+	record_set(hh, "oop_spending", "500");
+	eval_text(f, F_MEMBER_COUNT, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "2");
+	record_set(hh, F_MEMBER_COUNT, "2");
+	eval_text(f, "migrant_income", &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "18000");
+	record_set(hh, "migrant_income", "18000");
+	eval_text(f, F_NET_INCOME, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "23000");
+	record_set(hh, F_NET_INCOME, "23000");
+	eval_text(f, F_INCOME_PER_HEAD, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "11500");
+	/* Nobody present: no income per head rather than a division by 0. */
+	record_set(hh, F_MEMBER_COUNT, "0");
+	eval_text(f, F_INCOME_PER_HEAD, &ctx, &out);
+	assert_string_equal(buf_cstr(&out), "");
+
+	buf_free(&out);
+	record_free(hh);
+	record_free(a);
+	record_free(b);
+	record_free(gone);
+	form_free(f);
+}
+
 static void test_form__set_and_kinds(void **state)
 {
 	form_set *s = NULL;
@@ -290,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_form__shipped_household_loads_clean),
 		cmocka_unit_test(test_form__shipped_has_fields_h_names),
 		cmocka_unit_test(test_form__shipped_choice_names),
+		cmocka_unit_test(test_form__shipped_calculations_evaluate),
 		cmocka_unit_test(test_form__set_and_kinds),
 		cmocka_unit_test(test_form__field_errors_with_lines),
 		cmocka_unit_test(test_form__unbalanced_blocks_name_the_begin),
