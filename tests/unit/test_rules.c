@@ -15,47 +15,18 @@
 #include "fieldcard/record.h"
 #include "fieldcard/rules.h"
 
-/* Records are built by hand as the struct record.h documents; rules.c reads
- * them only through record_get/record_val, which this file provides so the
- * indicators are tested on their own. */
-const char *record_get(const record *r, const char *name)
+/* A record of kind with "name", value pairs, NULL-terminated. */
+static record *mk(const char *kind, ...)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->names[i], name))
-			return r->values[i];
-	return NULL;
-}
-
-const char *record_val(const record *r, const char *name)
-{
-	const char *v = record_get(r, name);
-
-	return v ? v : "";
-}
-
-#define MAXF 16
-typedef struct trec {
-	record r;
-	char *names[MAXF];
-	char *values[MAXF];
-} trec;
-
-static void tset(trec *t, const char *kind, ...)
-{
+	record *r = record_new(kind, NULL, NULL);
 	va_list ap;
 	const char *n;
 
-	memset(t, 0, sizeof(*t));
-	t->r.kind = (char *)kind;
-	t->r.names = t->names;
-	t->r.values = t->values;
 	va_start(ap, kind);
-	while ((n = va_arg(ap, const char *))) {
-		t->names[t->r.n] = (char *)n;
-		t->values[t->r.n] = va_arg(ap, char *);
-		t->r.n++;
-	}
+	while ((n = va_arg(ap, const char *)))
+		record_set(r, n, va_arg(ap, const char *));
 	va_end(ap);
+	return r;
 }
 
 static rules *load_shipped(void)
@@ -158,30 +129,39 @@ static void test_rules__bad_files_name_the_line(void **state)
 
 /* A lifted household in Guizhou with two members, all checks passing. */
 typedef struct fixture {
-	trec hh, adult, child, left, visit;
+	record *hh, *adult, *child, *left, *visit;
 	const record *children[4];
 	size_t n;
 } fixture;
 
 static void good_household(fixture *x, const char *iph)
 {
-	tset(&x->hh, K_HOUSEHOLD, F_PROVINCE, "贵州省", F_POVERTY_STATUS, C_LIFTED,
-	     F_INCOME_PER_HEAD, iph, F_NET_INCOME, "18000", F_HOUSING_GRADE, "B",
-	     F_RELOCATED, C_NO, F_SAFE_WATER, C_YES, NULL);
-	tset(&x->adult, K_MEMBER, F_M_BIRTH, "1980-05-01", F_M_AGE, "46",
-	     F_M_SCHOOL, "not_in_school", F_M_HEALTH, "healthy", F_M_MEDICAL, C_YES,
-	     F_M_STATUS, C_PRESENT, NULL);
-	tset(&x->child, K_MEMBER, F_M_BIRTH, "2016-03-01", F_M_SCHOOL, "primary",
-	     F_M_HEALTH, "healthy", F_M_MEDICAL, C_YES, F_M_STATUS, C_PRESENT, NULL);
+	x->hh = mk(K_HOUSEHOLD, F_PROVINCE, "贵州省", F_POVERTY_STATUS, C_LIFTED,
+		   F_INCOME_PER_HEAD, iph, F_NET_INCOME, "18000", F_HOUSING_GRADE, "B",
+		   F_RELOCATED, C_NO, F_SAFE_WATER, C_YES, NULL);
+	x->adult = mk(K_MEMBER, F_M_BIRTH, "1980-05-01", F_M_AGE, "46",
+		      F_M_SCHOOL, "not_in_school", F_M_HEALTH, "healthy", F_M_MEDICAL, C_YES,
+		      F_M_STATUS, C_PRESENT, NULL);
+	x->child = mk(K_MEMBER, F_M_BIRTH, "2016-03-01", F_M_SCHOOL, "primary",
+		      F_M_HEALTH, "healthy", F_M_MEDICAL, C_YES, F_M_STATUS, C_PRESENT, NULL);
 	/* A member who left counts for nothing, not even missing insurance. */
-	tset(&x->left, K_MEMBER, F_M_BIRTH, "1950-01-01", F_M_MEDICAL, C_NO,
-	     F_M_STATUS, C_LEFT, F_M_LEFT_REASON, "deceased", NULL);
-	tset(&x->visit, K_VISIT, F_V_DATE, "2026-10-01", F_V_EVENT, "none", NULL);
-	x->children[0] = &x->adult.r;
-	x->children[1] = &x->child.r;
-	x->children[2] = &x->left.r;
-	x->children[3] = &x->visit.r;
+	x->left = mk(K_MEMBER, F_M_BIRTH, "1950-01-01", F_M_MEDICAL, C_NO,
+		     F_M_STATUS, C_LEFT, F_M_LEFT_REASON, "deceased", NULL);
+	x->visit = mk(K_VISIT, F_V_DATE, "2026-10-01", F_V_EVENT, "none", NULL);
+	x->children[0] = x->adult;
+	x->children[1] = x->child;
+	x->children[2] = x->left;
+	x->children[3] = x->visit;
 	x->n = 4;
+}
+
+static void fixture_free(fixture *x)
+{
+	record_free(x->hh);
+	record_free(x->adult);
+	record_free(x->child);
+	record_free(x->left);
+	record_free(x->visit);
 }
 
 #define TODAY "2026-11-23"
@@ -194,11 +174,12 @@ static void test_rules__all_checks_pass(void **state)
 
 	(void)state;
 	good_household(&x, "9000");
-	assert_int_equal(rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind), 0);
+	assert_int_equal(rules_household(r, x.hh, x.children, x.n, TODAY, &ind), 0);
 	assert_true(ind.income_ok && ind.education_ok && ind.medical_ok && ind.housing_ok && ind.water_ok);
 	assert_true(ind.income_per_head == 9000);
 	assert_true(ind.monitor_line == 8400); /* 贵州省 2026 */
 	assert_null(ind.flag);
+	fixture_free(&x);
 	rules_free(r);
 }
 
@@ -211,9 +192,10 @@ static void test_rules__income_per_head_from_net_income(void **state)
 	(void)state;
 	/* Not calculated yet: net income over the two members present. */
 	good_household(&x, "");
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_true(ind.income_per_head == 9000);
 	assert_null(ind.flag);
+	fixture_free(&x);
 	rules_free(r);
 }
 
@@ -225,13 +207,15 @@ static void test_rules__lifted_under_monitor_line_is_unstable(void **state)
 
 	(void)state;
 	good_household(&x, "8000");
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_true(ind.income_ok);          /* above the 5000 poverty line */
 	assert_string_equal(ind.flag, "unstable");
 	/* Under the poverty line itself the food-and-clothing check fails. */
+	fixture_free(&x);
 	good_household(&x, "4000");
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_false(ind.income_ok);
+	fixture_free(&x);
 	rules_free(r);
 }
 
@@ -244,34 +228,38 @@ static void test_rules__failed_checks(void **state)
 	(void)state;
 	/* A 10-year-old who dropped out: education fails, lifted -> unstable. */
 	good_household(&x, "9000");
-	x.child.values[1] = "dropout";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.child, F_M_SCHOOL, "dropout");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_false(ind.education_ok);
 	assert_string_equal(ind.flag, "unstable");
 	/* ... unless for health. */
-	x.child.values[2] = "disabled";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.child, F_M_HEALTH, "disabled");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_true(ind.education_ok);
 	assert_null(ind.flag);
 
+	fixture_free(&x);
 	good_household(&x, "9000");
-	x.adult.values[4] = C_NO;
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.adult, F_M_MEDICAL, C_NO);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_false(ind.medical_ok);
 
+	fixture_free(&x);
 	good_household(&x, "9000");
-	x.hh.values[4] = "D";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.hh, F_HOUSING_GRADE, "D");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_false(ind.housing_ok);
-	x.hh.values[5] = C_YES; /* relocated */
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.hh, F_RELOCATED, C_YES);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_true(ind.housing_ok);
 
+	fixture_free(&x);
 	good_household(&x, "9000");
-	x.hh.values[6] = C_NO;
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.hh, F_SAFE_WATER, C_NO);
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_false(ind.water_ok);
 	assert_string_equal(ind.flag, "unstable");
+	fixture_free(&x);
 	rules_free(r);
 }
 
@@ -284,23 +272,25 @@ static void test_rules__marginal_and_sudden(void **state)
 	(void)state;
 	/* Never identified poor, under the monitoring line. */
 	good_household(&x, "7000");
-	x.hh.values[1] = "";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.hh, F_POVERTY_STATUS, "");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_string_equal(ind.flag, "marginal");
 	/* Still poor (not lifted): already in the register, no flag. */
-	x.hh.values[1] = "not_lifted";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.hh, F_POVERTY_STATUS, "not_lifted");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_null(ind.flag);
 
 	/* A visit this year recorded a disaster. */
+	fixture_free(&x);
 	good_household(&x, "9000");
-	x.visit.values[1] = "disaster";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.visit, F_V_EVENT, "disaster");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_string_equal(ind.flag, "sudden");
 	/* More than a year ago: no longer suggested. */
-	x.visit.values[0] = "2025-11-01";
-	rules_household(r, &x.hh.r, x.children, x.n, TODAY, &ind);
+	record_set(x.visit, F_V_DATE, "2025-11-01");
+	rules_household(r, x.hh, x.children, x.n, TODAY, &ind);
 	assert_null(ind.flag);
+	fixture_free(&x);
 	rules_free(r);
 }
 
@@ -311,10 +301,11 @@ static void test_rules__no_rules_no_income_check(void **state)
 
 	(void)state;
 	good_household(&x, "100");
-	rules_household(NULL, &x.hh.r, x.children, x.n, TODAY, &ind);
+	rules_household(NULL, x.hh, x.children, x.n, TODAY, &ind);
 	assert_true(ind.income_ok);
 	assert_true(ind.monitor_line == 0);
 	assert_null(ind.flag);
+	fixture_free(&x);
 }
 
 int main(void)
