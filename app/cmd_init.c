@@ -118,7 +118,7 @@ out:
 	if (st)
 		store_close(st);
 	if (lg)
-		ledger_close(lg);
+		ledger_free(lg);
 	buf_free(&line);
 	free(db);
 	free(keys);
