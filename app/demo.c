@@ -935,11 +935,12 @@ static int make_visits(gen *x, record *hh, const hh_kind *k, const member_info *
 	return nv;
 }
 
-static int save_one(gen *x, const form *f, const record *r, fc_err *err)
+static int save_one(gen *x, const form *f, record *r, fc_err *err)
 {
 	const char *who = x->a->principal ? x->a->principal : "demo";
 
 	buf_reset(&x->canon);
+	record_set_version(r, f->version);
 	record_serialise(r, f, &x->canon);
 	return store_put(x->a->st, r, buf_cstr(&x->canon), who, STORE_LOCAL, err);
 }
