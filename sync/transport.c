@@ -8,13 +8,17 @@
  * host key that does not match the pinned one, a key the server refuses, a
  * push that is not a fast-forward) are reported at once, never retried. */
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <git2.h>
 #include <sodium.h>
@@ -172,6 +176,101 @@ static void ssh_host_port(const char *url, char *out, size_t cap)
 		snprintf(out, cap, "%s", host);
 	else
 		snprintf(out, cap, "[%s]:%ld", host, port);
+}
+
+/* Host and port of a network URL (git://, ssh://, http(s)://); 0 if none. */
+static int url_host_port(const char *url, char *host, size_t cap, char *port, size_t pcap)
+{
+	const char *p = strstr(url, "://"), *end, *at, *h, *colon;
+	const char *defport = !strncmp(url, "git://", 6) ? "9418" :
+			      !strncmp(url, "ssh://", 6) ? "22" :
+			      !strncmp(url, "https://", 8) ? "443" :
+			      !strncmp(url, "http://", 7) ? "80" : NULL;
+	size_t hl;
+
+	if (!p || !defport)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	h = at ? at + 1 : p;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if (!rb)
+			return 0;
+		hl = (size_t)(rb - h - 1);
+		h++;
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hl = (size_t)((colon ? colon : end) - h);
+	}
+	if (hl == 0 || hl >= cap)
+		return 0;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (colon && (size_t)(end - colon - 1) < pcap && end - colon > 1) {
+		memcpy(port, colon + 1, (size_t)(end - colon - 1));
+		port[end - colon - 1] = '\0';
+	} else
+		snprintf(port, pcap, "%s", defport);
+	return 1;
+}
+
+/* Can a TCP connection to the URL's host be opened (within 20 s)? Asked
+ * before libgit2 tries, so that "no network" is told plainly and quickly
+ * (and because libgit2 1.5 leaks its stream when a git:// connect fails).
+ * 0 = reachable or not a network URL; else *why says what happened. */
+static int probe(const char *url, char *why, size_t cap)
+{
+	char host[256], port[16];
+	struct addrinfo hints, *res = NULL, *ai;
+	int rc, last = 0;
+
+	if (!url_host_port(url, host, sizeof(host), port, sizeof(port)))
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(why, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK, ai->ai_protocol);
+		struct pollfd pfd;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (fd < 0) {
+			last = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		if (errno != EINPROGRESS) {
+			last = errno;
+			close(fd);
+			continue;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		rc = poll(&pfd, 1, 20000);
+		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		last = rc == 0 ? ETIMEDOUT : soerr ? soerr : errno;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	snprintf(why, cap, "cannot connect to %s port %s: %s", host, port, strerror(last));
+	return -1;
 }
 
 /* ---- SSH: credentials and host key pinning ---- */
@@ -559,7 +658,12 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		memset(&x.st, 0, sizeof(x.st));
 		x.st.pushing = op == OP_PUSH;
 		git_error_clear();
-		grc = attempt(repo, &x, op, specs, n, &connected);
+		if (probe(o->url, x.why, sizeof(x.why)) != 0) {
+			git_error_set_str(GIT_ERROR_NET, x.why);
+			grc = GIT_ERROR;
+			connected = 0;
+		} else
+			grc = attempt(repo, &x, op, specs, n, &connected);
 		if (grc == 0)
 			break;
 		e = git_error_last();
