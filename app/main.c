@@ -21,6 +21,7 @@ static const struct {
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
+	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
 	{ "check", cmd_check, "check [--rebuild]" },
 	{ "form", cmd_form, "form check PATH" },
 };

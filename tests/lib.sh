@@ -35,3 +35,9 @@ like() {
 }
 # run CMD... : sets $out (stdout+stderr) and $rc
 run() { out=$("$@" 2>&1); rc=$?; }
+# id17 -> 18-digit resident ID with its GB 11643 check digit (test data only).
+make_id() {
+	local s=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=10X98765432 sum=0 i
+	for i in $(seq 0 16); do sum=$((sum + ${s:$i:1} * ${w[$i]})); done
+	echo "$s${map:$((sum % 11)):1}"
+}

@@ -61,6 +61,11 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err);
 int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n,
 		   val_report *report, fc_err *err);
 
+/* Rebuild the store's records from the ledger (`check --rebuild`): clear
+ * them, then put every record file of the device branch, as synced. Drafts,
+ * audit and settings stay. */
+int app_rebuild(fc_app *a, fc_err *err);
+
 /* The form for a record kind, or NULL. */
 const form *app_form(const fc_app *a, const char *kind);
 

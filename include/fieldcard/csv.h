@@ -17,7 +17,7 @@ typedef struct csv_reader csv_reader;
 csv_reader *csv_open(FILE *f, const char *where);
 void csv_close(csv_reader *r);
 
-/* Next record. Returns 1 with *fields/*n set (borrowed until the next call),
+/* Next record. Returns 1 with *fields and *n set (borrowed until the next call),
  * 0 at end of input, or FC_EINVALID with "WHERE:LINE: message" in err for
  * broken quoting or invalid UTF-8. Empty lines are skipped. */
 int csv_next(csv_reader *r, char ***fields, size_t *n, fc_err *err);

@@ -5,9 +5,42 @@
  * aggregates), ".", numbers, 'strings' and "strings", + - * div mod, unary -,
  * = != < <= > >=, and or not(), and the functions if, selected,
  * count-selected, string-length, regex, today, date, int, round, sum, count,
- * max, min, coalesce, concat, plus our extensions age(date[, on]) in whole
- * years and any(cond-over-repeat) (documented in forms/README.md). Anything
- * else is refused at parse time with its column and name. */
+ * max, min, coalesce, concat, true, false, plus our extensions (documented in
+ * forms/README.md). Anything else is refused at parse time with its column
+ * and name; so are wrong argument counts and trees nested deeper than 64.
+ *
+ * Values. An empty field or '' is NULL. Text that reads as a decimal number
+ * is a number where one is needed; = != < <= > >= compare numerically when
+ * both sides read as numbers, else by bytes (so ISO dates order correctly).
+ * NULL equals only NULL and is neither less nor greater than anything.
+ * Arithmetic with a NULL or non-number gives NULL (an empty income is not 0:
+ * write coalesce(${x}, 0) where 0 is meant); x div 0 and x mod 0 give NULL.
+ * regex() must match the whole value (POSIX extended syntax).
+ *
+ * Repeats. In a household expression, ${f} where f is a field of a repeat's
+ * sub-form stands for f in every child of that kind, in order, and
+ * ${member} (the repeat's name) for the children themselves. sum() (empties
+ * count 0), count(), max(), min() and concat() run over all of them; used as
+ * a single value such a reference means the first instance. In a member
+ * expression ${x} is the member's field if the member form or record has it,
+ * else the household's (ctx->parent).
+ *
+ * Extensions:
+ *   age(date[, on])       whole years from date to on (default today);
+ *                         NULL if either is not a real date or on < date.
+ *   any(cond)             true if cond holds for some instance of the
+ *                         repeat whose field cond names first:
+ *                         any(${health} = 'disabled').
+ *   count-if(${r}, cond)  instances of repeat r (or of the repeat of field
+ *                         r) for which cond holds, cond being evaluated
+ *                         inside each instance (member fields first, then
+ *                         the household's); "." is the instance's value of
+ *                         r when r is a field:
+ *                         count-if(${member}, ${member_status} != 'left').
+ *   sum-if(${f}, cond)    sum of repeat field f (empties 0) over the
+ *                         instances for which cond holds:
+ *                         sum-if(${member_income}, ${member_status} != 'left').
+ * Outside a household (no instances) count-if and sum-if give 0. */
 #ifndef FIELDCARD_EXPR_H
 #define FIELDCARD_EXPR_H
 
@@ -64,5 +97,11 @@ void expr_value_to_text(const expr_value *v, fc_buf *out);
 /* Convenience: evaluate and return truthiness; an evaluation error counts as
  * true for relevance (show the field) and is reported in err. */
 int expr_eval_bool(const expr *e, const expr_ctx *ctx, int *out, fc_err *err);
+
+/* 1 if s reads as a number the way expressions read text ("12", "-3.5",
+ * ".5"; no spaces, no exponent, whatever the locale), with it in *out. */
+int expr_text_number(const char *s, double *out);
+/* 1 if s is a strict YYYY-MM-DD naming a real calendar day. */
+int expr_date_parse(const char *s, int *y, int *m, int *d);
 
 #endif

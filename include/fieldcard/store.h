@@ -41,14 +41,17 @@ int store_get(store *s, const char *id, record **out, fc_err *err);
 /* How a write came about. */
 typedef enum store_origin {
 	STORE_LOCAL,    /* typed here: audit row per changed field, queued for sync */
-	STORE_SYNCED    /* from the ledger: audit rows name `who`, not queued */
+	STORE_SYNCED,   /* from the ledger: audit rows name `who`, not queued */
+	STORE_REBUILD   /* check --rebuild: the ledger replayed, no audit, not queued */
 } store_origin;
 
 /* Save a record (insert or update): audit rows for each changed field
  * (record, field, old, new, who, when), search index, list columns, the
  * pending queue (STORE_LOCAL), and drops its draft. Members and visits must
  * have a parent that exists. `canonical` is its canonical text (the caller
- * serialises it with its form), stored as is. */
+ * serialises it with its form), stored as is; NULL serialises r without a
+ * form. A new record audits each non-empty field (old value NULL). Saving the
+ * same values again writes no audit row and queues nothing. */
 int store_put(store *s, const record *r, const char *canonical,
 	      const char *who, store_origin origin, fc_err *err);
 

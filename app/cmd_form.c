@@ -1,0 +1,149 @@
+/* cmd_form.c — `fieldcard form check PATH` (CLI.md): load a form folder (or
+ * one of its sheets), a rules.csv, or a whole forms folder, and print every
+ * problem as FILE:LINE: message so county staff can fix them in one pass. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fieldcard/buf.h"
+#include "fieldcard/cli.h"
+#include "fieldcard/form.h"
+#include "fieldcard/rules.h"
+#include "fieldcard/util.h"
+
+static size_t count_value_fields(const form *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nfields; i++) {
+		if (form_field_has_value(&f->fields[i]))
+			n++;
+		if (f->fields[i].repeat)
+			n += count_value_fields(f->fields[i].repeat);
+	}
+	return n;
+}
+
+/* Check one form folder; 0 if it loads. */
+static int check_form(const char *path)
+{
+	fc_buf report = FC_BUF_INIT;
+	fc_err err;
+	form *f = NULL;
+	int rc;
+
+	fc_err_clear(&err);
+	rc = form_load(path, &f, &report, &err);
+	fputs(buf_cstr(&report), stderr);
+	if (rc == 0)
+		printf("ok: %s %s, %zu fields\n", f->id, f->version, count_value_fields(f));
+	else if (!report.len)
+		fprintf(stderr, "%s\n", err.msg);
+	buf_free(&report);
+	form_free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+static int check_rules(const char *path)
+{
+	rules *r = NULL;
+	fc_err err;
+
+	fc_err_clear(&err);
+	if (rules_load(path, &r, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	printf("ok: %s, %zu lines\n", path, r->n);
+	rules_free(r);
+	return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t a = strlen(s), b = strlen(tail);
+
+	return a >= b && !strcmp(s + a - b, tail);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder of forms (like the shipped forms/): every sub-folder, and
+ * rules.csv if present. */
+static int check_forms_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **subs = NULL;
+	size_t n = 0;
+	int bad = 0;
+	char *rules_path;
+
+	if (!d) {
+		fprintf(stderr, "%s: cannot open\n", dir);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		char *p;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = util_asprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			subs = util_realloc(subs, (n + 1) * sizeof(*subs));
+			subs[n++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	qsort(subs, n, sizeof(*subs), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (check_form(subs[i]) < 0)
+			bad = 1;
+		free(subs[i]);
+	}
+	free(subs);
+	rules_path = util_asprintf("%s/rules.csv", dir);
+	if (util_file_exists(rules_path) && check_rules(rules_path) < 0)
+		bad = 1;
+	free(rules_path);
+	if (!n && !bad) {
+		fprintf(stderr, "%s: no survey.csv and no form folders here\n", dir);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+int cmd_form(const cli_ctx *c, int argc, char **argv)
+{
+	const char *path;
+	struct stat st;
+	char *survey;
+	int rc;
+
+	(void)c;
+	if (argc != 3 || strcmp(argv[1], "check")) {
+		fprintf(stderr, "usage: fieldcard form check PATH\n"
+				"PATH: a form folder (survey.csv, choices.csv, settings.csv), "
+				"one of its sheets, a rules.csv, or a folder of forms\n");
+		return 2;
+	}
+	path = argv[2];
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "%s: no such file or folder\n", path);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return (ends_with(path, "rules.csv") ? check_rules(path) : check_form(path)) < 0 ? 1 : 0;
+	survey = util_asprintf("%s/survey.csv", path);
+	rc = util_file_exists(survey) ? check_form(path) : check_forms_dir(path);
+	free(survey);
+	return rc < 0 ? 1 : 0;
+}

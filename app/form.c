@@ -1,0 +1,1041 @@
+/* form.c — load and check form definitions (see include/fieldcard/form.h and
+ * forms/README.md): XLSForm vocabulary in three UTF-8 CSV sheets.
+ *
+ * The loader never stops at the first problem: a county staff member fixing a
+ * form in Excel wants every mistake at once, each as FILE:LINE: message. It
+ * reads settings.csv, then choices.csv (so lists are known), then survey.csv
+ * in two passes: the first only collects names (expressions may refer
+ * forward), the second builds fields and checks everything in line order. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "fieldcard/csv.h"
+#include "fieldcard/expr.h"
+#include "fieldcard/fields.h"
+#include "fieldcard/form.h"
+#include "fieldcard/util.h"
+
+/* ---- error collection ---- */
+
+typedef struct loader {
+	fc_buf *report;
+	fc_err *err;
+	int nerrors;
+} loader;
+
+static void lmsg(loader *L, int is_error, const char *file, int line,
+		 const char *fmt, va_list ap)
+{
+	char msg[900];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (is_error) {
+		if (L->nerrors++ == 0)
+			fc_err_set(L->err, FC_EINVALID, "%s:%d: %s", file, line, msg);
+	}
+	if (L->report)
+		buf_printf(L->report, "%s:%d: %s%s\n", file, line,
+			   is_error ? "" : "warning: ", msg);
+}
+
+static void lerr(loader *L, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void lerr(loader *L, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lmsg(L, 1, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void lwarn(loader *L, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void lwarn(loader *L, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lmsg(L, 0, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- sheets: a whole CSV file in memory (form sheets are small) ---- */
+
+typedef struct sheet_row {
+	int line;
+	char **cells;
+	size_t n;
+} sheet_row;
+
+typedef struct sheet {
+	char *path;
+	char **header;
+	size_t nheader;
+	int header_line;
+	sheet_row *rows;
+	size_t nrows;
+} sheet;
+
+static void sheet_free(sheet *s)
+{
+	for (size_t i = 0; i < s->nrows; i++) {
+		for (size_t j = 0; j < s->rows[i].n; j++)
+			free(s->rows[i].cells[j]);
+		free(s->rows[i].cells);
+	}
+	for (size_t j = 0; j < s->nheader; j++)
+		free(s->header[j]);
+	free(s->header);
+	free(s->rows);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+static char *trim_dup(const char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return util_strndup(s, len);
+}
+
+/* Read a sheet; a missing file or broken CSV is reported through L.
+ * Returns 0 if the sheet was read, -1 otherwise. Cells are trimmed of
+ * surrounding blanks (Excel users add them without seeing them); rows whose
+ * cells are all empty are dropped. */
+static int sheet_read(loader *L, const char *path, sheet *s)
+{
+	FILE *f;
+	csv_reader *r;
+	char **cells;
+	size_t n;
+	int rc;
+	fc_err e;
+
+	memset(s, 0, sizeof(*s));
+	s->path = util_strdup(path);
+	f = fopen(path, "rb");
+	if (!f) {
+		lerr(L, path, 1, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	r = csv_open(f, path);
+	while ((rc = csv_next(r, &cells, &n, &e)) == 1) {
+		int blank = 1;
+
+		for (size_t i = 0; i < n && blank; i++)
+			if (cells[i][strspn(cells[i], " \t")])
+				blank = 0;
+		if (blank)
+			continue;
+		if (!s->header) {
+			s->header = util_calloc(n, sizeof(char *));
+			for (size_t i = 0; i < n; i++)
+				s->header[i] = trim_dup(cells[i]);
+			s->nheader = n;
+			s->header_line = csv_line(r);
+			continue;
+		}
+		s->rows = util_realloc(s->rows, (s->nrows + 1) * sizeof(*s->rows));
+		s->rows[s->nrows].line = csv_line(r);
+		s->rows[s->nrows].n = n;
+		s->rows[s->nrows].cells = util_calloc(n ? n : 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			s->rows[s->nrows].cells[i] = trim_dup(cells[i]);
+		s->nrows++;
+	}
+	csv_close(r);
+	fclose(f);
+	if (rc < 0) {
+		/* The reader's message already says FILE:LINE. */
+		if (L->nerrors++ == 0)
+			fc_err_set(L->err, FC_EINVALID, "%s", e.msg);
+		if (L->report)
+			buf_printf(L->report, "%s\n", e.msg);
+		return -1;
+	}
+	if (!s->header) {
+		lerr(L, path, 1, "empty sheet: the first row must name the columns");
+		return -1;
+	}
+	return 0;
+}
+
+/* Column index by header name, or -1. */
+static int sheet_col(const sheet *s, const char *name)
+{
+	for (size_t i = 0; i < s->nheader; i++)
+		if (!strcmp(s->header[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* Cell text ("" if the row is short or the column absent). */
+static const char *cell(const sheet_row *r, int col)
+{
+	if (col < 0 || (size_t)col >= r->n)
+		return "";
+	return r->cells[col];
+}
+
+/* Index of the column `name`, else of `fallback` (XLSForm's plain "label"
+ * when there is no "label::zh"). */
+static int sheet_col2(const sheet *s, const char *name, const char *fallback)
+{
+	int c = sheet_col(s, name);
+
+	return c >= 0 || !fallback ? c : sheet_col(s, fallback);
+}
+
+/* ---- names ---- */
+
+static int name_valid(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int name_reserved(const char *s)
+{
+	return !strcmp(s, "form") || !strcmp(s, "id") || !strcmp(s, "parent");
+}
+
+static char *nonempty_dup(const char *s)
+{
+	return *s ? util_strdup(s) : NULL;
+}
+
+/* ---- types ---- */
+
+static const struct {
+	const char *name;
+	form_type type;
+} type_names[] = {
+	{ "text", FT_TEXT },
+	{ "integer", FT_INTEGER },
+	{ "decimal", FT_DECIMAL },
+	{ "date", FT_DATE },
+	{ "yes_no", FT_YESNO },
+	{ "select_one", FT_SELECT_ONE },
+	{ "select_multiple", FT_SELECT_MULTIPLE },
+	{ "id_number", FT_ID_NUMBER },
+	{ "phone", FT_PHONE },
+	{ "calculate", FT_CALCULATE },
+	{ "note", FT_NOTE },
+	{ "begin_group", FT_BEGIN_GROUP },
+	{ "end_group", FT_END_GROUP },
+	{ "begin_repeat", FT_BEGIN_REPEAT },
+	{ "end_repeat", FT_END_REPEAT },
+};
+
+const char *form_type_name(form_type t)
+{
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].type == t)
+			return type_names[i].name;
+	return "?";
+}
+
+/* Parse the type cell: "select_one LIST" gives the list name in *list.
+ * XLSForm also writes "begin group" with a space; accept it. Returns -1 for
+ * an unknown type. */
+static int parse_type(const char *s, form_type *t, char **list)
+{
+	char word[64];
+	size_t len = strcspn(s, " \t");
+	const char *rest = s + len;
+
+	*list = NULL;
+	if (len >= sizeof(word))
+		return -1;
+	memcpy(word, s, len);
+	word[len] = '\0';
+	rest += strspn(rest, " \t");
+	if ((!strcmp(word, "begin") || !strcmp(word, "end")) &&
+	    (!strcmp(rest, "group") || !strcmp(rest, "repeat"))) {
+		snprintf(word + len, sizeof(word) - len, "_%s", rest);
+		rest = "";
+	}
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (strcmp(type_names[i].name, word))
+			continue;
+		*t = type_names[i].type;
+		if (*t == FT_SELECT_ONE || *t == FT_SELECT_MULTIPLE) {
+			if (*rest)
+				*list = util_strdup(rest);
+		} else if (*rest) {
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* yes/no columns (required, read_only): XLSForm accepts yes, true, TRUE. */
+static int parse_flag(const char *s, int *out)
+{
+	if (!*s || !strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) {
+		*out = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- freeing ---- */
+
+static void field_free(form_field *fld)
+{
+	free(fld->name);
+	for (int l = 0; l < FC_NLANG; l++) {
+		free(fld->label[l]);
+		free(fld->hint[l]);
+		free(fld->constraint_msg[l]);
+	}
+	free(fld->constraint_src);
+	free(fld->relevant_src);
+	free(fld->calculation_src);
+	free(fld->default_value);
+	expr_free(fld->constraint);
+	expr_free(fld->relevant);
+	expr_free(fld->calculation);
+	form_free(fld->repeat);
+}
+
+void form_free(form *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nfields; i++)
+		field_free(&f->fields[i]);
+	free(f->fields);
+	for (size_t i = 0; i < f->nlists; i++) {
+		for (size_t j = 0; j < f->lists[i].nchoices; j++) {
+			free(f->lists[i].choices[j].name);
+			for (int l = 0; l < FC_NLANG; l++)
+				free(f->lists[i].choices[j].label[l]);
+		}
+		free(f->lists[i].choices);
+		free(f->lists[i].name);
+	}
+	free(f->lists);
+	/* Sub-forms are freed through their placeholder fields; only the
+	 * index array is ours. */
+	free(f->subs);
+	free(f->id);
+	free(f->version);
+	for (int l = 0; l < FC_NLANG; l++)
+		free(f->title[l]);
+	free(f->path);
+	free(f);
+}
+
+/* ---- settings.csv ---- */
+
+static void load_settings(loader *L, const char *path, form *f)
+{
+	sheet s;
+	int cid, cver, ctz, cten;
+	const sheet_row *row;
+
+	if (sheet_read(L, path, &s) < 0)
+		goto cleanup;
+	cid = sheet_col(&s, "form_id");
+	cver = sheet_col(&s, "version");
+	ctz = sheet_col2(&s, "form_title::zh", "form_title");
+	cten = sheet_col(&s, "form_title::en");
+	if (!s.nrows) {
+		lerr(L, path, s.header_line, "settings need a row under the header with form_id and version");
+		goto cleanup;
+	}
+	row = &s.rows[0];
+	if (!*cell(row, cid))
+		lerr(L, path, row->line, "settings need a form_id");
+	else if (!name_valid(cell(row, cid)))
+		lerr(L, path, row->line, "form_id '%s' must be letters, digits and _", cell(row, cid));
+	else
+		f->id = util_strdup(cell(row, cid));
+	if (!*cell(row, cver))
+		lerr(L, path, row->line, "settings need a version");
+	else
+		f->version = util_strdup(cell(row, cver));
+	f->title[FC_LANG_ZH] = nonempty_dup(cell(row, ctz));
+	f->title[FC_LANG_EN] = nonempty_dup(cell(row, cten));
+cleanup:
+	sheet_free(&s);
+}
+
+/* ---- choices.csv ---- */
+
+static form_list *find_list(form *f, const char *name)
+{
+	for (size_t i = 0; i < f->nlists; i++)
+		if (!strcmp(f->lists[i].name, name))
+			return &f->lists[i];
+	return NULL;
+}
+
+static void load_choices(loader *L, const char *path, form *f)
+{
+	sheet s;
+	int clist, cname, cz, cen;
+	int **first_line = NULL; /* per list, per choice: line, for duplicates */
+
+	if (sheet_read(L, path, &s) < 0)
+		goto cleanup;
+	clist = sheet_col(&s, "list_name");
+	cname = sheet_col(&s, "name");
+	cz = sheet_col2(&s, "label::zh", "label");
+	cen = sheet_col(&s, "label::en");
+	if (clist < 0 || cname < 0) {
+		lerr(L, path, s.header_line, "choices need the columns list_name and name");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < s.nrows; i++) {
+		const sheet_row *row = &s.rows[i];
+		const char *ln = cell(row, clist), *nm = cell(row, cname);
+		form_list *l;
+		form_choice *c;
+		size_t li;
+
+		if (!*ln) {
+			lerr(L, path, row->line, "missing list_name");
+			continue;
+		}
+		if (!*nm) {
+			lerr(L, path, row->line, "missing choice name in list '%s'", ln);
+			continue;
+		}
+		if (strpbrk(nm, " \t")) {
+			/* select_multiple stores names separated by spaces. */
+			lerr(L, path, row->line, "choice name '%s' contains a space", nm);
+			continue;
+		}
+		l = find_list(f, ln);
+		if (!l) {
+			f->lists = util_realloc(f->lists, (f->nlists + 1) * sizeof(*f->lists));
+			first_line = util_realloc(first_line, (f->nlists + 1) * sizeof(*first_line));
+			first_line[f->nlists] = NULL;
+			l = &f->lists[f->nlists++];
+			memset(l, 0, sizeof(*l));
+			l->name = util_strdup(ln);
+		}
+		li = (size_t)(l - f->lists);
+		{
+			const form_choice *dup = form_choice_find(l, nm);
+
+			if (dup) {
+				lerr(L, path, row->line, "duplicate choice '%s' in list '%s' (first on line %d)",
+				     nm, ln, first_line[li][dup - l->choices]);
+				continue;
+			}
+		}
+		l->choices = util_realloc(l->choices, (l->nchoices + 1) * sizeof(*l->choices));
+		first_line[li] = util_realloc(first_line[li], (l->nchoices + 1) * sizeof(int));
+		first_line[li][l->nchoices] = row->line;
+		c = &l->choices[l->nchoices++];
+		c->name = util_strdup(nm);
+		c->label[FC_LANG_ZH] = nonempty_dup(cell(row, cz));
+		c->label[FC_LANG_EN] = nonempty_dup(cell(row, cen));
+	}
+cleanup:
+	if (first_line) {
+		for (size_t i = 0; i < f->nlists; i++)
+			free(first_line[i]);
+		free(first_line);
+	}
+	sheet_free(&s);
+}
+
+/* ---- survey.csv ---- */
+
+enum {
+	COL_TYPE, COL_NAME, COL_LABEL_ZH, COL_LABEL_EN, COL_HINT_ZH, COL_HINT_EN,
+	COL_REQUIRED, COL_CONSTRAINT, COL_CMSG_ZH, COL_CMSG_EN, COL_RELEVANT,
+	COL_CALC, COL_DEFAULT, COL_READONLY, NCOLS
+};
+
+static const struct {
+	const char *name;
+	const char *fallback;
+} survey_cols[NCOLS] = {
+	[COL_TYPE] = { "type", NULL },
+	[COL_NAME] = { "name", NULL },
+	[COL_LABEL_ZH] = { "label::zh", "label" },
+	[COL_LABEL_EN] = { "label::en", NULL },
+	[COL_HINT_ZH] = { "hint::zh", "hint" },
+	[COL_HINT_EN] = { "hint::en", NULL },
+	[COL_REQUIRED] = { "required", NULL },
+	[COL_CONSTRAINT] = { "constraint", NULL },
+	[COL_CMSG_ZH] = { "constraint_message::zh", "constraint_message" },
+	[COL_CMSG_EN] = { "constraint_message::en", NULL },
+	[COL_RELEVANT] = { "relevant", NULL },
+	[COL_CALC] = { "calculation", NULL },
+	[COL_DEFAULT] = { "default", NULL },
+	[COL_READONLY] = { "read_only", NULL },
+};
+
+/* Every name defined in the survey, with its line and whether it holds a
+ * value, for duplicate and reference checks. */
+typedef struct name_entry {
+	const char *name;  /* borrowed from the sheet */
+	int line;
+	int has_value;
+} name_entry;
+
+typedef struct name_table {
+	name_entry *v;
+	size_t n;
+} name_table;
+
+static const name_entry *names_find(const name_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+/* Open begin_group / begin_repeat. */
+typedef struct open_block {
+	form_type type;
+	const char *name;
+	int line;
+	form *target;      /* the form fields go into while this is open */
+	int group_depth;   /* depth inside `target` after this begin */
+} open_block;
+
+static form_field *add_field(form *f)
+{
+	f->fields = util_realloc(f->fields, (f->nfields + 1) * sizeof(*f->fields));
+	memset(&f->fields[f->nfields], 0, sizeof(*f->fields));
+	return &f->fields[f->nfields++];
+}
+
+/* Context for the reference check callback. */
+typedef struct ref_check {
+	loader *L;
+	const char *path;
+	int line;
+	const char *what;
+	const char *field;
+	const name_table *names;
+} ref_check;
+
+static int check_ref(const char *name, void *ud)
+{
+	ref_check *rc = ud;
+	const name_entry *e = names_find(rc->names, name);
+
+	if (!e)
+		lerr(rc->L, rc->path, rc->line, "%s of '%s' refers to unknown field ${%s}",
+		     rc->what, rc->field, name);
+	else if (!e->has_value)
+		lerr(rc->L, rc->path, rc->line, "%s of '%s' refers to ${%s}, which holds no value (line %d)",
+		     rc->what, rc->field, name, e->line);
+	return 0;
+}
+
+/* Parse one expression column into *src and *ex, reporting parse errors and
+ * unknown references at the row's line. */
+static void compile_expr(loader *L, const char *path, int line, const char *what,
+			 const char *field, const char *text, const name_table *names,
+			 char **src, struct expr **ex)
+{
+	fc_err e;
+	ref_check rc = { L, path, line, what, field, names };
+
+	if (!*text)
+		return;
+	*src = util_strdup(text);
+	fc_err_clear(&e);
+	if (expr_parse(text, ex, &e) != 0) {
+		lerr(L, path, line, "%s of '%s': %s", what, field, e.msg);
+		*ex = NULL;
+		return;
+	}
+	expr_each_ref(*ex, check_ref, &rc);
+}
+
+static void load_survey(loader *L, const char *path, form *top)
+{
+	sheet s;
+	int col[NCOLS];
+	name_table names = { NULL, 0 };
+	open_block *stack = NULL;
+	size_t depth = 0;
+
+	if (sheet_read(L, path, &s) < 0)
+		goto cleanup;
+	for (int c = 0; c < NCOLS; c++)
+		col[c] = sheet_col2(&s, survey_cols[c].name, survey_cols[c].fallback);
+	if (col[COL_TYPE] < 0 || col[COL_NAME] < 0) {
+		lerr(L, path, s.header_line, "the survey needs the columns type and name");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < s.nheader; i++) {
+		const char *h = s.header[i];
+		int known = 0;
+
+		for (int c = 0; c < NCOLS && !known; c++)
+			if (col[c] == (int)i)
+				known = 1;
+		/* Other languages (label::bo, hint::ug ...) are welcome but not
+		 * shown; anything else is likely a typo worth a word. */
+		if (!known && *h && strncmp(h, "label::", 7) && strncmp(h, "hint::", 6) &&
+		    strncmp(h, "constraint_message::", 20) && strcmp(h, "label") &&
+		    strcmp(h, "hint") && strcmp(h, "constraint_message"))
+			lwarn(L, path, s.header_line, "unknown column '%s' ignored", h);
+	}
+
+	/* Pass 1: names, so that expressions may refer to later fields. */
+	for (size_t i = 0; i < s.nrows; i++) {
+		const sheet_row *row = &s.rows[i];
+		const char *nm = cell(row, col[COL_NAME]);
+		form_type t;
+		char *list = NULL;
+
+		if (!*nm || parse_type(cell(row, col[COL_TYPE]), &t, &list) < 0) {
+			free(list);
+			continue;
+		}
+		free(list);
+		if (t == FT_END_GROUP || t == FT_END_REPEAT || names_find(&names, nm))
+			continue;
+		names.v = util_realloc(names.v, (names.n + 1) * sizeof(*names.v));
+		names.v[names.n].name = nm;
+		names.v[names.n].line = row->line;
+		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_BEGIN_REPEAT && t != FT_NOTE;
+		names.n++;
+	}
+
+	/* Pass 2: fields and checks, in line order. */
+	stack = util_calloc(s.nrows + 1, sizeof(*stack));
+	for (size_t i = 0; i < s.nrows; i++) {
+		const sheet_row *row = &s.rows[i];
+		const char *ty = cell(row, col[COL_TYPE]);
+		const char *nm = cell(row, col[COL_NAME]);
+		form *target = depth ? stack[depth - 1].target : top;
+		int gdepth = depth ? stack[depth - 1].group_depth : 0;
+		const char *gname = NULL;
+		form_field *fld;
+		form_type t;
+		char *list = NULL;
+		int flag;
+
+		if (!*ty) {
+			lerr(L, path, row->line, "missing type%s%s%s", *nm ? " for '" : "",
+			     nm, *nm ? "'" : "");
+			continue;
+		}
+		if (parse_type(ty, &t, &list) < 0) {
+			lerr(L, path, row->line, "unknown type '%s'", ty);
+			continue;
+		}
+		if (t == FT_END_GROUP || t == FT_END_REPEAT) {
+			form_type want = t == FT_END_GROUP ? FT_BEGIN_GROUP : FT_BEGIN_REPEAT;
+
+			if (!depth) {
+				lerr(L, path, row->line, "%s without a matching %s", ty,
+				     form_type_name(want));
+			} else if (stack[depth - 1].type != want) {
+				lerr(L, path, row->line, "%s does not match %s '%s' on line %d",
+				     form_type_name(t), form_type_name(stack[depth - 1].type),
+				     stack[depth - 1].name, stack[depth - 1].line);
+			} else if (*nm && strcmp(nm, stack[depth - 1].name)) {
+				lerr(L, path, row->line, "%s '%s' does not match %s '%s' on line %d",
+				     form_type_name(t), nm, form_type_name(want),
+				     stack[depth - 1].name, stack[depth - 1].line);
+				depth--;
+			} else {
+				if (t == FT_END_GROUP) {
+					fld = add_field(stack[depth - 1].target);
+					fld->type = FT_END_GROUP;
+					fld->name = util_strdup(stack[depth - 1].name);
+					fld->line = row->line;
+					fld->group_depth = stack[depth - 1].group_depth - 1;
+				}
+				depth--;
+			}
+			free(list);
+			continue;
+		}
+		/* Name problems are reported but the field is still built, so a
+		 * begin with a bad name keeps the blocks balanced and later lines
+		 * get their own messages; the form is refused anyway. */
+		if (!*nm) {
+			lerr(L, path, row->line, "missing name for a %s field", form_type_name(t));
+		} else if (!name_valid(nm)) {
+			lerr(L, path, row->line, "invalid name '%s': use letters, digits and _, not starting with a digit", nm);
+		} else if (name_reserved(nm)) {
+			lerr(L, path, row->line, "'%s' is a reserved name (form, id and parent head every record)", nm);
+		} else {
+			const name_entry *e = names_find(&names, nm);
+
+			if (e && e->line != row->line)
+				lerr(L, path, row->line, "duplicate name '%s' (first on line %d)", nm, e->line);
+		}
+		for (size_t d = depth; d > 0; d--) {
+			if (stack[d - 1].type == FT_BEGIN_GROUP && stack[d - 1].target == target) {
+				gname = stack[d - 1].name;
+				break;
+			}
+		}
+		if (t == FT_BEGIN_REPEAT) {
+			for (size_t d = 0; d < depth; d++) {
+				if (stack[d].type == FT_BEGIN_REPEAT) {
+					lerr(L, path, row->line,
+					     "repeat '%s' inside repeat '%s' (line %d): only one level of repeats is supported",
+					     nm, stack[d].name, stack[d].line);
+					break;
+				}
+			}
+		}
+		fld = add_field(target);
+		fld->type = t;
+		fld->name = util_strdup(nm);
+		fld->line = row->line;
+		fld->group_depth = gdepth;
+		/* The group names live in fields of the same form; find the stable
+		 * heap copy rather than the sheet's cell. */
+		if (gname) {
+			for (size_t k = target->nfields; k > 0; k--) {
+				if (target->fields[k - 1].type == FT_BEGIN_GROUP &&
+				    !strcmp(target->fields[k - 1].name, gname)) {
+					fld->group = target->fields[k - 1].name;
+					break;
+				}
+			}
+		}
+		fld->label[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_LABEL_ZH]));
+		fld->label[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_LABEL_EN]));
+		fld->hint[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_HINT_ZH]));
+		fld->hint[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_HINT_EN]));
+		fld->constraint_msg[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_CMSG_ZH]));
+		fld->constraint_msg[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_CMSG_EN]));
+		fld->default_value = nonempty_dup(cell(row, col[COL_DEFAULT]));
+		if (parse_flag(cell(row, col[COL_REQUIRED]), &flag) < 0)
+			lerr(L, path, row->line, "required of '%s' must be yes or no, not '%s'",
+			     nm, cell(row, col[COL_REQUIRED]));
+		else
+			fld->required = flag;
+		if (parse_flag(cell(row, col[COL_READONLY]), &flag) < 0)
+			lerr(L, path, row->line, "read_only of '%s' must be yes or no, not '%s'",
+			     nm, cell(row, col[COL_READONLY]));
+		else
+			fld->read_only = flag;
+		if (t == FT_SELECT_ONE || t == FT_SELECT_MULTIPLE) {
+			if (!list)
+				lerr(L, path, row->line, "%s '%s' needs a list name (%s LIST)",
+				     form_type_name(t), nm, form_type_name(t));
+			else if (!(fld->list = find_list(top, list)))
+				lerr(L, path, row->line, "%s '%s' uses unknown list '%s' (not in choices.csv)",
+				     form_type_name(t), nm, list);
+		} else if (t == FT_YESNO) {
+			/* Labels for yes and no, if the form gives them. */
+			fld->list = find_list(top, "yes_no");
+		}
+		free(list);
+		if (t == FT_CALCULATE && !*cell(row, col[COL_CALC]))
+			lerr(L, path, row->line, "calculate '%s' needs a calculation", nm);
+		compile_expr(L, path, row->line, "constraint", nm, cell(row, col[COL_CONSTRAINT]),
+			     &names, &fld->constraint_src, &fld->constraint);
+		compile_expr(L, path, row->line, "relevant", nm, cell(row, col[COL_RELEVANT]),
+			     &names, &fld->relevant_src, &fld->relevant);
+		compile_expr(L, path, row->line, "calculation", nm, cell(row, col[COL_CALC]),
+			     &names, &fld->calculation_src, &fld->calculation);
+
+		if (t == FT_BEGIN_GROUP) {
+			stack[depth].type = t;
+			stack[depth].name = fld->name;
+			stack[depth].line = row->line;
+			stack[depth].target = target;
+			stack[depth].group_depth = gdepth + 1;
+			depth++;
+		} else if (t == FT_BEGIN_REPEAT) {
+			form *sub = util_calloc(1, sizeof(*sub));
+
+			sub->id = util_strdup(nm);
+			sub->version = util_strdup(top->version);
+			sub->title[FC_LANG_ZH] = util_strdup(fld->label[FC_LANG_ZH]);
+			sub->title[FC_LANG_EN] = util_strdup(fld->label[FC_LANG_EN]);
+			sub->path = util_strdup(top->path);
+			sub->parent = top;
+			fld->repeat = sub;
+			top->subs = util_realloc(top->subs, (top->nsubs + 1) * sizeof(*top->subs));
+			top->subs[top->nsubs++] = sub;
+			stack[depth].type = t;
+			stack[depth].name = fld->name;
+			stack[depth].line = row->line;
+			stack[depth].target = sub;
+			stack[depth].group_depth = 0;
+			depth++;
+		}
+	}
+	while (depth > 0) {
+		depth--;
+		lerr(L, path, stack[depth].line, "%s '%s' has no %s", form_type_name(stack[depth].type),
+		     stack[depth].name,
+		     stack[depth].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
+	}
+cleanup:
+	free(stack);
+	free(names.v);
+	sheet_free(&s);
+}
+
+/* fields.h names a household form must keep (C code relies on them). */
+static void check_household_names(loader *L, const char *path, const form *f)
+{
+	static const char *const hh[] = {
+		F_PROVINCE, F_VILLAGE_CODE, F_VILLAGE_GROUP, F_HOUSEHOLD_CODE, F_HEAD_NAME,
+		F_HEAD_ID, F_HOUSEHOLD_TYPE, F_POVERTY_STATUS, F_MONITOR_CATEGORY,
+		F_MONITOR_DATE, F_RISK_CLEARED, F_ID_YEAR, F_MAIN_CAUSE, F_OTHER_CAUSES,
+		F_NET_INCOME, F_MEMBER_COUNT, F_INCOME_PER_HEAD, F_HOUSING_GRADE,
+		F_RELOCATED, F_SAFE_WATER, F_MEASURES, NULL
+	};
+	static const char *const mem[] = {
+		F_M_NAME, F_M_SEX, F_M_ID_TYPE, F_M_ID, F_M_BIRTH, F_M_AGE, F_M_RELATION,
+		F_M_SCHOOL, F_M_HEALTH, F_M_LABOUR, F_M_MEDICAL, F_M_STATUS,
+		F_M_LEFT_REASON, F_M_INCOME, NULL
+	};
+	static const char *const vis[] = { F_V_DATE, F_V_VISITORS, F_V_PURPOSE, F_V_EVENT, NULL };
+	const struct {
+		const char *kind;
+		const char *const *names;
+	} kinds[] = { { K_HOUSEHOLD, hh }, { K_MEMBER, mem }, { K_VISIT, vis } };
+
+	for (size_t k = 0; k < 3; k++) {
+		const form *sub = f;
+
+		if (k) {
+			sub = NULL;
+			for (size_t i = 0; i < f->nsubs; i++)
+				if (!strcmp(f->subs[i]->id, kinds[k].kind))
+					sub = f->subs[i];
+			if (!sub) {
+				lwarn(L, path, 1, "household form has no repeat '%s' (fields.h)", kinds[k].kind);
+				continue;
+			}
+		}
+		for (const char *const *n = kinds[k].names; *n; n++)
+			if (!form_field_find(sub, *n))
+				lwarn(L, path, 1, "%s lacks field '%s' that the program relies on (fields.h)",
+				      kinds[k].kind, *n);
+	}
+}
+
+int form_load(const char *path, form **out, fc_buf *report, fc_err *err)
+{
+	loader L = { report, err, 0 };
+	form *f = util_calloc(1, sizeof(*f));
+	char *settings = NULL, *choices = NULL, *survey = NULL;
+	struct stat st;
+	size_t plen = strlen(path);
+
+	*out = NULL;
+	/* A sheet path means its folder. */
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		const char *slash = strrchr(path, '/');
+
+		f->path = slash ? util_strndup(path, (size_t)(slash - path)) : util_strdup(".");
+	} else {
+		while (plen > 1 && path[plen - 1] == '/')
+			plen--;
+		f->path = util_strndup(path, plen);
+	}
+	if (stat(f->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fc_err_set(err, FC_ENOTFOUND, "%s: no such form folder", path);
+		if (report)
+			buf_printf(report, "%s\n", err ? err->msg : "no such form folder");
+		form_free(f);
+		return FC_ENOTFOUND;
+	}
+	settings = util_asprintf("%s/settings.csv", f->path);
+	choices = util_asprintf("%s/choices.csv", f->path);
+	survey = util_asprintf("%s/survey.csv", f->path);
+	load_settings(&L, settings, f);
+	load_choices(&L, choices, f);
+	load_survey(&L, survey, f);
+	if (f->id && !strcmp(f->id, K_HOUSEHOLD))
+		check_household_names(&L, survey, f);
+	free(settings);
+	free(choices);
+	free(survey);
+	if (L.nerrors) {
+		form_free(f);
+		return FC_EINVALID;
+	}
+	*out = f;
+	return 0;
+}
+
+/* ---- form sets ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int form_set_load(const char *dir, form_set **out, fc_err *err)
+{
+	form_set *s = util_calloc(1, sizeof(*s));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc = 0;
+
+	*out = NULL;
+	s->dir = util_strdup(dir);
+	if (!d) {
+		rc = fc_err_set(err, FC_ENOTFOUND, "%s: cannot open forms folder: %s", dir,
+				strerror(errno));
+		goto cleanup;
+	}
+	while ((de = readdir(d))) {
+		char *p;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = util_asprintf("%s/%s", dir, de->d_name);
+		/* rules.csv, README.md and other files are not forms. */
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			names = util_realloc(names, (nnames + 1) * sizeof(*names));
+			names[nnames++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	/* Directory order differs between file systems; keep it stable. */
+	qsort(names, nnames, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < nnames; i++) {
+		form *f;
+
+		rc = form_load(names[i], &f, NULL, err);
+		if (rc)
+			goto cleanup;
+		s->forms = util_realloc(s->forms, (s->n + 1) * sizeof(*s->forms));
+		s->forms[s->n++] = f;
+	}
+	if (!s->n) {
+		rc = fc_err_set(err, FC_ENOTFOUND, "%s: no forms (expected a folder such as household/)", dir);
+		goto cleanup;
+	}
+cleanup:
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	if (rc) {
+		form_set_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void form_set_free(form_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		form_free(s->forms[i]);
+	free(s->forms);
+	free(s->dir);
+	free(s);
+}
+
+const form *form_set_kind(const form_set *s, const char *kind)
+{
+	if (!s || !kind)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		const form *f = s->forms[i];
+
+		if (!strcmp(f->id, kind))
+			return f;
+		for (size_t j = 0; j < f->nsubs; j++)
+			if (!strcmp(f->subs[j]->id, kind))
+				return f->subs[j];
+	}
+	return NULL;
+}
+
+/* ---- queries ---- */
+
+const form_field *form_field_find(const form *f, const char *name)
+{
+	if (!f || !name)
+		return NULL;
+	for (size_t i = 0; i < f->nfields; i++)
+		if (f->fields[i].type != FT_END_GROUP && !strcmp(f->fields[i].name, name))
+			return &f->fields[i];
+	return NULL;
+}
+
+int form_field_has_value(const form_field *fld)
+{
+	switch (fld->type) {
+	case FT_NOTE:
+	case FT_BEGIN_GROUP:
+	case FT_END_GROUP:
+	case FT_BEGIN_REPEAT:
+	case FT_END_REPEAT:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+const form_choice *form_choice_find(const form_list *l, const char *name)
+{
+	if (!l || !name)
+		return NULL;
+	for (size_t i = 0; i < l->nchoices; i++)
+		if (!strcmp(l->choices[i].name, name))
+			return &l->choices[i];
+	return NULL;
+}
+
+const char *form_label(const form_field *fld, int lang)
+{
+	int other = lang == FC_LANG_ZH ? FC_LANG_EN : FC_LANG_ZH;
+
+	if (lang >= 0 && lang < FC_NLANG && fld->label[lang])
+		return fld->label[lang];
+	if (fld->label[other])
+		return fld->label[other];
+	return fld->name;
+}
+
+const char *form_choice_label(const form_choice *c, int lang)
+{
+	int other = lang == FC_LANG_ZH ? FC_LANG_EN : FC_LANG_ZH;
+
+	if (lang >= 0 && lang < FC_NLANG && c->label[lang])
+		return c->label[lang];
+	if (c->label[other])
+		return c->label[other];
+	return c->name;
+}

@@ -1,0 +1,347 @@
+/* model.c — the model every front end uses (include/fieldcard/app.h): open a
+ * data directory, load households, and save records the one way that
+ * calculates, validates, serialises and audits them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldcard/app.h"
+#include "fieldcard/buf.h"
+#include "fieldcard/fields.h"
+#include "fieldcard/util.h"
+
+#ifndef FC_FORMS_DIR
+#define FC_FORMS_DIR "forms"
+#endif
+
+char *app_default_dir(const char *explicit_dir)
+{
+	const char *env = getenv("FIELDCARD_DIR"), *home = getenv("HOME");
+
+	if (explicit_dir && *explicit_dir)
+		return util_strdup(explicit_dir);
+	if (env && *env)
+		return util_strdup(env);
+	return util_asprintf("%s/.local/share/fieldcard", home && *home ? home : ".");
+}
+
+const char *app_shipped_forms(void)
+{
+	const char *env = getenv("FIELDCARD_FORMS");
+
+	return env && *env ? env : FC_FORMS_DIR;
+}
+
+const char *app_today(void)
+{
+	static char today[11];
+
+	util_today(today);
+	return today;
+}
+
+static int lang_from_env(void)
+{
+	const char *vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return strncmp(v, "zh", 2) == 0 ? FC_LANG_ZH : FC_LANG_EN;
+	}
+	return FC_LANG_EN;
+}
+
+int app_open(const char *dir, fc_app **out, fc_err *err)
+{
+	fc_app *a = util_calloc(1, sizeof(*a));
+	char *villages = NULL, *lang = NULL, *rules_path = NULL, *local_forms = NULL;
+	int rc;
+
+	*out = NULL;
+	a->dir = util_strdup(dir);
+	a->db_path = util_asprintf("%s/fieldcard.db", dir);
+	a->ledger_path = util_asprintf("%s/ledger.git", dir);
+	if (!util_file_exists(a->db_path)) {
+		rc = fc_err_set(err, FC_ENOTFOUND,
+				"no fieldcard data in %s: run `fieldcard --dir %s init --role cadre --name NAME --village CODE` "
+				"or `fieldcard --dir %s demo` first", dir, dir, dir);
+		goto fail;
+	}
+	if ((rc = store_open(a->db_path, &a->st, err)) != FC_OK)
+		goto fail;
+	/* Forms that came with the county repository win over the shipped ones. */
+	local_forms = util_asprintf("%s/forms", dir);
+	a->forms_dir = util_file_exists(local_forms) ? util_strdup(local_forms)
+						     : util_strdup(app_shipped_forms());
+	if ((rc = form_set_load(a->forms_dir, &a->forms, err)) != FC_OK)
+		goto fail;
+	rules_path = util_asprintf("%s/rules.csv", a->forms_dir);
+	if (util_file_exists(rules_path) && (rc = rules_load(rules_path, &a->rules, err)) != FC_OK)
+		goto fail;
+	if ((rc = store_meta_get(a->st, "role", &a->role, err)) != FC_OK ||
+	    (rc = store_meta_get(a->st, "principal", &a->principal, err)) != FC_OK ||
+	    (rc = store_meta_get(a->st, "villages", &villages, err)) != FC_OK ||
+	    (rc = store_meta_get(a->st, "lang", &lang, err)) != FC_OK)
+		goto fail;
+	if (!a->role)
+		a->role = util_strdup("cadre");
+	if (!a->principal)
+		a->principal = util_strdup("unknown");
+	a->villages = util_split(villages ? villages : "", ',');
+	if (lang && *lang)
+		a->lang = strncmp(lang, "zh", 2) == 0 ? FC_LANG_ZH : FC_LANG_EN;
+	else
+		a->lang = lang_from_env();
+	free(villages);
+	free(lang);
+	free(rules_path);
+	free(local_forms);
+	*out = a;
+	return FC_OK;
+fail:
+	free(villages);
+	free(lang);
+	free(rules_path);
+	free(local_forms);
+	app_close(a);
+	return rc;
+}
+
+void app_close(fc_app *a)
+{
+	if (!a)
+		return;
+	if (a->st)
+		store_close(a->st);
+	if (a->forms)
+		form_set_free(a->forms);
+	if (a->rules)
+		rules_free(a->rules);
+	util_strv_free(a->villages);
+	free(a->dir);
+	free(a->db_path);
+	free(a->ledger_path);
+	free(a->forms_dir);
+	free(a->role);
+	free(a->principal);
+	free(a);
+}
+
+const form *app_form(const fc_app *a, const char *kind)
+{
+	return kind ? form_set_kind(a->forms, kind) : NULL;
+}
+
+int app_household_load(fc_app *a, const char *id, app_household *out, fc_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_get(a->st, id, &out->hh, err)) != FC_OK)
+		return rc;
+	if (strcmp(out->hh->kind, K_HOUSEHOLD) != 0) {
+		rc = fc_err_set(err, FC_EINVALID, "record %s is a %s, not a household", id,
+				out->hh->kind);
+		record_free(out->hh);
+		out->hh = NULL;
+		return rc;
+	}
+	rc = store_children(a->st, id, NULL, &out->children, &out->nchildren, err);
+	if (rc != FC_OK) {
+		record_free(out->hh);
+		out->hh = NULL;
+	}
+	return rc;
+}
+
+void app_household_free(app_household *h)
+{
+	if (!h)
+		return;
+	record_free(h->hh);
+	store_records_free(h->children, h->nchildren);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Serialise with its form and write. */
+static int put_record(fc_app *a, record *r, const form *f, fc_err *err)
+{
+	fc_buf text = FC_BUF_INIT;
+	int rc;
+
+	record_set_version(r, f->version);
+	record_serialise(r, f, &text);
+	rc = store_put(a->st, r, buf_cstr(&text), a->principal, STORE_LOCAL, err);
+	buf_free(&text);
+	return rc;
+}
+
+/* First error of the report about record id, into err. */
+static int first_error(const val_report *rep, const char *id, fc_err *err)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const val_issue *v = &rep->items[i];
+
+		if (v->severity != VAL_ERROR || !v->record_id || strcmp(v->record_id, id) != 0)
+			continue;
+		if (v->field)
+			return fc_err_set(err, FC_EINVALID, "record %s field %s: %s", id, v->field,
+					  v->message);
+		return fc_err_set(err, FC_EINVALID, "record %s: %s", id, v->message);
+	}
+	return FC_OK;
+}
+
+/* The children list with r put in place of its stored version (or added). */
+static const record **children_with(record **children, size_t n, const record *r, size_t *out_n)
+{
+	const record **v = util_calloc(n + 1, sizeof(*v));
+	size_t k = 0;
+	int placed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!placed && strcmp(children[i]->id, r->id) == 0) {
+			v[k++] = r;
+			placed = 1;
+		} else {
+			v[k++] = children[i];
+		}
+	}
+	if (!placed)
+		v[k++] = r;
+	*out_n = k;
+	return v;
+}
+
+int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
+{
+	const form *f = app_form(a, r->kind), *hf = app_form(a, K_HOUSEHOLD);
+	const char *today = app_today();
+	val_report local;
+	app_household h;
+	const record **kids = NULL;
+	size_t nkids = 0;
+	int rc, began = 0;
+
+	memset(&h, 0, sizeof(h));
+	if (!report) {
+		val_report_init(&local);
+		report = &local;
+	}
+	if (!f || !hf) {
+		rc = fc_err_set(err, FC_EINVALID, "record %s: no form for kind '%s'", r->id, r->kind);
+		goto out;
+	}
+	if (strcmp(r->kind, K_HOUSEHOLD) == 0) {
+		rc = store_children(a->st, r->id, NULL, &h.children, &h.nchildren, err);
+		if (rc != FC_OK)
+			goto out;
+		if ((rc = val_calculate(f, r, NULL, (const record *const *)h.children, h.nchildren,
+					today, err)) != FC_OK)
+			goto out;
+		rc = val_household(f, r, (const record *const *)h.children, h.nchildren, a->rules,
+				   today, a->lang, report, err);
+		if (rc != FC_OK)
+			goto out;
+		if ((rc = first_error(report, r->id, err)) != FC_OK)
+			goto out;
+		if ((rc = store_begin(a->st, err)) != FC_OK)
+			goto out;
+		began = 1;
+		if ((rc = put_record(a, r, f, err)) != FC_OK)
+			goto out;
+	} else {
+		if (!r->parent || !*r->parent) {
+			rc = fc_err_set(err, FC_EINVALID, "record %s: a %s needs its household (parent)",
+					r->id, r->kind);
+			goto out;
+		}
+		rc = app_household_load(a, r->parent, &h, err);
+		if (rc == FC_ENOTFOUND) {
+			rc = fc_err_set(err, FC_EINVALID, "record %s: household %s does not exist",
+					r->id, r->parent);
+			goto out;
+		}
+		if (rc != FC_OK)
+			goto out;
+		kids = children_with(h.children, h.nchildren, r, &nkids);
+		if ((rc = val_calculate(f, r, h.hh, kids, nkids, today, err)) != FC_OK)
+			goto out;
+		/* Household aggregates (member count, income per head) follow the child. */
+		if ((rc = val_calculate(hf, h.hh, NULL, kids, nkids, today, err)) != FC_OK)
+			goto out;
+		rc = val_record(f, r, h.hh, kids, nkids, a->rules, today, a->lang, report, err);
+		if (rc != FC_OK)
+			goto out;
+		if ((rc = first_error(report, r->id, err)) != FC_OK)
+			goto out;
+		if ((rc = store_begin(a->st, err)) != FC_OK)
+			goto out;
+		began = 1;
+		if ((rc = put_record(a, r, f, err)) != FC_OK ||
+		    (rc = put_record(a, h.hh, hf, err)) != FC_OK)
+			goto out;
+	}
+	rc = store_commit(a->st, err);
+	began = 0;
+out:
+	if (began)
+		store_rollback(a->st);
+	free(kids);
+	app_household_free(&h);
+	if (report == &local)
+		val_report_free(&local);
+	return rc;
+}
+
+int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n,
+		   val_report *report, fc_err *err)
+{
+	record *r = NULL;
+	const form *f;
+	int rc;
+
+	if ((rc = store_get(a->st, id, &r, err)) != FC_OK) {
+		if (rc == FC_ENOTFOUND)
+			rc = fc_err_set(err, FC_EINVALID, "record %s does not exist", id);
+		return rc;
+	}
+	f = app_form(a, r->kind);
+	if (!f) {
+		rc = fc_err_set(err, FC_EINVALID, "record %s: no form for kind '%s'", id, r->kind);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(assignments[i], '=');
+		char *name;
+		const form_field *fld;
+
+		if (!eq || eq == assignments[i]) {
+			rc = fc_err_set(err, FC_EUSAGE, "'%s': expected FIELD=VALUE", assignments[i]);
+			goto out;
+		}
+		name = util_strndup(assignments[i], (size_t)(eq - assignments[i]));
+		fld = form_field_find(f, name);
+		if (!fld || !form_field_has_value(fld)) {
+			rc = fc_err_set(err, FC_EINVALID, "record %s: unknown field '%s' in form %s",
+					id, name, f->id);
+			free(name);
+			goto out;
+		}
+		if (fld->type == FT_CALCULATE) {
+			rc = fc_err_set(err, FC_EINVALID,
+					"record %s field %s: calculated from other fields, never typed",
+					id, name);
+			free(name);
+			goto out;
+		}
+		record_set(r, name, eq + 1);
+		free(name);
+	}
+	rc = app_save(a, r, report, err);
+out:
+	record_free(r);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* transport.h — fetch from and push to the county repository over any link
+ * (libgit2 1.5): a path or file:// (a bare repository on a USB stick or a
+ * share), git:// (git daemon), ssh:// (key authentication with the device's
+ * transport key, county host key pinned) and http(s):// (smart HTTP).
+ *
+ * Progress goes through a struct of callbacks so that the CLI and the text UI
+ * show it their own way (no ncurses here). Transient link failures are
+ * retried a few times; a remote that cannot be reached gives FC_EOFFLINE with
+ * "could not reach the county repository at URL: REASON; nothing was lost,
+ * run sync again later". Fetch and push are safe to repeat: an interrupted
+ * fetch leaves no partial pack, an interrupted push leaves the remote ref
+ * either old or new, and the next run completes it.
+ *
+ * Data directory files used (DIR = transport_opts.dir):
+ *   DIR/keys/transport_ed25519(.pub)  SSH transport key (never the signing key)
+ *   DIR/keys/known_hosts              the county's pinned SSH host key, one
+ *                                     OpenSSH known_hosts line per host:
+ *                                     "[host]:port ssh-ed25519 AAAA..." or
+ *                                     "host ssh-ed25519 AAAA..." (port 22) */
+#ifndef FIELDCARD_TRANSPORT_H
+#define FIELDCARD_TRANSPORT_H
+
+#include <stddef.h>
+#include "fieldcard/err.h"
+
+typedef struct transport_stats {
+	int pushing;            /* 1 while pushing, 0 while fetching */
+	unsigned objects_done;  /* received (fetch) or sent (push) objects */
+	unsigned objects_total; /* 0 until the remote says */
+	unsigned indexed;       /* fetch: objects checked and stored */
+	size_t bytes;           /* bytes on the wire so far, this attempt */
+	double rate;            /* bytes per second, this attempt */
+} transport_stats;
+
+typedef struct transport_progress {
+	/* Called as objects and bytes move (may be often; throttle drawing). */
+	void (*update)(const transport_stats *s, void *ud);
+	/* One line of news: the server's side-band text, a retry notice. */
+	void (*message)(const char *text, void *ud);
+	void *ud;
+} transport_progress;
+
+typedef struct transport_opts {
+	const char *url;        /* required */
+	const char *dir;        /* data directory (keys, known_hosts); NULL: no ssh */
+	/* SSH first contact: 1 = trust and pin an unknown host key (the setting
+	 * "ssh_trust_first_contact"), 0 = refuse with a message saying how to
+	 * pin it. A pinned key that differs is always refused. */
+	int ssh_trust_first;
+	const char *ssl_ca_file; /* NULL: $SSL_CERT_FILE, else the system bundle */
+	const char *ssl_ca_path; /* NULL: $SSL_CERT_DIR, else /etc/ssl/certs */
+	int attempts;           /* tries on a broken link; 0 = 4 */
+	int retry_delay_ms;     /* first pause between tries, doubled; 0 = 1000 */
+	const transport_progress *progress; /* may be NULL */
+} transport_opts;
+
+/* Fetch refspecs ("+refs/heads/villages/520101:refs/remotes/county/villages/520101")
+ * from opts->url into the bare repository at repo_path, updating only the
+ * destination refs named. A source ref the remote lacks is not an error (it
+ * just is not there yet). */
+int transport_fetch(const char *repo_path, const transport_opts *opts,
+		    char *const *refspecs, size_t n, fc_err *err);
+
+/* Push local refs ("refs/heads/batches/p1", same name on the remote),
+ * fast-forward only: a remote ref that moved elsewhere is refused
+ * (FC_ECONFLICT naming the ref and the server's reason), never overwritten. */
+int transport_push(const char *repo_path, const transport_opts *opts,
+		   char *const *refs, size_t n, fc_err *err);
+
+/* Library setup once per process (git_libgit2_init and TLS locations);
+ * harmless to call again. */
+int transport_global_init(const transport_opts *opts, fc_err *err);
+
+#endif

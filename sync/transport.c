@@ -1,0 +1,634 @@
+/* transport.c — fetch and push against the county repository with libgit2
+ * 1.5 over a path/file://, git://, ssh:// or http(s):// URL (transport.h).
+ *
+ * Why the shape: a village link drops, stalls and comes back. Each transfer
+ * is tried a few times with growing pauses; whether the remote was never
+ * reached or the link broke mid-way, the caller gets FC_EOFFLINE with a
+ * message that says nothing was lost. Refusals that retrying cannot fix (a
+ * host key that does not match the pinned one, a key the server refuses, a
+ * push that is not a fast-forward) are reported at once, never retried. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <git2.h>
+#include <sodium.h>
+
+#include "fieldcard/buf.h"
+#include "fieldcard/transport.h"
+#include "fieldcard/util.h"
+
+#define DEFAULT_ATTEMPTS 4
+#define DEFAULT_RETRY_MS 1000
+#define MAX_CRED_TRIES 3
+
+/* State shared by the libgit2 callbacks of one attempt. */
+typedef struct xfer {
+	const transport_opts *o;
+	transport_stats st;
+	double t0;              /* start of this attempt (monotonic seconds) */
+	int cred_tries;
+	int refused;            /* 1: a refusal retrying cannot fix */
+	int refused_code;       /* FC_* code for the refusal */
+	char why[768];          /* our own reason, better than libgit2's */
+	fc_buf push_errors;     /* "ref: reason; " from the server */
+	char host_port[300];    /* "[host]:port" or "host" for known_hosts */
+} xfer;
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* vsnprintf: a reason cut at the buffer's end is still a reason. */
+static void set_why(xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(xfer *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->why, sizeof(x->why), fmt, ap);
+	va_end(ap);
+}
+
+static void say(const transport_opts *o, const char *text)
+{
+	if (o->progress && o->progress->message)
+		o->progress->message(text, o->progress->ud);
+}
+
+static void report(xfer *x, size_t bytes)
+{
+	double dt = now_mono() - x->t0;
+
+	x->st.bytes = bytes;
+	x->st.rate = dt > 0.05 ? (double)bytes / dt : 0.0;
+	if (x->o->progress && x->o->progress->update)
+		x->o->progress->update(&x->st, x->o->progress->ud);
+}
+
+int transport_global_init(const transport_opts *opts, fc_err *err)
+{
+	static int done;
+	const char *file = opts ? opts->ssl_ca_file : NULL;
+	const char *path = opts ? opts->ssl_ca_path : NULL;
+
+	if (!done) {
+		if (git_libgit2_init() < 0)
+			return fc_err_set(err, FC_ERROR, "libgit2 did not start");
+		if (sodium_init() < 0)
+			return fc_err_set(err, FC_ERROR, "libsodium did not start");
+		/* A server that hangs up while we write must give an error we can
+		 * retry, not kill the program with SIGPIPE. */
+		signal(SIGPIPE, SIG_IGN);
+		done = 1;
+	}
+	/* mbedTLS has no built-in trust store: name one explicitly. */
+	if (!file)
+		file = getenv("SSL_CERT_FILE");
+	if (!path)
+		path = getenv("SSL_CERT_DIR");
+	if (!file && util_file_exists("/etc/ssl/certs/ca-certificates.crt"))
+		file = "/etc/ssl/certs/ca-certificates.crt";
+	if (!path && util_file_exists("/etc/ssl/certs"))
+		path = "/etc/ssl/certs";
+	if ((file || path) && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, path) < 0) {
+		const git_error *e = git_error_last();
+
+		return fc_err_set(err, FC_ERROR, "cannot use TLS certificates %s %s: %s",
+				  file ? file : "", path ? path : "",
+				  e ? e->message : "unknown error");
+	}
+	return FC_OK;
+}
+
+/* ---- URLs ---- */
+
+static int is_local_url(const char *url)
+{
+	return strncmp(url, "file://", 7) == 0 || strstr(url, "://") == NULL;
+}
+
+static const char *local_path(const char *url)
+{
+	return strncmp(url, "file://", 7) == 0 ? url + 7 : url;
+}
+
+/* "[host]:port" (or "host" for port 22) of an ssh:// URL, as known_hosts
+ * names it. */
+static void ssh_host_port(const char *url, char *out, size_t cap)
+{
+	const char *p = strstr(url, "://"), *end, *at, *colon, *h;
+	char host[256];
+	long port = 22;
+	size_t hl;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += 3;
+	end = strchr(p, '/');
+	if (!end)
+		end = p + strlen(p);
+	at = memchr(p, '@', (size_t)(end - p));
+	h = at ? at + 1 : p;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if (!rb)
+			return;
+		hl = (size_t)(rb - h - 1);
+		if (hl >= sizeof(host))
+			return;
+		memcpy(host, h + 1, hl);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hl = (size_t)((colon ? colon : end) - h);
+		if (hl >= sizeof(host))
+			return;
+		memcpy(host, h, hl);
+	}
+	host[hl] = '\0';
+	if (colon)
+		port = strtol(colon + 1, NULL, 10);
+	if (port == 22)
+		snprintf(out, cap, "%s", host);
+	else
+		snprintf(out, cap, "[%s]:%ld", host, port);
+}
+
+/* ---- SSH: credentials and host key pinning ---- */
+
+static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
+			  unsigned int allowed, void *payload)
+{
+	xfer *x = payload;
+	const char *user = user_from_url && *user_from_url ? user_from_url : "git";
+	char *priv = NULL, *pub = NULL;
+	int rc;
+
+	(void)url;
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || !x->o->dir)
+		return GIT_PASSTHROUGH;
+	/* libgit2 calls again after every refusal: stop after a few. */
+	if (++x->cred_tries > MAX_CRED_TRIES) {
+		x->refused = 1;
+		x->refused_code = FC_ERROR;
+		set_why(x,
+			 "the server refused this device's transport key %s/keys/transport_ed25519.pub "
+			 "for user %s (ask the county to add it)", x->o->dir, user);
+		git_error_set_str(GIT_ERROR_SSH, x->why);
+		return GIT_EAUTH;
+	}
+	priv = util_asprintf("%s/keys/transport_ed25519", x->o->dir);
+	pub = util_asprintf("%s/keys/transport_ed25519.pub", x->o->dir);
+	if (!util_file_exists(priv)) {
+		x->refused = 1;
+		x->refused_code = FC_ERROR;
+		set_why(x,
+			 "no SSH transport key at %s (run `fieldcard init` again or copy one there)", priv);
+		git_error_set_str(GIT_ERROR_SSH, x->why);
+		rc = GIT_EAUTH;
+		goto cleanup;
+	}
+	rc = git_credential_ssh_key_new(out, user, util_file_exists(pub) ? pub : NULL, priv, NULL);
+cleanup:
+	free(priv);
+	free(pub);
+	return rc;
+}
+
+/* Name of the key type inside an SSH key blob (string type, ...). */
+static void blob_type(const unsigned char *b, size_t n, char *out, size_t cap)
+{
+	size_t l;
+
+	out[0] = '\0';
+	if (n < 4)
+		return;
+	l = ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
+	if (l + 4 > n || l >= cap)
+		return;
+	memcpy(out, b + 4, l);
+	out[l] = '\0';
+}
+
+/* Does `pattern` (first known_hosts column, comma-separated) name host? */
+static int host_matches(const char *pattern, size_t plen, const char *host)
+{
+	const char *p = pattern, *end = pattern + plen;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t l = (size_t)((c ? c : end) - p);
+
+		if (l == strlen(host) && memcmp(p, host, l) == 0)
+			return 1;
+		p = c ? c + 1 : end;
+	}
+	return 0;
+}
+
+static int pin_host_key(xfer *x, const char *path, const git_cert_hostkey *hk)
+{
+	char type[64], *b64 = NULL;
+	size_t b64len = sodium_base64_ENCODED_LEN(hk->hostkey_len, sodium_base64_VARIANT_ORIGINAL);
+	fc_buf line = FC_BUF_INIT;
+	char *old = NULL;
+	size_t oldlen = 0;
+	fc_err e;
+	int rc = 0;
+
+	blob_type((const unsigned char *)hk->hostkey, hk->hostkey_len, type, sizeof(type));
+	b64 = util_malloc(b64len);
+	sodium_bin2base64(b64, b64len, (const unsigned char *)hk->hostkey, hk->hostkey_len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	if (util_file_exists(path) && util_read_file(path, &old, &oldlen, &e) == 0) {
+		buf_add(&line, old, oldlen);
+		if (oldlen && old[oldlen - 1] != '\n')
+			buf_addc(&line, '\n');
+	}
+	buf_printf(&line, "%s %s %s\n", x->host_port, type, b64);
+	if (util_write_file_atomic(path, line.data, line.len, 0644, &e) != 0)
+		rc = -1;
+	else {
+		char *msg = util_asprintf("first contact with %s: pinned its %s host key in %s",
+					  x->host_port, type, path);
+
+		say(x->o, msg);
+		free(msg);
+	}
+	free(old);
+	free(b64);
+	buf_free(&line);
+	return rc;
+}
+
+static int cb_certificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+	xfer *x = payload;
+	const git_cert_hostkey *hk;
+	char *path = NULL, *text = NULL, type[64];
+	size_t len = 0;
+	int known = 0, rc = -1;
+	fc_err e;
+
+	(void)host;
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
+		return valid ? 0 : GIT_PASSTHROUGH; /* TLS: the library's verdict */
+	hk = (const git_cert_hostkey *)cert;
+	x->refused = 1;
+	x->refused_code = FC_ERROR;
+	if (!(hk->type & GIT_CERT_SSH_RAW) || !x->o->dir) {
+		set_why(x, "cannot check the host key of %s", x->host_port);
+		goto cleanup;
+	}
+	blob_type((const unsigned char *)hk->hostkey, hk->hostkey_len, type, sizeof(type));
+	path = util_asprintf("%s/keys/known_hosts", x->o->dir);
+	if (util_file_exists(path) && util_read_file(path, &text, &len, &e) != 0) {
+		set_why(x, "%s", e.msg);
+		goto cleanup;
+	}
+	for (char *line = text, *next; line && *line; line = next) {
+		char *nl = strchr(line, '\n'), *sp1, *sp2, *end;
+		unsigned char blob[1024];
+		size_t blen = 0;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		if (*line == '#' || *line == '\0')
+			continue;
+		sp1 = strchr(line, ' ');
+		if (!sp1 || !host_matches(line, (size_t)(sp1 - line), x->host_port))
+			continue;
+		sp2 = strchr(sp1 + 1, ' ');
+		if (!sp2)
+			continue;
+		known = 1;
+		end = strpbrk(sp2 + 1, " \r\t");
+		if (sodium_base642bin(blob, sizeof(blob), sp2 + 1,
+				      end ? (size_t)(end - sp2 - 1) : strlen(sp2 + 1), NULL, &blen, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+		    blen == hk->hostkey_len && memcmp(blob, hk->hostkey, blen) == 0) {
+			rc = 0;
+			x->refused = 0;
+			goto cleanup;
+		}
+	}
+	if (known) {
+		set_why(x,
+			 "the SSH host key of %s (%s) is not the one pinned in %s: refusing to connect "
+			 "(if the county really changed it, replace that line)",
+			 x->host_port, type, path);
+		goto cleanup;
+	}
+	if (x->o->ssh_trust_first) {
+		if (pin_host_key(x, path, hk) == 0) {
+			rc = 0;
+			x->refused = 0;
+		} else
+			set_why(x, "cannot write %s", path);
+		goto cleanup;
+	}
+	set_why(x,
+		 "the SSH host key of %s is not pinned: add the county's known_hosts line "
+		 "(\"%s %s ...\") to %s, or set ssh_trust_first_contact to 1 to trust it on first contact",
+		 x->host_port, x->host_port, type, path);
+cleanup:
+	if (rc != 0) {
+		x->refused_code = FC_ERROR;
+		git_error_set_str(GIT_ERROR_SSH, x->why);
+	}
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* ---- progress ---- */
+
+static int cb_fetch_progress(const git_indexer_progress *p, void *payload)
+{
+	xfer *x = payload;
+
+	x->st.objects_done = p->received_objects;
+	x->st.objects_total = p->total_objects;
+	x->st.indexed = p->indexed_objects;
+	report(x, p->received_bytes);
+	return 0;
+}
+
+static int cb_push_progress(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+	xfer *x = payload;
+
+	x->st.objects_done = current;
+	x->st.objects_total = total;
+	report(x, bytes);
+	return 0;
+}
+
+static int cb_sideband(const char *str, int len, void *payload)
+{
+	xfer *x = payload;
+	char line[256];
+	int n = 0;
+
+	/* The server sends "Counting objects:  50% (1/2)\r": pass whole lines. */
+	for (int i = 0; i < len; i++) {
+		if (str[i] == '\r' || str[i] == '\n') {
+			line[n] = '\0';
+			if (n)
+				say(x->o, line);
+			n = 0;
+		} else if (n < (int)sizeof(line) - 1)
+			line[n++] = str[i];
+	}
+	if (n) {
+		line[n] = '\0';
+		say(x->o, line);
+	}
+	return 0;
+}
+
+static int cb_push_ref(const char *refname, const char *status, void *payload)
+{
+	xfer *x = payload;
+
+	if (status)
+		buf_printf(&x->push_errors, "%s%s: %s", x->push_errors.len ? "; " : "", refname, status);
+	return 0;
+}
+
+static void callbacks_init(git_remote_callbacks *cb, xfer *x)
+{
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb->credentials = cb_credentials;
+	cb->certificate_check = cb_certificate;
+	cb->transfer_progress = cb_fetch_progress;
+	cb->push_transfer_progress = cb_push_progress;
+	cb->sideband_progress = cb_sideband;
+	cb->push_update_reference = cb_push_ref;
+	cb->payload = x;
+}
+
+/* ---- one attempt ---- */
+
+typedef enum { OP_FETCH, OP_PUSH } op_kind;
+
+static int attempt(git_repository *repo, xfer *x, op_kind op, char *const *specs, size_t n,
+		   int *connected)
+{
+	git_remote *remote = NULL;
+	git_remote_callbacks cb;
+	git_strarray arr = { (char **)specs, n };
+	int rc;
+
+	*connected = 0;
+	callbacks_init(&cb, x);
+	/* Anonymous (the URL may change with --remote); skipping url.insteadOf
+	 * also avoids a leak in libgit2 1.5's config regex matching. */
+	{
+		git_remote_create_options co;
+
+		git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+		co.repository = repo;
+		co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+		rc = git_remote_create_with_opts(&remote, x->o->url, &co);
+	}
+	if (rc < 0)
+		goto cleanup;
+	rc = git_remote_connect(remote, op == OP_FETCH ? GIT_DIRECTION_FETCH : GIT_DIRECTION_PUSH,
+				&cb, NULL, NULL);
+	if (rc < 0)
+		goto cleanup;
+	*connected = 1;
+	if (op == OP_FETCH) {
+		git_fetch_options fo;
+
+		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+		fo.callbacks = cb;
+		fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+		fo.prune = GIT_FETCH_NO_PRUNE;
+		rc = git_remote_download(remote, &arr, &fo);
+		if (rc < 0)
+			goto cleanup;
+		rc = git_remote_update_tips(remote, &cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+					    "fieldcard sync: fetch");
+	} else {
+		git_push_options po;
+
+		git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+		po.callbacks = cb;
+		rc = git_remote_upload(remote, &arr, &po);
+	}
+cleanup:
+	if (remote) {
+		git_remote_disconnect(remote);
+		git_remote_free(remote);
+	}
+	return rc;
+}
+
+/* Is a libgit2 failure a matter of the link (worth another try)? */
+static int link_failure(int rc, const git_error *e)
+{
+	if (rc == GIT_EAUTH || rc == GIT_ECERTIFICATE || rc == GIT_ENONFASTFORWARD || rc == GIT_EUSER)
+		return 0;
+	if (!e)
+		return rc == GIT_EEOF;
+	switch (e->klass) {
+	case GIT_ERROR_NET:
+	case GIT_ERROR_SSH:
+	case GIT_ERROR_HTTP:
+	case GIT_ERROR_SSL:
+	case GIT_ERROR_OS:
+	case GIT_ERROR_INDEXER:
+	case GIT_ERROR_ZLIB:
+		return 1;
+	default:
+		return rc == GIT_EEOF;
+	}
+}
+
+static int run(const char *repo_path, const transport_opts *o, op_kind op, char *const *specs,
+	       size_t n, fc_err *err)
+{
+	git_repository *repo = NULL;
+	xfer x;
+	int tries = o->attempts > 0 ? o->attempts : DEFAULT_ATTEMPTS;
+	int delay = o->retry_delay_ms > 0 ? o->retry_delay_ms : DEFAULT_RETRY_MS;
+	char reason[768] = "";
+	int rc = FC_OK, grc = 0;
+
+	if (!o->url || !*o->url)
+		return fc_err_set(err, FC_EUSAGE,
+				  "no county repository: give --remote URL (or set it with `fieldcard init --remote`)");
+	if ((rc = transport_global_init(o, err)) != 0)
+		return rc;
+	if (is_local_url(o->url)) {
+		struct stat sb;
+		const char *p = local_path(o->url);
+
+		/* The USB stick not plugged in is "offline", not an error. */
+		if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return fc_err_set(err, FC_EOFFLINE,
+					  "could not reach the county repository at %s: %s; nothing was lost, run sync again later",
+					  o->url, stat(p, &sb) != 0 ? strerror(errno) : "not a directory");
+	}
+	if (git_repository_open_bare(&repo, repo_path) < 0) {
+		const git_error *e = git_error_last();
+
+		return fc_err_set(err, FC_ERROR, "cannot open the ledger %s: %s", repo_path,
+				  e ? e->message : "unknown error");
+	}
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.st.pushing = op == OP_PUSH;
+	buf_init(&x.push_errors);
+	ssh_host_port(o->url, x.host_port, sizeof(x.host_port));
+
+	for (int i = 1; i <= tries; i++) {
+		const git_error *e;
+		int connected;
+
+		x.t0 = now_mono();
+		x.cred_tries = 0;
+		x.refused = 0;
+		x.why[0] = '\0';
+		buf_reset(&x.push_errors);
+		memset(&x.st, 0, sizeof(x.st));
+		x.st.pushing = op == OP_PUSH;
+		git_error_clear();
+		grc = attempt(repo, &x, op, specs, n, &connected);
+		if (grc == 0)
+			break;
+		e = git_error_last();
+		reason[0] = '\0';
+		strncat(reason, x.why[0] ? x.why : e && e->message ? e->message : "unknown error",
+			sizeof(reason) - 1);
+		if (x.refused || !link_failure(grc, e))
+			break;
+		if (i < tries) {
+			char *msg = util_asprintf("%s: %s; trying again in %d s (%d of %d)",
+						  connected ? "the link broke" : "no answer", reason,
+						  (delay + 999) / 1000, i + 1, tries);
+
+			say(o, msg);
+			free(msg);
+			sleep_ms(delay);
+			delay *= 2;
+		}
+	}
+	if (grc == 0 && x.push_errors.len) {
+		rc = fc_err_set(err, FC_ECONFLICT,
+				"the county repository at %s refused the push (only fast-forwards are allowed): %s",
+				o->url, x.push_errors.data);
+	} else if (grc == 0) {
+		rc = FC_OK;
+	} else if (x.refused) {
+		rc = fc_err_set(err, x.refused_code, "county repository %s: %s", o->url, reason);
+	} else if (grc == GIT_ENONFASTFORWARD) {
+		rc = fc_err_set(err, FC_ECONFLICT,
+				"the county repository at %s has a different history on %s (only fast-forwards are pushed): %s",
+				o->url, n ? specs[0] : "", reason);
+	} else if (grc == GIT_EAUTH) {
+		rc = fc_err_set(err, FC_ERROR, "the county repository at %s refused this device: %s",
+				o->url, reason);
+	} else if (link_failure(grc, git_error_last())) {
+		rc = fc_err_set(err, FC_EOFFLINE,
+				"could not reach the county repository at %s: %s; nothing was lost, run sync again later",
+				o->url, reason);
+	} else {
+		rc = fc_err_set(err, FC_ERROR, "%s %s: %s", op == OP_FETCH ? "fetch from" : "push to",
+				o->url, reason);
+	}
+	buf_free(&x.push_errors);
+	git_repository_free(repo);
+	return rc;
+}
+
+int transport_fetch(const char *repo_path, const transport_opts *opts,
+		    char *const *refspecs, size_t n, fc_err *err)
+{
+	return run(repo_path, opts, OP_FETCH, refspecs, n, err);
+}
+
+int transport_push(const char *repo_path, const transport_opts *opts,
+		   char *const *refs, size_t n, fc_err *err)
+{
+	char **specs = util_calloc(n + 1, sizeof(*specs));
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		/* No leading '+': the remote ref must be an ancestor (fast-forward). */
+		if (refs[i][0] == '+' || strchr(refs[i], ':')) {
+			util_strv_free(specs);
+			return fc_err_set(err, FC_EUSAGE, "push %s: give a plain ref name, pushed to the same name without force",
+					  refs[i]);
+		}
+		specs[i] = util_asprintf("%s:%s", refs[i], refs[i]);
+	}
+	rc = run(repo_path, opts, OP_PUSH, specs, n, err);
+	util_strv_free(specs);
+	return rc;
+}
