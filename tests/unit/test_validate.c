@@ -316,8 +316,8 @@ static form_field rel_fields[] = {
 	{ .type = FT_TEXT, .name = "ecom_products", .required = 1,
 	  .label = { "网销产品", "Products sold online" },
 	  .relevant_src = "${sells_online} = 'yes'" },
-	{ .type = FT_BEGIN_GROUP, .name = "land", .relevant_src = "${has_land} = 'yes'" },
 	{ .type = FT_YESNO, .name = "has_land" },
+	{ .type = FT_BEGIN_GROUP, .name = "land", .relevant_src = "${has_land} = 'yes'" },
 	{ .type = FT_DECIMAL, .name = "land_arable", .required = 1 },
 	{ .type = FT_END_GROUP, .name = "land" },
 	{ .type = FT_INTEGER, .name = "age", .label = { "年龄", "Age" },
@@ -348,7 +348,7 @@ static void test_validate__required_and_relevance(void **state)
 	assert_int_equal(rep.n, 0);
 	assert_false(val_relevant(&rel_form, &rel_fields[1], r, NULL, NULL, 0, TODAY));
 	assert_false(val_relevant(&rel_form, &rel_fields[4], r, NULL, NULL, 0, TODAY));
-	assert_true(val_relevant(&rel_form, &rel_fields[3], r, NULL, NULL, 0, TODAY));
+	assert_true(val_relevant(&rel_form, &rel_fields[2], r, NULL, NULL, 0, TODAY));
 
 	/* A hidden field with a stale value is not an error. */
 	record_set(r, "ecom_products", "茶叶");
@@ -834,7 +834,7 @@ static void fill_member(record *m, const char *name, const char *sex, const char
 	record_set(m, "relationship", rel);
 	record_set(m, "school_status", school);
 	record_set(m, "health", "healthy");
-	record_set(m, "labour_ability", "general");
+	record_set(m, "labour_ability", "normal");
 	record_set(m, "medical_insurance", "yes");
 	record_set(m, "member_status", "present");
 }
@@ -866,7 +866,7 @@ static void test_validate__shipped_forms(void **state)
 	record_set(h, "village_code", "520102001");
 	record_set(h, "head_name", "张三");
 	record_set(h, "head_id_number", ID_HEAD);
-	record_set(h, "household_type", "lifted_stable");
+	record_set(h, "household_type", "lifted_policy");
 	record_set(h, "poverty_status", "lifted");
 	record_set(h, "id_year", "2016");
 	record_set(h, "main_cause", "illness");
