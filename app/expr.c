@@ -951,7 +951,9 @@ static expr_ctx instance_ctx(const expr_ctx *ctx, const list_ref *lr,
 	c.form = sub_form(ctx, lr->kind);
 	c.parent = ctx->rec;
 	c.parent_form = ctx->form;
-	c.self = lr->field ? record_val(child, lr->field) : NULL;
+	/* "." is the instance's value of the aggregated field; otherwise it
+	 * keeps meaning the value being constrained. */
+	c.self = lr->field ? record_val(child, lr->field) : ctx->self;
 	c.today = ctx->today;
 	return c;
 }

@@ -312,6 +312,11 @@ static void test_expr__aggregates(void **state)
 	EXPECT("sum-if(${member_income}, ${member_status} != 'left')", &c, "3000");
 	EXPECT("sum-if(${member_income}, . > 4000)", &c, "5000");
 	EXPECT("count-if(${member_income}, . = '')", &c, "1");
+	/* In a constraint, "." stays the constrained value inside any(). */
+	c.self = "4000";
+	EXPECT("any(${member_income} > .)", &c, "true");
+	EXPECT("count-if(${member}, ${member_income} > .)", &c, "1");
+	c.self = NULL;
 	/* Conditions may read household fields through the parent. */
 	EXPECT("count-if(${member}, ${province} = '贵州省')", &c, "3");
 	/* Expressions over a repeat's fields run per instance. */
