@@ -311,6 +311,7 @@ static void test_expr__aggregates(void **state)
 	EXPECT("count-if(${member}, ${member_status} != 'left')", &c, "2");
 	EXPECT("sum-if(${member_income}, ${member_status} != 'left')", &c, "3000");
 	EXPECT("sum-if(${member_income}, . > 4000)", &c, "5000");
+	EXPECT("count-if(${member_status}, . != 'left')", &c, "2");
 	EXPECT("count-if(${member_income}, . = '')", &c, "1");
 	/* In a constraint, "." stays the constrained value inside any(). */
 	c.self = "4000";
