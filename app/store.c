@@ -1548,12 +1548,12 @@ static int check_canonical(store *s, fc_buf *report, int *problems, fc_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = col_s(st, 0), *kind = col_s(st, 1), *parent = col_s(st, 2);
 		record *r = NULL;
-		fc_err perr;
+		fc_err pe = { 0, "" };
 		const char *bad = NULL;
 
 		if (parse_canonical((const char *)sqlite3_column_text(st, 3),
-				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &perr))
-			bad = perr.msg;
+				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &pe))
+			bad = pe.msg;
 		else if (strcmp(r->id, id) != 0 || strcmp(r->kind, kind) != 0 ||
 			 strcmp(r->parent ? r->parent : "", parent) != 0)
 			bad = "canonical text names another id, kind or parent";
