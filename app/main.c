@@ -25,6 +25,7 @@ static const struct {
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
 	{ "sync", cmd_sync, "sync [--remote URL]" },
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
+	{ "report", cmd_report, "report village|monitor|notice [--village CODE] [--format text|csv]" },
 	{ "check", cmd_check, "check [--rebuild]" },
 	{ "form", cmd_form, "form check PATH" },
 };
