@@ -864,9 +864,18 @@ static int form_has_field(const form *f, const char *name)
 
 	if (!f)
 		return 0;
-	for (i = 0; i < f->nfields; i++)
-		if (f->fields[i].name && strcmp(f->fields[i].name, name) == 0)
+	/* Only fields holding a value: a begin_repeat placeholder named
+	 * "member" must not hide the repeat from count(${member}). */
+	for (i = 0; i < f->nfields; i++) {
+		const form_field *fld = &f->fields[i];
+
+		if (fld->type == FT_NOTE || fld->type == FT_BEGIN_GROUP ||
+		    fld->type == FT_END_GROUP || fld->type == FT_BEGIN_REPEAT ||
+		    fld->type == FT_END_REPEAT)
+			continue;
+		if (fld->name && strcmp(fld->name, name) == 0)
 			return 1;
+	}
 	return 0;
 }
 

@@ -387,6 +387,29 @@ int store_schema_version(store *s)
 	return v;
 }
 
+int store_pragma(store *s, const char *name, char **out, fc_err *err)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	int rc = 0;
+
+	*out = NULL;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return fc_err_set(err, FC_EINVALID, "store: bad PRAGMA name %s", name);
+	sql = util_asprintf("PRAGMA %s", name);
+	st = prepare(s, sql, err);
+	free(sql);
+	if (!st)
+		return FC_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = col_dup(st, 0);
+	else
+		rc = db_fail(s, err, "reading a PRAGMA");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- transactions: the outermost is BEGIN IMMEDIATE, inner ones are
  * savepoints, so a failed store_put inside an import undoes only itself
  * and the import decides what to do with the whole. ---- */

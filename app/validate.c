@@ -347,13 +347,13 @@ static int check_choices(const form_field *fld, const char *value, int lang, fc_
 					  value, fld->list->name);
 		return 0;
 	}
+	if (value[0] == ' ' || value[strlen(value) - 1] == ' ' || strstr(value, "  "))
+		return fc_err_set(err, FC_EINVALID, ZE(lang, "选项之间只能用一个空格分隔",
+						       "choices must be separated by one space"));
 	parts = util_split(value, ' ');
 	n = util_strv_len(parts);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (!*parts[i]) {
-			rc = fc_err_set(err, FC_EINVALID, ZE(lang, "选项之间只能用一个空格分隔",
-							     "choices must be separated by one space"));
-		} else if (!choice_find(fld->list, parts[i])) {
+		if (!choice_find(fld->list, parts[i])) {
 			rc = fc_err_set(err, FC_EINVALID, ZE(lang, "“%.60s”不是列表 %s 中的选项",
 							     "'%.60s' is not a choice of list %s"),
 					parts[i], fld->list->name);

@@ -323,6 +323,14 @@ static int import_row(ictx *c, const xrow *x)
 			}
 		}
 		r = record_new(kind, shown_id, is_empty(x->parent) ? NULL : x->parent);
+		/* A new form opens with its defaults filled in; so does a new row. */
+		for (size_t i = 0; i < x->f->nfields; i++) {
+			const form_field *fld = &x->f->fields[i];
+
+			if (fld->default_value && *fld->default_value &&
+			    form_field_has_value(fld) && fld->type != FT_CALCULATE)
+				record_set(r, fld->name, fld->default_value);
+		}
 	}
 	for (size_t i = 0; i < x->n; i++) {
 		const form_field *fld = form_field_find(x->f, x->names[i]);

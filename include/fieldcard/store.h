@@ -23,6 +23,9 @@ typedef struct store store;
 int store_open(const char *path, store **out, fc_err *err);
 void store_close(store *s);
 int store_schema_version(store *s);
+/* Value of a PRAGMA on this connection (journal_mode, synchronous, ...), for
+ * `check` and tests. Caller frees *out. */
+int store_pragma(store *s, const char *name, char **out, fc_err *err);
 
 /* Group several writes into one transaction (import: all or nothing). The
  * write calls below join an open transaction instead of making their own. */
