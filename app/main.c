@@ -21,7 +21,12 @@ static const struct {
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
+	{ "batches", cmd_batches, "batches" },
+	{ "merge", cmd_merge, "merge [--all | BATCH...]" },
+	{ "conflicts", cmd_conflicts, "conflicts" },
+	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V)" },
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
+	{ "verify", cmd_verify, "verify [REV]" },
 	{ "check", cmd_check, "check [--rebuild]" },
 	{ "form", cmd_form, "form check PATH" },
 };
