@@ -16,15 +16,21 @@ static const struct {
 } commands[] = {
 	/* Keep in CLI.md order. */
 	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL]" },
-	{ "demo", cmd_demo, "demo [--households N]" },
+	{ "init-county", cmd_init_county, "init-county PATH --name NAME --county CODE" },
+	{ "enroll", cmd_enroll, "enroll PUBKEY-FILE --principal P --role ROLE --village CODE[,CODE...]" },
+	{ "demo", cmd_demo, "demo [--households N] [--lang zh|en]" },
 	{ "import", cmd_import, "import FILE [--form NAME]" },
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
+<<<<<<< HEAD
 	{ "batches", cmd_batches, "batches" },
 	{ "merge", cmd_merge, "merge [--all | BATCH...]" },
 	{ "conflicts", cmd_conflicts, "conflicts" },
 	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V)" },
+=======
+	{ "sync", cmd_sync, "sync [--remote URL]" },
+>>>>>>> main
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
 	{ "verify", cmd_verify, "verify [REV]" },
 	{ "check", cmd_check, "check [--rebuild]" },
