@@ -23,14 +23,11 @@ static const struct {
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
-<<<<<<< HEAD
+	{ "sync", cmd_sync, "sync [--remote URL]" },
 	{ "batches", cmd_batches, "batches" },
 	{ "merge", cmd_merge, "merge [--all | BATCH...]" },
 	{ "conflicts", cmd_conflicts, "conflicts" },
 	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V)" },
-=======
-	{ "sync", cmd_sync, "sync [--remote URL]" },
->>>>>>> main
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
 	{ "verify", cmd_verify, "verify [REV]" },
 	{ "check", cmd_check, "check [--rebuild]" },
