@@ -105,12 +105,43 @@ int county_fetch(ledger *l, const char *repo_path, const char *dir, const char *
 	git_oid remote_main, local_main;
 	int rc;
 
+	char **exact = NULL;
+	size_t nexact = 0;
+	git_repository *src = NULL;
+	const char *path = strncmp(url, "file://", 7) == 0 ? url + 7 : url;
+
 	memset(&o, 0, sizeof(o));
 	o.url = url;
 	o.dir = dir;
 	rc = transport_global_init(&o, err);
+	/* The transport's local (path, USB stick) fetch takes exact refs only:
+	 * expand the globs against the repository on the stick. */
+	if (rc == FC_OK && (!strstr(url, "://") || strncmp(url, "file://", 7) == 0)) {
+		git_strarray refs = { NULL, 0 };
+
+		if (git_repository_open_bare(&src, path) == 0 && git_reference_list(&refs, src) == 0) {
+			exact = util_calloc(refs.count + 1, sizeof(*exact));
+			for (size_t i = 0; i < refs.count; i++) {
+				const char *r = refs.strings[i];
+
+				if (strcmp(r, "refs/heads/main") == 0)
+					exact[nexact++] = util_strdup(specs[0]);
+				else if (strncmp(r, "refs/heads/villages/", 20) == 0)
+					exact[nexact++] = util_asprintf("+%s:refs/remotes/county/villages/%s",
+									r, r + 20);
+				else if (strncmp(r, "refs/heads/batches/", 19) == 0)
+					exact[nexact++] = util_asprintf("+%s:%s", r, r);
+			}
+			git_strarray_dispose(&refs);
+		}
+		git_repository_free(src);
+	}
 	if (rc == FC_OK)
-		rc = transport_fetch(repo_path, &o, specs, 3, err);
+		rc = exact ? (nexact ? transport_fetch(repo_path, &o, exact, nexact, err) : FC_OK)
+			   : transport_fetch(repo_path, &o, specs, 3, err);
+	for (size_t i = 0; i < nexact; i++)
+		free(exact[i]);
+	free(exact);
 	if (rc)
 		return rc;
 	/* Another county desk may have moved main: follow it if ours is behind. */
