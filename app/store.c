@@ -616,6 +616,39 @@ static int recompute_household(store *s, const char *hid, fc_err *err)
 	return step_done(s, st, "updating the household's list columns", err);
 }
 
+static int valid_state(const char *state);
+
+/* The review state travels in the household record itself (fields
+ * review_state, review_comment, review_by, review_at), so a first
+ * secretary's decision is signed, synced and merged like any edit; the
+ * reviews table mirrors it for lists. The field audit already records it. */
+static int lift_review(store *s, const record *r, const char *canonical, fc_err *err)
+{
+	const char *state = record_val(r, F_REVIEW_STATE);
+	sqlite3_stmt *st;
+
+	if (!*state || !valid_state(state))
+		return 0;
+	if (!(st = prepare(s,
+		"INSERT INTO reviews(household, state, comment, approved, who, at)"
+		" VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(household) DO UPDATE SET"
+		" state = ?2, comment = nullif(?3, ''), approved = coalesce(?4, approved), who = ?5, at = ?6",
+		err)))
+		return FC_ERROR;
+	bind_s(st, 1, r->id);
+	bind_s(st, 2, state);
+	bind_s(st, 3, record_val(r, F_REVIEW_COMMENT));
+	bind_s(st, 4, strcmp(state, "approved") == 0 ? canonical : NULL);
+	bind_s(st, 5, record_val(r, F_REVIEW_BY));
+	bind_s(st, 6, record_val(r, F_REVIEW_AT));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(s, err, "saving a review state");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int index_search(store *s, long long rid, const char *household, const record *r,
 			fc_err *err)
 {
@@ -819,6 +852,8 @@ int store_put(store *s, const record *r, const char *canonical,
 				goto cleanup;
 		}
 		if ((rc = recompute_household(s, r->id, err)))
+			goto cleanup;
+		if ((rc = lift_review(s, r, canonical, err)))
 			goto cleanup;
 	} else {
 		if ((rc = recompute_household(s, r->parent, err)))
