@@ -388,6 +388,13 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 			free(name);
 			goto out;
 		}
+		if (fld->read_only && fld->type != FT_CALCULATE) {
+			rc = fc_err_set(err, FC_EINVALID,
+					"record %s field %s: read-only (set by %s)", id, name,
+					!strncmp(name, "review_", 7) ? "`fieldcard review`" : "the program");
+			free(name);
+			goto out;
+		}
 		if (fld->type == FT_CALCULATE) {
 			rc = fc_err_set(err, FC_EINVALID,
 					"record %s field %s: calculated from other fields, never typed",
