@@ -304,7 +304,6 @@ static int import_row(ictx *c, const xrow *x)
 			problem(c, x->line, VAL_ERROR, shown_id, NULL,
 				"a new %s record needs column(s) %s", kind, x->missing);
 			bad = 1;
-			goto done;
 		}
 		if (!is_empty(x->parent)) {
 			rc = store_get(st, x->parent, &p, &e);
@@ -333,6 +332,8 @@ static int import_row(ictx *c, const xrow *x)
 				goto done;
 			}
 		}
+		if (bad)
+			goto done;
 		r = record_new(kind, shown_id, is_empty(x->parent) ? NULL : x->parent);
 		/* A new form opens with its defaults filled in; so does a new row. */
 		for (size_t i = 0; i < x->f->nfields; i++) {
