@@ -624,7 +624,8 @@ static void load_survey(loader *L, const char *path, form *top)
 		names.v = util_realloc(names.v, (names.n + 1) * sizeof(*names.v));
 		names.v[names.n].name = nm;
 		names.v[names.n].line = row->line;
-		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_BEGIN_REPEAT && t != FT_NOTE;
+		/* A repeat's name stands for its instances (count-if). */
+		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_NOTE;
 		names.n++;
 	}
 
@@ -683,7 +684,7 @@ static void load_survey(loader *L, const char *path, form *top)
 		 * begin with a bad name keeps the blocks balanced and later lines
 		 * get their own messages; the form is refused anyway. */
 		if (!*nm) {
-			lerr(L, path, row->line, "missing name for a %s field", form_type_name(t));
+			lerr(L, path, row->line, "missing name (type %s)", form_type_name(t));
 		} else if (!name_valid(nm)) {
 			lerr(L, path, row->line, "invalid name '%s': use letters, digits and _, not starting with a digit", nm);
 		} else if (name_reserved(nm)) {
@@ -791,12 +792,9 @@ static void load_survey(loader *L, const char *path, form *top)
 			depth++;
 		}
 	}
-	while (depth > 0) {
-		depth--;
-		lerr(L, path, stack[depth].line, "%s '%s' has no %s", form_type_name(stack[depth].type),
-		     stack[depth].name,
-		     stack[depth].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
-	}
+	for (size_t d = 0; d < depth; d++)
+		lerr(L, path, stack[d].line, "%s '%s' has no %s", form_type_name(stack[d].type),
+		     stack[d].name, stack[d].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
 cleanup:
 	free(stack);
 	free(names.v);

@@ -228,7 +228,7 @@ static int out_of_school(const struct record *m, const char *today)
 static int recent_sudden_event(const struct record *v, const char *today)
 {
 	const char *ev = record_val(v, F_V_EVENT), *date = record_val(v, F_V_DATE);
-	char since[11];
+	char since[16];
 	int y;
 
 	if (!v->kind || strcmp(v->kind, K_VISIT))

@@ -49,7 +49,6 @@ static void report_add(val_report *r, val_severity sev, const record *rec,
 		       const char *field, const char *code, const char *fmt, ...)
 {
 	val_issue *it;
-	fc_buf msg = FC_BUF_INIT;
 	char line[1024];
 	va_list ap;
 
@@ -60,13 +59,12 @@ static void report_add(val_report *r, val_severity sev, const record *rec,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	buf_adds(&msg, line);
 	it = &r->items[r->n++];
 	it->severity = sev;
 	it->record_id = util_strdup(rec->id ? rec->id : "");
 	it->field = util_strdup(field);
 	it->code = util_strdup(code);
-	it->message = buf_detach(&msg);
+	it->message = util_strdup(line);
 	if (sev == VAL_ERROR)
 		r->nerrors++;
 	else
@@ -347,13 +345,13 @@ static int check_choices(const form_field *fld, const char *value, int lang, fc_
 					  value, fld->list->name);
 		return 0;
 	}
+	if (value[0] == ' ' || value[strlen(value) - 1] == ' ' || strstr(value, "  "))
+		return fc_err_set(err, FC_EINVALID, ZE(lang, "选项之间只能用一个空格分隔",
+						       "choices must be separated by one space"));
 	parts = util_split(value, ' ');
 	n = util_strv_len(parts);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (!*parts[i]) {
-			rc = fc_err_set(err, FC_EINVALID, ZE(lang, "选项之间只能用一个空格分隔",
-							     "choices must be separated by one space"));
-		} else if (!choice_find(fld->list, parts[i])) {
+		if (!choice_find(fld->list, parts[i])) {
 			rc = fc_err_set(err, FC_EINVALID, ZE(lang, "“%.60s”不是列表 %s 中的选项",
 							     "'%.60s' is not a choice of list %s"),
 					parts[i], fld->list->name);
@@ -765,7 +763,7 @@ static int ident_month(const record *h)
 	return best;
 }
 
-static void household_rules(const form *f, const record *h,
+static void household_rules(const record *h,
 			    const record *const *children, size_t nchildren,
 			    const rules *rules, const char *today, int lang,
 			    val_report *report)
@@ -775,7 +773,6 @@ static void household_rules(const form *f, const record *h,
 	int heads = 0, disabled = 0, schooling = 0, ill = 0;
 	size_t i, j;
 
-	(void)f;
 	for (i = 0; i < nchildren; i++) {
 		const record *m = children[i];
 		const char *id = record_val(m, F_M_ID);
@@ -862,7 +859,7 @@ static int validate_one(const form *f, const record *rec, const record *parent,
 	if (strcmp(rec->kind, K_MEMBER) == 0 && is_present(rec))
 		member_rules(f, rec, t, lang, report);
 	if (household_level && strcmp(rec->kind, K_HOUSEHOLD) == 0)
-		household_rules(f, rec, children, nchildren, rules, t, lang, report);
+		household_rules(rec, children, nchildren, rules, t, lang, report);
 	return 0;
 }
 

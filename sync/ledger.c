@@ -197,24 +197,17 @@ int ledger_commit_tree(ledger *l, const git_oid *commit, git_oid *tree_out, fc_e
 	return FC_OK;
 }
 
-/* Look up tree id, or the empty tree when id is NULL (written on demand:
- * libgit2's updater wants a baseline object). */
+/* Look up tree id; NULL stands for the empty tree and gives a NULL tree
+ * (git_tree_create_updated takes a NULL baseline), so no empty tree object
+ * is ever written just to be read. */
 static int tree_or_empty(ledger *l, const git_oid *id, git_tree **out, fc_err *err)
 {
-	git_oid empty;
-	git_treebuilder *tb = NULL;
 	char s[8];
 	int g;
 
-	if (!id) {
-		g = git_treebuilder_new(&tb, l->repo, NULL);
-		if (g == 0)
-			g = git_treebuilder_write(&empty, tb);
-		git_treebuilder_free(tb);
-		if (g < 0)
-			return ledger_git_error(err, g, "empty tree");
-		id = &empty;
-	}
+	*out = NULL;
+	if (!id)
+		return FC_OK;
 	g = git_tree_lookup(out, l->repo, id);
 	if (g < 0) {
 		short_id(s, id);
@@ -289,7 +282,7 @@ int ledger_tree_update(ledger *l, const git_oid *base_tree, const ledger_change 
 			git_tree_entry *te = NULL;
 
 			/* Removing what is not there is a no-op, not an error. */
-			if (git_tree_entry_bypath(&te, base, c->path) != 0)
+			if (!base || git_tree_entry_bypath(&te, base, c->path) != 0)
 				continue;
 			git_tree_entry_free(te);
 			up[nup].action = GIT_TREE_UPDATE_REMOVE;
@@ -487,7 +480,7 @@ int ledger_read_tree(ledger *l, const git_oid *tree, const char *path, fc_buf *o
 	rc = tree_or_empty(l, tree, &t, err);
 	if (rc)
 		return rc;
-	g = git_tree_entry_bypath(&te, t, path);
+	g = t ? git_tree_entry_bypath(&te, t, path) : GIT_ENOTFOUND;
 	if (g == GIT_ENOTFOUND || (g == 0 && git_tree_entry_type(te) != GIT_OBJECT_BLOB)) {
 		rc = fc_err_set(err, FC_ENOTFOUND, "%s: no such file in the ledger", path);
 		goto cleanup;
@@ -587,6 +580,8 @@ int ledger_foreach(ledger *l, const git_oid *tree, const char *prefix, ledger_fi
 	rc = tree_or_empty(l, tree, &root, err);
 	if (rc)
 		return rc;
+	if (!root)
+		goto cleanup; /* the empty tree holds no files */
 	if (!prefix || !*prefix) {
 		rc = walk_tree(&w, root);
 		goto cleanup;

@@ -236,8 +236,10 @@ int sig_pubkey_parse(const char *line, unsigned char pk[32], fc_err *err)
 		return rc;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (strncmp(p, KEY_TYPE, strlen(KEY_TYPE)) != 0 ||
-	    (p[strlen(KEY_TYPE)] != ' ' && p[strlen(KEY_TYPE)] != '\t')) {
+	if (strncmp(p, KEY_TYPE, strlen(KEY_TYPE)) == 0 && p[strlen(KEY_TYPE)] != ' ' &&
+	    p[strlen(KEY_TYPE)] != '\t')
+		return fc_err_set(err, FC_EINVALID, "malformed ssh-ed25519 public key (no key data)");
+	if (strncmp(p, KEY_TYPE, strlen(KEY_TYPE)) != 0) {
 		e = p;
 		while (*e && *e != ' ' && *e != '\t' && *e != '\n')
 			e++;

@@ -8,13 +8,17 @@
  * host key that does not match the pinned one, a key the server refuses, a
  * push that is not a fast-forward) are reported at once, never retried. */
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <git2.h>
 #include <sodium.h>
@@ -172,6 +176,101 @@ static void ssh_host_port(const char *url, char *out, size_t cap)
 		snprintf(out, cap, "%s", host);
 	else
 		snprintf(out, cap, "[%s]:%ld", host, port);
+}
+
+/* Host and port of a network URL (git://, ssh://, http(s)://); 0 if none. */
+static int url_host_port(const char *url, char *host, size_t cap, char *port, size_t pcap)
+{
+	const char *p = strstr(url, "://"), *end, *at, *h, *colon;
+	const char *defport = !strncmp(url, "git://", 6) ? "9418" :
+			      !strncmp(url, "ssh://", 6) ? "22" :
+			      !strncmp(url, "https://", 8) ? "443" :
+			      !strncmp(url, "http://", 7) ? "80" : NULL;
+	size_t hl;
+
+	if (!p || !defport)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	h = at ? at + 1 : p;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if (!rb)
+			return 0;
+		hl = (size_t)(rb - h - 1);
+		h++;
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hl = (size_t)((colon ? colon : end) - h);
+	}
+	if (hl == 0 || hl >= cap)
+		return 0;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (colon && (size_t)(end - colon - 1) < pcap && end - colon > 1) {
+		memcpy(port, colon + 1, (size_t)(end - colon - 1));
+		port[end - colon - 1] = '\0';
+	} else
+		snprintf(port, pcap, "%s", defport);
+	return 1;
+}
+
+/* Can a TCP connection to the URL's host be opened (within 20 s)? Asked
+ * before libgit2 tries, so that "no network" is told plainly and quickly
+ * (and because libgit2 1.5 leaks its stream when a git:// connect fails).
+ * 0 = reachable or not a network URL; else *why says what happened. */
+static int probe(const char *url, char *why, size_t cap)
+{
+	char host[256], port[16];
+	struct addrinfo hints, *res = NULL, *ai;
+	int rc, last = 0;
+
+	if (!url_host_port(url, host, sizeof(host), port, sizeof(port)))
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(why, cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK, ai->ai_protocol);
+		struct pollfd pfd;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (fd < 0) {
+			last = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		if (errno != EINPROGRESS) {
+			last = errno;
+			close(fd);
+			continue;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		rc = poll(&pfd, 1, 20000);
+		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
+			close(fd);
+			freeaddrinfo(res);
+			return 0;
+		}
+		last = rc == 0 ? ETIMEDOUT : soerr ? soerr : errno;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	snprintf(why, cap, "cannot connect to %s port %s: %s", host, port, strerror(last));
+	return -1;
 }
 
 /* ---- SSH: credentials and host key pinning ---- */
@@ -431,6 +530,109 @@ static void callbacks_init(git_remote_callbacks *cb, xfer *x)
 	cb->payload = x;
 }
 
+/* ---- fetch from a bare repository on disk ----
+ *
+ * libgit2 1.5's local transport packs everything reachable from every ref
+ * of the remote, not just the refs asked for: a USB stick holding the whole
+ * county would put every village on the device. So fetching from a path
+ * walks only the wanted commits, hides what we already have, and writes one
+ * pack with the packbuilder. The pack is written whole before any ref moves,
+ * so an interruption leaves nothing half done. */
+
+typedef struct local_pack {
+	git_odb_writepack *wp;
+	git_indexer_progress stats;
+	xfer *x;
+} local_pack;
+
+static int local_pack_chunk(void *buf, size_t size, void *payload)
+{
+	local_pack *lp = payload;
+	int rc = lp->wp->append(lp->wp, buf, size, &lp->stats);
+
+	if (rc == 0)
+		cb_fetch_progress(&lp->stats, lp->x);
+	return rc;
+}
+
+static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t n)
+{
+	git_repository *src = NULL;
+	git_revwalk *walk = NULL;
+	git_packbuilder *pb = NULL;
+	git_odb *odb = NULL, *src_odb = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	local_pack lp;
+	git_oid *oids = util_calloc(n + 1, sizeof(*oids));
+	git_refspec **rs = util_calloc(n + 1, sizeof(*rs));
+	int *have = util_calloc(n + 1, sizeof(*have));
+	int rc, any = 0;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.x = x;
+	if ((rc = git_repository_open_bare(&src, local_path(x->o->url))) < 0 ||
+	    (rc = git_repository_odb(&odb, repo)) < 0 || (rc = git_repository_odb(&src_odb, src)) < 0 ||
+	    (rc = git_revwalk_new(&walk, src)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = git_refspec_parse(&rs[i], specs[i], 1)) < 0)
+			goto cleanup;
+		rc = git_reference_name_to_id(&oids[i], src, git_refspec_src(rs[i]));
+		if (rc == GIT_ENOTFOUND)
+			continue; /* not there yet: not an error */
+		if (rc < 0 || (rc = git_revwalk_push(walk, &oids[i])) < 0)
+			goto cleanup;
+		have[i] = 1;
+		any = 1;
+	}
+	if (!any)
+		goto cleanup;
+	/* Hide everything we already hold that the source knows too. */
+	if ((rc = git_reference_iterator_new(&it, repo)) < 0)
+		goto cleanup;
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+
+		if (t && git_odb_exists(src_odb, t))
+			git_revwalk_hide(walk, t);
+		git_reference_free(ref);
+	}
+	if ((rc = git_packbuilder_new(&pb, src)) < 0 || (rc = git_packbuilder_insert_walk(pb, walk)) < 0)
+		goto cleanup;
+	if (git_packbuilder_object_count(pb) > 0) {
+		if ((rc = git_odb_write_pack(&lp.wp, odb, NULL, NULL)) < 0 ||
+		    (rc = git_packbuilder_foreach(pb, local_pack_chunk, &lp)) < 0 ||
+		    (rc = lp.wp->commit(lp.wp, &lp.stats)) < 0)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!have[i])
+			continue;
+		rc = git_reference_create(&ref, repo, git_refspec_dst(rs[i]), &oids[i],
+					  git_refspec_force(rs[i]), "fieldcard sync: fetch");
+		if (rc < 0)
+			goto cleanup;
+		git_reference_free(ref);
+	}
+	rc = 0;
+cleanup:
+	if (lp.wp)
+		lp.wp->free(lp.wp);
+	for (size_t i = 0; i < n; i++)
+		git_refspec_free(rs[i]);
+	git_reference_iterator_free(it);
+	git_packbuilder_free(pb);
+	git_revwalk_free(walk);
+	git_odb_free(odb);
+	git_odb_free(src_odb);
+	git_repository_free(src);
+	free(oids);
+	free(rs);
+	free(have);
+	return rc;
+}
+
 /* ---- one attempt ---- */
 
 typedef enum { OP_FETCH, OP_PUSH } op_kind;
@@ -444,6 +646,10 @@ static int attempt(git_repository *repo, xfer *x, op_kind op, char *const *specs
 	int rc;
 
 	*connected = 0;
+	if (op == OP_FETCH && is_local_url(x->o->url)) {
+		*connected = 1;
+		return local_fetch(repo, x, specs, n);
+	}
 	callbacks_init(&cb, x);
 	/* Anonymous (the URL may change with --remote); skipping url.insteadOf
 	 * also avoids a leak in libgit2 1.5's config regex matching. */
@@ -559,13 +765,26 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		memset(&x.st, 0, sizeof(x.st));
 		x.st.pushing = op == OP_PUSH;
 		git_error_clear();
-		grc = attempt(repo, &x, op, specs, n, &connected);
+		if (probe(o->url, x.why, sizeof(x.why)) != 0) {
+			git_error_set_str(GIT_ERROR_NET, x.why);
+			grc = GIT_ERROR;
+			connected = 0;
+		} else
+			grc = attempt(repo, &x, op, specs, n, &connected);
 		if (grc == 0)
 			break;
 		e = git_error_last();
 		reason[0] = '\0';
 		strncat(reason, x.why[0] ? x.why : e && e->message ? e->message : "unknown error",
 			sizeof(reason) - 1);
+		if (!connected && x.cred_tries > 0 && !x.refused) {
+			/* The server took the connection but not our key. */
+			x.refused = 1;
+			x.refused_code = FC_ERROR;
+			set_why(&x, "the server refused this device's transport key %s/keys/transport_ed25519.pub "
+				"(ask the county to add it): %s", o->dir ? o->dir : "", reason);
+			snprintf(reason, sizeof(reason), "%s", x.why);
+		}
 		if (x.refused || !link_failure(grc, e))
 			break;
 		if (i < tries) {

@@ -86,7 +86,7 @@ typedef struct ledger_author {
 	const char *device;      /* e-mail is principal@device.fieldcard */
 	const sig_key *key;      /* secret key that signs */
 	long long time;          /* seconds since epoch; 0 = util_now() */
-	int tz_minutes;          /* offset east of UTC, e.g. 480 for +0800 */
+	int tz_minutes;          /* offset east of UTC, e.g. 480 for +0800; 0 = UTC */
 } ledger_author;
 
 /* Write a commit of tree with these parents (nparents may be 0), message
@@ -128,7 +128,7 @@ int ledger_commit_message(ledger *l, const git_oid *commit, fc_buf *out, fc_err 
 /* The bytes of path at rev (any git revision: "main", an oid in hex,
  * "refs/heads/batches/zhang"). FC_ENOTFOUND if rev or path is missing. */
 int ledger_read(ledger *l, const char *rev, const char *path, fc_buf *out, fc_err *err);
-/* The same from a tree id. */
+/* The same from a tree id (NULL = the empty tree: FC_ENOTFOUND). */
 int ledger_read_tree(ledger *l, const git_oid *tree, const char *path, fc_buf *out,
 		     fc_err *err);
 

@@ -19,12 +19,12 @@ is "an unknown command exits 2" "$rc" 2
 
 ID1=$(make_id 52270119650312041)
 cat > "$T/hh.csv" <<CSV
-id,village_code,household_code,head_name,head_id_number,province,poverty_status,household_type,main_cause
-01JDEMO0000000000000000001,522701105201,5227011052010001,张三,$ID1,贵州省,lifted,general,illness
+id,village_code,village,household_code,head_name,head_id_number,province,poverty_status,household_type,main_cause,housing_grade,relocated,safe_water,sells_online
+01JDE5M0000000000000000001,522701105201,石门村,5227011052010001,张三,$ID1,贵州省,lifted,general,illness,B,no,yes,no
 CSV
 run "$FC" --dir "$D" import "$T/hh.csv"
 is "import of one household exits 0" "$rc" 0
-HH=01JDEMO0000000000000000001
+HH=01JDE5M0000000000000000001
 run "$FC" --dir "$D" show $HH
 is "show exits 0" "$rc" 0
 like "show prints the canonical header" "$out" '^form: household '
@@ -41,7 +41,7 @@ is "an unknown field exits 1" "$rc" 1
 like "and names the field" "$out" "unknown field 'no_such_field'"
 run "$FC" --dir "$D" set $HH net_income=5
 is "a calculated field cannot be typed (exit 1)" "$rc" 1
-run "$FC" --dir "$D" show 01JNOSUCHRECORD00000000000
+run "$FC" --dir "$D" show 01JN0SVCHRECRD000000000000
 is "show of a missing record exits 1" "$rc" 1
 run "$FC" --dir "$D" check
 is "check on a clean store exits 0" "$rc" 0

@@ -221,6 +221,8 @@ static void test_sig__pubkey_and_fingerprint(void **state)
 	assert_int_equal(sig_pubkey_parse("ssh-rsa AAAAB3NzaC1yc2E x", pk, &e), FC_EINVALID);
 	assert_non_null(strstr(e.msg, "ssh-rsa"));
 	assert_int_equal(sig_pubkey_parse("ssh-ed25519 AAAA!!", pk, &e), FC_EINVALID);
+	assert_int_equal(sig_pubkey_parse("ssh-ed25519", pk, &e), FC_EINVALID);
+	assert_non_null(strstr(e.msg, "malformed"));
 	buf_free(&fp);
 }
 

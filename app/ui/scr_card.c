@@ -1,0 +1,461 @@
+/* scr_card.c — one household's file card: its sections, the member roster
+ * as a table (add, edit, mark as left with a reason — never delete), the
+ * visit log, and the card's history (who changed which field from what to
+ * what, when). Submitting the card for review happens here too. */
+#include "ui_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldcard/fields.h"
+#include "fieldcard/util.h"
+
+enum { TAB_CARD, TAB_MEMBERS, TAB_VISITS, TAB_HISTORY, NTABS };
+
+typedef struct hist_row {
+	long long seq;
+	char *at, *who, *what, *field, *old_value, *new_value;
+} hist_row;
+
+typedef struct card_state {
+	char *id;
+	app_household hh;
+	int loaded;
+	record **members, **visits;
+	int nmembers, nvisits;
+	hist_row *hist;
+	int nhist;
+	char *review, *comment;
+	int tab;
+	int cur[NTABS], top[NTABS];
+	int page;
+} card_state;
+
+static void hist_free(card_state *st)
+{
+	for (int i = 0; i < st->nhist; i++) {
+		free(st->hist[i].at); free(st->hist[i].who); free(st->hist[i].what);
+		free(st->hist[i].field); free(st->hist[i].old_value); free(st->hist[i].new_value);
+	}
+	free(st->hist);
+	st->hist = NULL;
+	st->nhist = 0;
+}
+
+static void card_unload(card_state *st)
+{
+	if (st->loaded)
+		app_household_free(&st->hh);
+	st->loaded = 0;
+	free(st->members);
+	free(st->visits);
+	st->members = st->visits = NULL;
+	st->nmembers = st->nvisits = 0;
+	hist_free(st);
+	free(st->review);
+	free(st->comment);
+	st->review = st->comment = NULL;
+}
+
+typedef struct hist_ctx {
+	card_state *st;
+	const char *what;
+} hist_ctx;
+
+static int hist_cb(const store_audit *a, void *ud)
+{
+	hist_ctx *h = ud;
+	card_state *st = h->st;
+	hist_row *r;
+
+	st->hist = util_realloc(st->hist, (size_t)(st->nhist + 1) * sizeof(*st->hist));
+	r = &st->hist[st->nhist++];
+	r->seq = a->seq;
+	r->at = util_strdup(a->at ? a->at : "");
+	r->who = util_strdup(a->who ? a->who : "");
+	r->what = util_strdup(h->what);
+	r->field = util_strdup(a->field ? a->field : "");
+	r->old_value = util_strdup(a->old_value ? a->old_value : "");
+	r->new_value = util_strdup(a->new_value ? a->new_value : "");
+	return 0;
+}
+
+static int hist_cmp(const void *a, const void *b)
+{
+	const hist_row *x = a, *y = b;
+
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+static void card_load(ui *u, card_state *st)
+{
+	fc_err err = { 0 };
+	hist_ctx h = { st, "" };
+
+	card_unload(st);
+	if (app_household_load(u->app, st->id, &st->hh, &err) != 0) {
+		ui_status(u, 1, "%s", err.msg);
+		return;
+	}
+	st->loaded = 1;
+	st->members = util_calloc(st->hh.nchildren + 1, sizeof(record *));
+	st->visits = util_calloc(st->hh.nchildren + 1, sizeof(record *));
+	for (size_t i = 0; i < st->hh.nchildren; i++) {
+		record *c = st->hh.children[i];
+		if (!strcmp(c->kind, K_MEMBER))
+			st->members[st->nmembers++] = c;
+		else if (!strcmp(c->kind, K_VISIT))
+			st->visits[st->nvisits++] = c;
+	}
+	store_review_get(u->app->st, st->id, &st->review, &st->comment, NULL);
+	h.what = record_val(st->hh.hh, F_HEAD_NAME);
+	store_history(u->app->st, st->id, hist_cb, &h, NULL);
+	for (size_t i = 0; i < st->hh.nchildren; i++) {
+		h.what = ui_record_name(st->hh.children[i]);
+		store_history(u->app->st, st->hh.children[i]->id, hist_cb, &h, NULL);
+	}
+	if (st->nhist > 1)
+		qsort(st->hist, (size_t)st->nhist, sizeof(*st->hist), hist_cmp);
+}
+
+static int card_open(ui *u, void *vst, const void *arg)
+{
+	card_state *st = vst;
+
+	st->id = util_strdup(arg);
+	card_load(u, st);
+	if (!st->loaded) {
+		free(st->id);
+		return -1;
+	}
+	return 0;
+}
+
+static void card_resume(ui *u, void *vst)
+{
+	card_load(u, vst);
+}
+
+static void card_close(ui *u, void *vst)
+{
+	card_state *st = vst;
+
+	(void)u;
+	card_unload(st);
+	free(st->id);
+}
+
+static int tab_len(card_state *st, const form *f)
+{
+	switch (st->tab) {
+	case TAB_MEMBERS: return st->nmembers;
+	case TAB_VISITS: return st->nvisits;
+	case TAB_HISTORY: return st->nhist;
+	default: return f ? (int)f->nfields : 0;
+	}
+}
+
+static void draw_fields(ui *u, card_state *st, int y, int h)
+{
+	const form *f = app_form(u->app, K_HOUSEHOLD);
+	int line = 0, shown = 0;
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nfields && shown < h; i++) {
+		const form_field *fld = &f->fields[i];
+		char *v;
+		if (fld->type == FT_BEGIN_GROUP) {
+			if (line++ >= st->top[TAB_CARD]) {
+				attron(A_BOLD);
+				ui_textf(y + shown++, 1, u->cols - 2, "-- %s --", form_label(fld, u->lang));
+				attroff(A_BOLD);
+			}
+			continue;
+		}
+		if (!form_field_has_value(fld) || !*record_val(st->hh.hh, fld->name))
+			continue;
+		if (line++ < st->top[TAB_CARD])
+			continue;
+		v = ui_value_label(u, fld, record_val(st->hh.hh, fld->name));
+		ui_text(y + shown, 2, 28, form_label(fld, u->lang), 0);
+		ui_text(y + shown, 31, u->cols - 32, v, 0);
+		free(v);
+		shown++;
+	}
+}
+
+static const char *choice(ui *u, const form *f, const char *field, const record *r, char **tofree)
+{
+	const form_field *fld = f ? form_field_find(f, field) : NULL;
+
+	*tofree = ui_value_label(u, fld, record_val(r, field));
+	return *tofree;
+}
+
+static void draw_members(ui *u, card_state *st, int y, int h)
+{
+	const form *mf = app_form(u->app, K_MEMBER);
+
+	attron(A_BOLD);
+	ui_text(y, 2, 12, _("Name"), 0);
+	ui_text(y, 15, 6, _("Sex"), 0);
+	ui_text(y, 22, 10, _("Relation"), 0);
+	ui_text(y, 33, 5, _("Age"), 0);
+	ui_text(y, 39, 18, _("ID number"), 0);
+	ui_text(y, 58, 21, _("Status"), 0);
+	attroff(A_BOLD);
+	for (int i = st->top[TAB_MEMBERS], k = 1; i < st->nmembers && k < h; i++, k++) {
+		const record *m = st->members[i];
+		char *a = NULL, *b = NULL, *c = NULL, *masked;
+		int left = !strcmp(record_val(m, F_M_STATUS), C_LEFT);
+
+		if (i == st->cur[TAB_MEMBERS])
+			attron(A_REVERSE);
+		ui_blank(y + k, 0, u->cols);
+		ui_text(y + k, 0, 1, i == st->cur[TAB_MEMBERS] ? ">" : " ", 0);
+		ui_text(y + k, 2, 12, record_val(m, F_M_NAME), 0);
+		ui_text(y + k, 15, 6, choice(u, mf, F_M_SEX, m, &a), 0);
+		ui_text(y + k, 22, 10, choice(u, mf, F_M_RELATION, m, &b), 0);
+		ui_text(y + k, 33, 5, record_val(m, F_M_AGE), 0);
+		masked = *record_val(m, F_M_ID) ? util_mask_id(record_val(m, F_M_ID)) : util_strdup("");
+		ui_text(y + k, 39, 18, masked, 0);
+		if (left)
+			ui_textf(y + k, 58, 21, "%s: %s", _("left"), choice(u, mf, F_M_LEFT_REASON, m, &c));
+		else
+			ui_text(y + k, 58, 21, _("present"), 0);
+		free(a); free(b); free(c); free(masked);
+		if (i == st->cur[TAB_MEMBERS])
+			attroff(A_REVERSE);
+	}
+	if (st->nmembers == 0)
+		ui_text(y + 1, 3, u->cols - 4, _("No members yet: n adds one."), 0);
+}
+
+static void draw_visits(ui *u, card_state *st, int y, int h)
+{
+	const form *vf = app_form(u->app, K_VISIT);
+
+	attron(A_BOLD);
+	ui_text(y, 2, 11, _("Date"), 0);
+	ui_text(y, 14, 16, _("Purpose"), 0);
+	ui_text(y, 31, 48, _("Visitors"), 0);
+	attroff(A_BOLD);
+	for (int i = st->top[TAB_VISITS], k = 1; i < st->nvisits && k < h; i++, k++) {
+		const record *v = st->visits[i];
+		char *p = NULL;
+		if (i == st->cur[TAB_VISITS])
+			attron(A_REVERSE);
+		ui_blank(y + k, 0, u->cols);
+		ui_text(y + k, 0, 1, i == st->cur[TAB_VISITS] ? ">" : " ", 0);
+		ui_text(y + k, 2, 11, record_val(v, F_V_DATE), 0);
+		ui_text(y + k, 14, 16, choice(u, vf, F_V_PURPOSE, v, &p), 0);
+		ui_text(y + k, 31, 48, record_val(v, F_V_VISITORS), 0);
+		free(p);
+		if (i == st->cur[TAB_VISITS])
+			attroff(A_REVERSE);
+	}
+	if (st->nvisits == 0)
+		ui_text(y + 1, 3, u->cols - 4, _("No visits yet: n adds one."), 0);
+}
+
+static void draw_history(ui *u, card_state *st, int y, int h)
+{
+	for (int i = st->top[TAB_HISTORY], k = 0; i < st->nhist && k < h; i++, k++) {
+		const hist_row *r = &st->hist[i];
+		char line[1024];
+		snprintf(line, sizeof(line), "%.16s %-8s %s %s: %s -> %s", r->at, r->who,
+			 r->what, r->field, *r->old_value ? r->old_value : "''",
+			 *r->new_value ? r->new_value : "''");
+		if (i == st->cur[TAB_HISTORY])
+			attron(A_REVERSE);
+		ui_text(y + k, 1, u->cols - 2, line, 1);
+		if (i == st->cur[TAB_HISTORY])
+			attroff(A_REVERSE);
+	}
+	if (st->nhist == 0)
+		ui_text(y, 3, u->cols - 4, _("No recorded changes."), 0);
+}
+
+static void card_draw(ui *u, void *vst, int top, int h)
+{
+	card_state *st = vst;
+	const char *tabs[NTABS] = { _("Card"), _("Members"), _("Visits"), _("History") };
+	int y = top, x = 1, body;
+	const record *hh = st->hh.hh;
+
+	if (!st->loaded)
+		return;
+	ui_textf(y++, 1, u->cols - 2, "%s  %s  %s %s", record_val(hh, F_HOUSEHOLD_CODE),
+		 record_val(hh, F_HEAD_NAME), _("village"), record_val(hh, F_VILLAGE_CODE));
+	if (st->review && !strcmp(st->review, "returned")) {
+		attron(A_BOLD);
+		ui_textf(y++, 1, u->cols - 2, "%s %s", _("Returned by review:"),
+			 st->comment ? st->comment : "");
+		attroff(A_BOLD);
+	} else {
+		ui_textf(y++, 1, u->cols - 2, "%s %s", _("Review:"),
+			 st->review && *st->review ? ui_review_label(st->review) : _("not submitted"));
+	}
+	for (int t = 0; t < NTABS; t++) {
+		char lab[64];
+		int w;
+		snprintf(lab, sizeof(lab), t == st->tab ? "[%s]" : " %s ", tabs[t]);
+		w = ui_width(lab);
+		if (t == st->tab)
+			attron(A_REVERSE);
+		ui_text(y, x, w, lab, 0);
+		if (t == st->tab)
+			attroff(A_REVERSE);
+		x += w + 1;
+	}
+	y += 2;
+	body = top + h - y;
+	st->page = body - 1 > 1 ? body - 1 : 1;
+	switch (st->tab) {
+	case TAB_CARD: draw_fields(u, st, y, body); break;
+	case TAB_MEMBERS: draw_members(u, st, y, body); break;
+	case TAB_VISITS: draw_visits(u, st, y, body); break;
+	default: draw_history(u, st, y, body); break;
+	}
+}
+
+/* Mark a member as left with a reason from the form's list; the record
+ * stays (history and audit stay whole). */
+static void mark_left(ui *u, card_state *st)
+{
+	const form *mf = app_form(u->app, K_MEMBER);
+	const form_field *rf = mf ? form_field_find(mf, F_M_LEFT_REASON) : NULL;
+	const char **labels;
+	record *m;
+	val_report rep;
+	fc_err err = { 0 };
+	int k;
+
+	if (st->cur[TAB_MEMBERS] >= st->nmembers)
+		return;
+	if (!rf || !rf->list) {
+		ui_status(u, 1, "%s", _("the member form has no left_reason list"));
+		return;
+	}
+	labels = util_calloc(rf->list->nchoices + 1, sizeof(*labels));
+	for (size_t i = 0; i < rf->list->nchoices; i++)
+		labels[i] = form_choice_label(&rf->list->choices[i], u->lang);
+	k = ui_pick(u, _("Why did this member leave?"), labels, (int)rf->list->nchoices, 0);
+	free(labels);
+	if (k < 0)
+		return;
+	m = record_dup(st->members[st->cur[TAB_MEMBERS]]);
+	record_set(m, F_M_STATUS, C_LEFT);
+	record_set(m, F_M_LEFT_REASON, rf->list->choices[k].name);
+	val_report_init(&rep);
+	if (app_save(u->app, m, &rep, &err) != 0)
+		ui_status(u, 1, "%s %s", _("not saved:"), err.msg);
+	else
+		ui_status(u, 0, _("%s marked as left"), record_val(m, F_M_NAME));
+	val_report_free(&rep);
+	record_free(m);
+	card_load(u, st);
+}
+
+static void open_form(ui *u, card_state *st, const char *kind, const char *id)
+{
+	ui_form_arg a = { 0 };
+
+	a.kind = kind;
+	a.id = id;
+	a.parent = strcmp(kind, K_HOUSEHOLD) ? st->id : NULL;
+	ui_push(u, &ui_form_ops, &a);
+}
+
+static int card_action(ui *u, void *vst, ui_action act, wint_t ch)
+{
+	card_state *st = vst;
+	const form *f = app_form(u->app, K_HOUSEHOLD);
+	int n = tab_len(st, f), *cur = &st->cur[st->tab], *top = &st->top[st->tab];
+	int scroll_only = st->tab == TAB_CARD;
+
+	(void)ch;
+	if (!st->loaded)
+		return 0;
+	switch (act) {
+	case ACT_NEXT: case ACT_RIGHT:
+		st->tab = (st->tab + 1) % NTABS;
+		return 1;
+	case ACT_PREV: case ACT_LEFT:
+		st->tab = (st->tab + NTABS - 1) % NTABS;
+		return 1;
+	case ACT_UP:
+		if (scroll_only) { if (*top > 0) (*top)--; } else if (*cur > 0) (*cur)--;
+		break;
+	case ACT_DOWN:
+		if (scroll_only) { if (*top < n - 1) (*top)++; } else if (*cur < n - 1) (*cur)++;
+		break;
+	case ACT_PGUP:
+		if (scroll_only) *top -= st->page; else *cur -= st->page;
+		break;
+	case ACT_PGDN:
+		if (scroll_only) *top += st->page; else *cur += st->page;
+		break;
+	case ACT_FIRST: *cur = *top = 0; break;
+	case ACT_LAST: *cur = n - 1; break;
+	case ACT_EDIT: case ACT_ENTER:
+		if (st->tab == TAB_MEMBERS && *cur < st->nmembers)
+			open_form(u, st, K_MEMBER, st->members[*cur]->id);
+		else if (st->tab == TAB_VISITS && *cur < st->nvisits)
+			open_form(u, st, K_VISIT, st->visits[*cur]->id);
+		else if (st->tab == TAB_CARD || act == ACT_EDIT)
+			open_form(u, st, K_HOUSEHOLD, st->id);
+		return 1;
+	case ACT_NEW:
+		open_form(u, st, st->tab == TAB_VISITS ? K_VISIT : K_MEMBER, NULL);
+		return 1;
+	case ACT_VISIT:
+		open_form(u, st, K_VISIT, NULL);
+		return 1;
+	case ACT_LEAVE:
+		if (st->tab != TAB_MEMBERS) {
+			ui_status(u, 1, "%s", _("go to the Members section (Tab) to mark a member as left"));
+			return 1;
+		}
+		mark_left(u, st);
+		return 1;
+	case ACT_SUBMIT: {
+		fc_err err = { 0 };
+		if (!ui_confirm(u, _("Submit this card to the first secretary for review?")))
+			return 1;
+		if (store_review_set(u->app->st, st->id, "submitted", NULL,
+				     u->app->principal ? u->app->principal : "", &err) != 0)
+			ui_status(u, 1, "%s", err.msg);
+		else
+			ui_status(u, 0, "%s", _("submitted for review"));
+		card_load(u, st);
+		return 1;
+	}
+	case ACT_IDLE:
+		return 1;
+	default:
+		return 0;
+	}
+	if (*cur >= n)
+		*cur = n - 1;
+	if (*cur < 0)
+		*cur = 0;
+	if (*top > n - 1)
+		*top = n > 0 ? n - 1 : 0;
+	if (*top < 0)
+		*top = 0;
+	if (!scroll_only) {
+		if (*cur < *top)
+			*top = *cur;
+		if (*cur >= *top + st->page)
+			*top = *cur - st->page + 1;
+	}
+	return 1;
+}
+
+const ui_screen_ops ui_card_ops = {
+	N_("household card"), S_CARD, sizeof(card_state),
+	card_open, card_draw, card_action, card_resume, card_close, NULL
+};

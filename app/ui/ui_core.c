@@ -1,0 +1,734 @@
+/* ui_core.c — the loop of the text UI: the screen stack, the one place that
+ * reads keys and maps them to actions (from the UI_ACTIONS table), the frame
+ * (title, message line, key line), the terminal-size check, modal prompts,
+ * the help screen, and gettext set-up. Screens only ever see actions. */
+#include "ui_int.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldcard/fields.h"
+#include "fieldcard/util.h"
+
+#ifndef FC_LOCALE_DIR
+#define FC_LOCALE_DIR "/usr/local/share/locale"
+#endif
+
+#define MIN_ROWS 24
+#define MIN_COLS 80
+
+ui_sync_fn ui_sync_hook = NULL;
+
+static const struct ui_binding {
+	ui_action act;
+	int keys[3];
+	unsigned scope;
+	const char *shortname;
+	const char *help;
+} bindings[] = {
+#define UI_X(a, k1, k2, k3, sc, sh, hl) { ACT_##a, { k1, k2, k3 }, sc, sh, hl },
+	UI_ACTIONS(UI_X)
+#undef UI_X
+};
+#define NBINDINGS (sizeof(bindings) / sizeof(bindings[0]))
+
+/* A list box drawn over the body by ui_pick. */
+struct ui_pickbox {
+	const char *title;
+	const char *const *labels;
+	int n, cur, top;
+};
+
+/* ---- i18n ---- */
+
+void ui_i18n_init(int lang)
+{
+	const char *dir = getenv("FIELDCARD_LOCALEDIR");
+	const char *msgs;
+
+	if (!dir || !*dir)
+		dir = FC_LOCALE_DIR;
+	/* Wide characters need a UTF-8 LC_CTYPE; C.UTF-8 is on every board. */
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
+	/* gettext ignores LANGUAGE only under the plain "C" locale, so switch
+	 * LC_MESSAGES to C.UTF-8 when zh_CN itself is not installed. */
+	msgs = setlocale(LC_MESSAGES, NULL);
+	if (!msgs || !strcmp(msgs, "C") || !strcmp(msgs, "POSIX"))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+	setenv("LANGUAGE", lang == FC_LANG_ZH ? "zh_CN" : "en", 1);
+	bindtextdomain("fieldcard", dir);
+	bind_textdomain_codeset("fieldcard", "UTF-8");
+	textdomain("fieldcard");
+}
+
+static int env_is_zh(void)
+{
+	const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return !strncmp(v, "zh", 2);
+	}
+	return 0;
+}
+
+int ui_lang(fc_app *a)
+{
+	char *v = NULL;
+	int lang;
+
+	if (a && a->st && store_meta_get(a->st, "lang", &v, NULL) == 0 && v && *v) {
+		lang = !strncmp(v, "zh", 2) ? FC_LANG_ZH : FC_LANG_EN;
+		free(v);
+		return lang;
+	}
+	free(v);
+	return env_is_zh() ? FC_LANG_ZH : FC_LANG_EN;
+}
+
+/* ---- messages ---- */
+
+void ui_status(ui *u, int is_err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->status, sizeof(u->status), fmt, ap);
+	va_end(ap);
+	u->status_err = is_err;
+}
+
+const char *ui_key_name(int key, char buf[16])
+{
+	if (key & UI_FK(0)) {
+		int k = key & ~UI_FK(0);
+		if (k >= KEY_F(1) && k <= KEY_F(12)) {
+			snprintf(buf, 16, "F%d", k - KEY_F(0));
+			return buf;
+		}
+		switch (k) {
+		case KEY_UP: return "Up";
+		case KEY_DOWN: return "Down";
+		case KEY_LEFT: return "Left";
+		case KEY_RIGHT: return "Right";
+		case KEY_PPAGE: return "PgUp";
+		case KEY_NPAGE: return "PgDn";
+		case KEY_HOME: return "Home";
+		case KEY_END: return "End";
+		case KEY_BTAB: return "S-Tab";
+		case KEY_BACKSPACE: return "Bksp";
+		case KEY_DC: return "Del";
+		case KEY_ENTER: return "Enter";
+		default: snprintf(buf, 16, "key%d", k); return buf;
+		}
+	}
+	switch (key) {
+	case '\n': return "Enter";
+	case '\r': return "Return";
+	case '\t': return "Tab";
+	case UI_ESC: return "Esc";
+	case ' ': return "Space";
+	case 127: return "Bksp";
+	default: break;
+	}
+	if (key < 0x20)
+		snprintf(buf, 16, "^%c", key + '@');
+	else
+		snprintf(buf, 16, "%lc", (wint_t)key);
+	return buf;
+}
+
+/* ---- keys ---- */
+
+static int printable(int key)
+{
+	return key >= 0x20 && key != 127 && !(key & UI_FK(0));
+}
+
+/* The only mapping from keys to actions. In text mode a printable key is
+ * text even when a command is bound to it (typing "q" into a name). */
+static ui_action key_action(int key, unsigned scope, int text)
+{
+	if (text && printable(key))
+		return ACT_TEXT;
+	for (size_t i = 0; i < NBINDINGS; i++) {
+		if (!(bindings[i].scope & scope))
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (bindings[i].keys[k] && bindings[i].keys[k] == key)
+				return bindings[i].act;
+	}
+	return ACT_NONE;
+}
+
+/* Read one key; KEY_RESIZE comes back as ACT_RESIZE, a second without a
+ * key as ACT_IDLE. The only call of get_wch. */
+static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
+{
+	wint_t c;
+	int r = get_wch(&c);
+
+	*ch = 0;
+	if (r == ERR)
+		return ACT_IDLE;
+	if (r == KEY_CODE_YES) {
+		if (c == KEY_RESIZE) {
+			getmaxyx(stdscr, u->rows, u->cols);
+			return ACT_RESIZE;
+		}
+		return key_action(UI_FK((int)c), scope, text);
+	}
+	*ch = c;
+	return key_action((int)c, scope, text);
+}
+
+/* ---- frame ---- */
+
+static int too_small(ui *u)
+{
+	return u->rows < MIN_ROWS || u->cols < MIN_COLS;
+}
+
+static void draw_keyline(ui *u, unsigned scope)
+{
+	int x = 0;
+	char kb[16];
+
+	attron(A_REVERSE);
+	ui_blank(u->rows - 1, 0, u->cols);
+	for (size_t i = 0; i < NBINDINGS; i++) {
+		const struct ui_binding *b = &bindings[i];
+		char item[128];
+		int w;
+
+		if (!b->shortname || !(b->scope & scope))
+			continue;
+		/* Esc is "back" only where there is something to go back to. */
+		if (b->act == ACT_BACK && u->depth <= 1)
+			continue;
+		snprintf(item, sizeof(item), "%s %s", ui_key_name(b->keys[0], kb),
+			 _(b->shortname));
+		w = ui_width(item);
+		if (x + w > u->cols)
+			break;
+		ui_text(u->rows - 1, x, w, item, 0);
+		x += w + 2;
+	}
+	attroff(A_REVERSE);
+}
+
+static void draw_pick(ui *u)
+{
+	struct ui_pickbox *p = u->pick;
+	int h = p->n + 2, w = ui_width(p->title) + 4, y0, x0;
+
+	for (int i = 0; i < p->n; i++) {
+		int lw = ui_width(p->labels[i]) + 8;
+		if (lw > w)
+			w = lw;
+	}
+	if (w > u->cols - 4)
+		w = u->cols - 4;
+	if (h > u->rows - 4)
+		h = u->rows - 4;
+	y0 = (u->rows - h) / 2;
+	x0 = (u->cols - w) / 2;
+	if (p->cur < p->top)
+		p->top = p->cur;
+	if (p->cur >= p->top + h - 2)
+		p->top = p->cur - (h - 3);
+	for (int y = 0; y < h; y++)
+		ui_blank(y0 + y, x0, w);
+	mvhline(y0, x0, '-', w);
+	mvhline(y0 + h - 1, x0, '-', w);
+	mvvline(y0, x0, '|', h);
+	mvvline(y0, x0 + w - 1, '|', h);
+	ui_text(y0, x0 + 2, w - 4, p->title, 0);
+	for (int i = 0; i < h - 2 && p->top + i < p->n; i++) {
+		int k = p->top + i;
+		char line[512];
+		snprintf(line, sizeof(line), "%2d %s", k + 1, p->labels[k]);
+		if (k == p->cur)
+			attron(A_REVERSE);
+		ui_text(y0 + 1 + i, x0 + 1, w - 2, line, 1);
+		if (k == p->cur)
+			attroff(A_REVERSE);
+	}
+}
+
+static const char *role_label(const char *role)
+{
+	if (!role)
+		return "";
+	if (!strcmp(role, "cadre")) return _("cadre");
+	if (!strcmp(role, "secretary")) return _("secretary");
+	if (!strcmp(role, "county")) return _("county");
+	return role;
+}
+
+void ui_redraw(ui *u)
+{
+	const ui_screen_ops *ops;
+	char title[256];
+	int cy = -1, cx = -1;
+
+	getmaxyx(stdscr, u->rows, u->cols);
+	erase();
+	if (too_small(u)) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), _("terminal too small: need %d×%d"), MIN_COLS, MIN_ROWS);
+		ui_text(0, 0, u->cols, msg, 0);
+		if (u->rows > 1) {
+			snprintf(msg, sizeof(msg), _("now %d×%d"), u->cols, u->rows);
+			ui_text(1, 0, u->cols, msg, 0);
+		}
+		curs_set(0);
+		refresh();
+		return;
+	}
+	if (u->depth == 0)
+		return;
+	ops = u->stack[u->depth - 1].ops;
+	attron(A_REVERSE);
+	ui_blank(0, 0, u->cols);
+	snprintf(title, sizeof(title), "fieldcard - %s", _(ops->title));
+	ui_text(0, 1, u->cols / 2, title, 0);
+	snprintf(title, sizeof(title), "%s (%s)",
+		 u->app->principal ? u->app->principal : "",
+		 role_label(u->app->role));
+	{
+		int w = ui_width(title);
+		ui_text(0, u->cols - w - 1, w, title, 0);
+	}
+	attroff(A_REVERSE);
+	u->cur_y = u->cur_x = -1;
+	ops->draw(u, u->stack[u->depth - 1].st, 1, u->rows - 3);
+	cy = u->cur_y;
+	cx = u->cur_x;
+	if (u->pick)
+		draw_pick(u);
+	if (u->prompt_edit) {
+		int lw = ui_text(u->rows - 2, 0, u->cols / 2, u->prompt_label, 0) + 1;
+		cx = ui_edit_draw(u->prompt_edit, u->rows - 2, lw, u->cols - lw);
+		cy = u->rows - 2;
+	} else {
+		if (u->status_err)
+			attron(A_BOLD);
+		ui_text(u->rows - 2, 0, u->cols, u->status, 1);
+		if (u->status_err)
+			attroff(A_BOLD);
+	}
+	draw_keyline(u, ops->scope);
+	if (cy >= 0 && !u->pick) {
+		curs_set(1);
+		move(cy, cx);
+	} else {
+		curs_set(0);
+		move(u->rows - 1, u->cols - 1);
+	}
+	refresh();
+}
+
+/* ---- stack ---- */
+
+int ui_push(ui *u, const ui_screen_ops *ops, const void *arg)
+{
+	void *st;
+
+	if (u->depth >= (int)(sizeof(u->stack) / sizeof(u->stack[0]))) {
+		ui_status(u, 1, "%s", _("too many screens open: go back first"));
+		return -1;
+	}
+	st = util_calloc(1, ops->state_size ? ops->state_size : 1);
+	if (ops->open && ops->open(u, st, arg) != 0) {
+		free(st);
+		return -1;
+	}
+	u->stack[u->depth].ops = ops;
+	u->stack[u->depth].st = st;
+	u->depth++;
+	return 0;
+}
+
+void ui_pop(ui *u)
+{
+	if (u->depth == 0)
+		return;
+	u->depth--;
+	if (u->stack[u->depth].ops->close)
+		u->stack[u->depth].ops->close(u, u->stack[u->depth].st);
+	free(u->stack[u->depth].st);
+	if (u->depth > 0 && u->stack[u->depth - 1].ops->resume)
+		u->stack[u->depth - 1].ops->resume(u, u->stack[u->depth - 1].st);
+}
+
+/* ---- modal prompts: they read keys through read_action as well ---- */
+
+int ui_confirm(ui *u, const char *question)
+{
+	char saved[sizeof(u->status)];
+	int saved_err = u->status_err, answer = -1;
+
+	memcpy(saved, u->status, sizeof(saved));
+	ui_status(u, 0, "%s %s", question, _("(y/n)"));
+	while (answer < 0) {
+		wint_t ch;
+		ui_action a;
+
+		ui_redraw(u);
+		a = read_action(u, S_FORM, 1, &ch);
+		if (a == ACT_TEXT && (ch == 'y' || ch == 'Y'))
+			answer = 1;
+		else if ((a == ACT_TEXT && (ch == 'n' || ch == 'N')) || a == ACT_BACK)
+			answer = 0;
+	}
+	memcpy(u->status, saved, sizeof(saved));
+	u->status_err = saved_err;
+	return answer;
+}
+
+int ui_prompt(ui *u, const char *label, const char *initial, char **out)
+{
+	ui_edit e = { 0 };
+	int rc = 1;
+
+	*out = NULL;
+	ui_edit_set(&e, initial);
+	u->prompt_edit = &e;
+	u->prompt_label = label;
+	while (rc > 0) {
+		wint_t ch;
+		ui_action a;
+
+		ui_redraw(u);
+		a = read_action(u, S_FORM, 1, &ch);
+		if (a == ACT_ENTER) {
+			*out = ui_edit_get(&e);
+			rc = 0;
+		} else if (a == ACT_BACK) {
+			rc = -1;
+		} else {
+			ui_edit_action(&e, a, ch);
+		}
+	}
+	u->prompt_edit = NULL;
+	ui_edit_free(&e);
+	return rc;
+}
+
+int ui_pick(ui *u, const char *title, const char *const *labels, int n, int cur)
+{
+	struct ui_pickbox p = { title, labels, n, cur < 0 || cur >= n ? 0 : cur, 0 };
+	int result = -2, typed = 0;
+
+	if (n <= 0)
+		return -1;
+	u->pick = &p;
+	while (result == -2) {
+		wint_t ch;
+		ui_action a;
+
+		ui_redraw(u);
+		a = read_action(u, S_FORM, 1, &ch);
+		switch (a) {
+		case ACT_UP: case ACT_PREV: if (p.cur > 0) p.cur--; typed = 0; break;
+		case ACT_DOWN: case ACT_NEXT: if (p.cur < n - 1) p.cur++; typed = 0; break;
+		case ACT_PGUP: p.cur = p.cur > 10 ? p.cur - 10 : 0; break;
+		case ACT_PGDN: p.cur = p.cur + 10 < n ? p.cur + 10 : n - 1; break;
+		case ACT_FIRST: p.cur = 0; break;
+		case ACT_LAST: p.cur = n - 1; break;
+		case ACT_ENTER: result = p.cur; break;
+		case ACT_BACK: result = -1; break;
+		case ACT_TEXT:
+			/* Digits choose by number; two digits reach past 9. */
+			if (ch >= '0' && ch <= '9') {
+				int v = typed * 10 + (int)(ch - '0');
+				if (v < 1 || v > n)
+					v = (int)(ch - '0');
+				typed = v;
+				if (v >= 1 && v <= n)
+					p.cur = v - 1;
+				if (v * 10 > n)
+					result = p.cur;
+			}
+			break;
+		default: break;
+		}
+	}
+	u->pick = NULL;
+	return result;
+}
+
+/* ---- help screen: the bindings of the screen it was opened from ---- */
+
+typedef struct help_state {
+	unsigned scope;
+	const char *of;
+	int top;
+} help_state;
+
+static int help_open(ui *u, void *vst, const void *arg)
+{
+	help_state *st = vst;
+
+	(void)arg;
+	st->scope = (unsigned)u->help_scope;
+	st->of = u->help_title;
+	return 0;
+}
+
+static void help_draw(ui *u, void *vst, int top, int h)
+{
+	help_state *st = vst;
+	int line = 0, y = top;
+	char keys[64], kb[16];
+
+	ui_textf(y++, 1, u->cols - 2, "%s: %s", _("Keys of this screen"), _(st->of));
+	for (size_t i = 0; i < NBINDINGS && y < top + h; i++) {
+		const struct ui_binding *b = &bindings[i];
+		if (!(b->scope & st->scope))
+			continue;
+		if (line++ < st->top)
+			continue;
+		keys[0] = 0;
+		for (int k = 0; k < 3; k++) {
+			if (!b->keys[k])
+				continue;
+			if (keys[0])
+				strncat(keys, ", ", sizeof(keys) - strlen(keys) - 1);
+			strncat(keys, ui_key_name(b->keys[k], kb), sizeof(keys) - strlen(keys) - 1);
+		}
+		ui_text(y, 2, 22, keys, 0);
+		ui_text(y, 25, u->cols - 26, _(b->help), 0);
+		y++;
+	}
+	if (st->scope & S_FORM && y < top + h)
+		ui_text(y, 2, u->cols - 3,
+			_("In a form, type to fill the field; choices by number or Left/Right, Space toggles."),
+			0);
+}
+
+static int help_action(ui *u, void *vst, ui_action act, wint_t ch)
+{
+	help_state *st = vst;
+
+	(void)u;
+	(void)ch;
+	if (act == ACT_DOWN || act == ACT_PGDN)
+		st->top++;
+	else if ((act == ACT_UP || act == ACT_PGUP) && st->top > 0)
+		st->top--;
+	else
+		return 0;
+	return 1;
+}
+
+const ui_screen_ops ui_help_ops = {
+	N_("help"), S_HELP, sizeof(help_state),
+	help_open, help_draw, help_action, NULL, NULL, NULL
+};
+
+/* ---- the loop ---- */
+
+static int drafts_open_count(ui *u)
+{
+	int n = 0;
+
+	for (int i = 0; i < u->depth; i++)
+		if (u->stack[i].ops == &ui_form_ops)
+			n++;
+	return n;
+}
+
+static int count_cb(const record *r, void *ud)
+{
+	(void)r;
+	(*(int *)ud)++;
+	return 0;
+}
+
+static void try_quit(ui *u)
+{
+	int n = drafts_open_count(u);
+
+	if (u->app->st)
+		store_draft_each(u->app->st, count_cb, &n, NULL);
+	if (n > 0) {
+		char q[256];
+		snprintf(q, sizeof(q),
+			 _("%d draft(s) open; they are kept for next time. Quit?"), n);
+		if (!ui_confirm(u, q))
+			return;
+	}
+	u->quit = 1;
+}
+
+static void dispatch(ui *u, ui_action a, wint_t ch)
+{
+	const ui_screen_ops *ops = u->stack[u->depth - 1].ops;
+	void *st = u->stack[u->depth - 1].st;
+
+	if (a == ACT_HELP && ops != &ui_help_ops) {
+		u->help_scope = (int)ops->scope;
+		u->help_title = ops->title;
+		ui_push(u, &ui_help_ops, NULL);
+		return;
+	}
+	if (a == ACT_REDRAW) {
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (ops->action && ops->action(u, st, a, ch))
+		return;
+	if (a == ACT_QUIT && u->depth == 1)
+		try_quit(u);
+	else if ((a == ACT_QUIT || a == ACT_BACK) && u->depth > 1)
+		ui_pop(u);
+}
+
+static int draft_any_cb(const record *r, void *ud)
+{
+	(void)r;
+	*(int *)ud = 1;
+	return 1;
+}
+
+int ui_run(fc_app *a, fc_err *err)
+{
+	ui u;
+	SCREEN *scr;
+
+	memset(&u, 0, sizeof(u));
+	u.app = a;
+	u.lang = ui_lang(a);
+	ui_i18n_init(u.lang);
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		return fc_err_set(err, FC_ERROR, "%s",
+				  _("cannot start the text UI: is TERM set to a known terminal?"));
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(1000);
+	getmaxyx(stdscr, u.rows, u.cols);
+
+	if (ui_push(&u, &ui_home_ops, NULL) == 0) {
+		int any = 0;
+		store_draft_each(a->st, draft_any_cb, &any, NULL);
+		if (any)
+			ui_push(&u, &ui_drafts_ops, NULL);
+	}
+	while (!u.quit && u.depth > 0) {
+		const ui_screen_ops *ops;
+		void *st;
+		ui_action act;
+		wint_t ch;
+		int text;
+
+		ui_redraw(&u);
+		ops = u.stack[u.depth - 1].ops;
+		st = u.stack[u.depth - 1].st;
+		text = ops->text_mode ? ops->text_mode(&u, st) : 0;
+		act = read_action(&u, ops->scope, text, &ch);
+		if (act == ACT_RESIZE)
+			continue;
+		if (act == ACT_IDLE) {
+			if (ops->action)
+				ops->action(&u, st, ACT_IDLE, 0);
+			continue;
+		}
+		/* Below the minimum size only q (quit) and resizing do anything. */
+		if (too_small(&u) && act != ACT_QUIT)
+			continue;
+		if (act == ACT_NONE)
+			continue;
+		dispatch(&u, act, ch);
+	}
+	while (u.depth > 0) {
+		u.depth--;
+		if (u.stack[u.depth].ops->close)
+			u.stack[u.depth].ops->close(&u, u.stack[u.depth].st);
+		free(u.stack[u.depth].st);
+	}
+	endwin();
+	delscreen(scr);
+	return 0;
+}
+
+/* ---- shared helpers ---- */
+
+char *ui_value_label(ui *u, const form_field *fld, const char *value)
+{
+	fc_buf b = FC_BUF_INIT;
+
+	if (!value || !*value || !fld)
+		return util_strdup(value ? value : "");
+	switch (fld->type) {
+	case FT_YESNO:
+		if (!strcmp(value, C_YES))
+			return util_strdup(_("yes"));
+		if (!strcmp(value, C_NO))
+			return util_strdup(_("no"));
+		break;
+	case FT_SELECT_ONE:
+		if (fld->list) {
+			const form_choice *c = form_choice_find(fld->list, value);
+			if (c)
+				return util_strdup(form_choice_label(c, u->lang));
+		}
+		break;
+	case FT_SELECT_MULTIPLE:
+		if (fld->list) {
+			char **parts = util_split(value, ' ');
+			for (size_t i = 0; parts && parts[i]; i++) {
+				const form_choice *c;
+				if (!*parts[i])
+					continue;
+				c = form_choice_find(fld->list, parts[i]);
+				if (b.len)
+					buf_adds(&b, ", ");
+				buf_adds(&b, c ? form_choice_label(c, u->lang) : parts[i]);
+			}
+			util_strv_free(parts);
+			return buf_detach(&b);
+		}
+		break;
+	default:
+		break;
+	}
+	return util_strdup(value);
+}
+
+const char *ui_review_label(const char *state)
+{
+	if (!state || !*state)
+		return "";
+	if (!strcmp(state, "draft")) return _("draft");
+	if (!strcmp(state, "submitted")) return _("submitted");
+	if (!strcmp(state, "approved")) return _("approved");
+	if (!strcmp(state, "returned")) return _("returned");
+	if (!strcmp(state, "merged")) return _("merged");
+	return state;
+}
+
+const char *ui_record_name(const record *r)
+{
+	if (!r)
+		return "";
+	if (!strcmp(r->kind, K_HOUSEHOLD))
+		return record_val(r, F_HEAD_NAME);
+	if (!strcmp(r->kind, K_MEMBER))
+		return record_val(r, F_M_NAME);
+	if (!strcmp(r->kind, K_VISIT))
+		return record_val(r, F_V_DATE);
+	return "";
+}

@@ -1,0 +1,614 @@
+/* test_ledger.c — unit tests for the ledger: bare repository, signed commits
+ * from changed files, compare-and-swap refs, reading, the subtree-skipping
+ * diff, messages and commit verification.
+ *
+ * Called with arguments it is a small driver for tests/integration/signing.sh
+ * (the stock git checks), until the fieldcard CLI has init and verify:
+ *   test_ledger --make-commit REPO KEY PRINCIPAL DEVICE [SIGNERS]
+ *       commit two household files (and SIGNERS as keys/allowed_signers,
+ *       if given) on refs/heads/main of the bare repository REPO (made if
+ *       missing), signed with KEY; prints the commit id
+ *   test_ledger --verify REPO REV SIGNERS
+ *       verify commit REV against the allowed_signers file SIGNERS; prints
+ *       "good: PRINCIPAL" or the reason (exit 3) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fieldcard/buf.h"
+#include "fieldcard/err.h"
+#include "fieldcard/ledger.h"
+#include "fieldcard/sig.h"
+#include "fieldcard/util.h"
+
+static char tmpdir[] = "/tmp/fc-test-ledger.XXXXXX";
+static int repo_no;
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = util_asprintf("rm -rf '%s'", tmpdir);
+	int rc = system(cmd);
+
+	(void)state;
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* A fresh ledger in the scratch directory. */
+static ledger *new_ledger(void)
+{
+	char *p = util_asprintf("%s/l%d.git", tmpdir, ++repo_no);
+	ledger *l = NULL;
+	fc_err e;
+
+	assert_int_equal(ledger_open(p, 1, &l, &e), 0);
+	free(p);
+	return l;
+}
+
+static ledger_author author(const sig_key *k, const char *principal)
+{
+	ledger_author a = { principal, "laptop1", k, 1780000000LL, 480 };
+	return a;
+}
+
+static void signers_for(sig_signers *s, const sig_key *k, const char *principal,
+			const char *opts)
+{
+	fc_buf line = FC_BUF_INIT, t = FC_BUF_INIT;
+	fc_err e;
+
+	sig_pubkey_line(k, &line);
+	buf_printf(&t, "%s %s%s%s\n", principal, opts ? opts : "", opts ? " " : "", line.data);
+	assert_int_equal(sig_signers_parse(t.data, t.len, "test", s, &e), 0);
+	buf_free(&line);
+	buf_free(&t);
+}
+
+#define HH1 "villages/520102001/01J9AAAAAAAAAAAAAAAAAAAAAA/household"
+#define HH2 "villages/520102002/01J9BBBBBBBBBBBBBBBBBBBBBB/household"
+
+static void test_ledger__open_and_create(void **state)
+{
+	char *p = util_asprintf("%s/new/ledger.git", tmpdir);
+	char *missing = util_asprintf("%s/none.git", tmpdir);
+	char *head = util_asprintf("%s/HEAD", p);
+	ledger *l = NULL;
+	char *text = NULL;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(ledger_open(missing, 0, &l, &e), FC_ENOTFOUND);
+	assert_null(l);
+	assert_non_null(strstr(e.msg, "fieldcard init"));
+	assert_int_equal(ledger_open(p, 1, &l, &e), 0);
+	assert_true(git_repository_is_bare(ledger_repo(l)));
+	ledger_free(l);
+	assert_int_equal(util_read_file(head, &text, NULL, &e), 0);
+	assert_string_equal(text, "ref: refs/heads/main\n");
+	free(text);
+	assert_int_equal(ledger_open(p, 0, &l, &e), 0);
+	ledger_free(l);
+	free(p);
+	free(missing);
+	free(head);
+}
+
+static void test_ledger__commit_read_and_parent(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch[2] = { { HH1, "form: household 1\nname: A\n", 26 },
+				{ HH2, "form: household 1\nname: B\n", 26 } };
+	git_oid c1, c2, t1, t2, ref;
+	git_commit *commit = NULL;
+	git_tree *tr1 = NULL, *tr2 = NULL;
+	git_tree_entry *v1 = NULL, *v2 = NULL;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, ch, 2, &a,
+					       "first\n", &c1, &e), 0);
+	assert_int_equal(ledger_ref_get(l, "main", &ref, &e), 0);
+	assert_true(git_oid_equal(&ref, &c1));
+	assert_int_equal(ledger_read(l, "main", HH1, &b, &e), 0);
+	assert_string_equal(b.data, "form: household 1\nname: A\n");
+	buf_reset(&b);
+	assert_int_equal(ledger_read(l, "main", "villages/x/household", &b, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "no such file"));
+	assert_int_equal(ledger_read(l, "nosuchbranch", HH1, &b, &e), FC_ENOTFOUND);
+
+	/* Second changeset: one file changed; the other village's tree is reused. */
+	ch[0].data = "form: household 1\nname: A2\n";
+	ch[0].len = 27;
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", &c1, ch, 1, &a,
+					       "second", &c2, &e), 0);
+	assert_int_equal(git_commit_lookup(&commit, ledger_repo(l), &c2), 0);
+	assert_int_equal(git_commit_parentcount(commit), 1);
+	assert_true(git_oid_equal(git_commit_parent_id(commit, 0), &c1));
+	assert_string_equal(git_commit_author(commit)->name, "zhang");
+	assert_string_equal(git_commit_author(commit)->email, "zhang@laptop1.fieldcard");
+	assert_int_equal(git_commit_time(commit), 1780000000LL);
+	assert_int_equal(git_commit_time_offset(commit), 480);
+	assert_string_equal(git_commit_message(commit), "second\n");
+	git_commit_free(commit);
+	assert_int_equal(ledger_commit_tree(l, &c1, &t1, &e), 0);
+	assert_int_equal(ledger_commit_tree(l, &c2, &t2, &e), 0);
+	assert_int_equal(git_tree_lookup(&tr1, ledger_repo(l), &t1), 0);
+	assert_int_equal(git_tree_lookup(&tr2, ledger_repo(l), &t2), 0);
+	assert_int_equal(git_tree_entry_bypath(&v1, tr1, "villages/520102002"), 0);
+	assert_int_equal(git_tree_entry_bypath(&v2, tr2, "villages/520102002"), 0);
+	assert_true(git_oid_equal(git_tree_entry_id(v1), git_tree_entry_id(v2)));
+	buf_reset(&b);
+	assert_int_equal(ledger_read(l, "main", HH1, &b, &e), 0);
+	assert_string_equal(b.data, "form: household 1\nname: A2\n");
+	buf_reset(&b);
+	assert_int_equal(ledger_read(l, "main~1", HH1, &b, &e), 0);
+	assert_string_equal(b.data, "form: household 1\nname: A\n");
+	git_tree_entry_free(v1);
+	git_tree_entry_free(v2);
+	git_tree_free(tr1);
+	git_tree_free(tr2);
+	buf_free(&b);
+	ledger_free(l);
+}
+
+static void test_ledger__ref_compare_and_swap(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch = { HH1, "x\n", 2 };
+	git_oid c1, c2, c3, ref;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, &ch, 1, &a, "1", &c1, &e), 0);
+	ch.data = "y\n";
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", &c1, &ch, 1, &a, "2", &c2, &e), 0);
+	/* Replaying the first changeset's update: the ref has moved on. */
+	ch.data = "z\n";
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", &c1, &ch, 1, &a, "3", &c3, &e),
+			 FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "ref refs/heads/main moved"));
+	assert_int_equal(ledger_ref_get(l, "refs/heads/main", &ref, &e), 0);
+	assert_true(git_oid_equal(&ref, &c2));
+	/* Creating a ref that exists. */
+	assert_int_equal(ledger_ref_set(l, "refs/heads/main", &c3, NULL, "x", &e), FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "expected no ref"));
+	/* The right old value moves it; force moves it anyway. */
+	assert_int_equal(ledger_ref_set(l, "refs/heads/main", &c3, &c2, "x", &e), 0);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/zhang", &c1, "x", &e), 0);
+	assert_int_equal(ledger_ref_get(l, "batches/zhang", &ref, &e), 0);
+	assert_true(git_oid_equal(&ref, &c1));
+	assert_int_equal(ledger_ref_set(l, "refs/heads/none", &c1, &c2, "x", &e), FC_ECONFLICT);
+	assert_int_equal(ledger_ref_delete(l, "refs/heads/batches/zhang", &e), 0);
+	assert_int_equal(ledger_ref_get(l, "batches/zhang", &ref, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_ref_delete(l, "refs/heads/batches/zhang", &e), FC_ENOTFOUND);
+	ledger_free(l);
+}
+
+static void test_ledger__bad_paths_refused(void **state)
+{
+	ledger *l = new_ledger();
+	const char *bad[] = { "../x", "a//b", "/abs", "a/./b", ".git/config", "a/", "" };
+	ledger_change twice[2] = { { "a/b", "1", 1 }, { "a/b", "2", 1 } };
+	git_oid t;
+	fc_err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ledger_change ch = { bad[i], "x", 1 };
+
+		assert_int_equal(ledger_tree_update(l, NULL, &ch, 1, &t, &e), FC_EINVALID);
+		assert_non_null(strstr(e.msg, "is not valid"));
+	}
+	assert_int_equal(ledger_tree_update(l, NULL, twice, 2, &t, &e), FC_EINVALID);
+	assert_non_null(strstr(e.msg, "changed twice"));
+	ledger_free(l);
+}
+
+struct seen {
+	fc_buf paths;
+	int n;
+};
+
+static int collect_file(const char *path, const git_oid *blob, const void *data, size_t len,
+			void *payload)
+{
+	struct seen *s = payload;
+
+	(void)blob;
+	buf_printf(&s->paths, "%s=%.*s;", path, (int)len, (const char *)data);
+	s->n++;
+	return 0;
+}
+
+static int stop_at_first(const char *path, const git_oid *blob, const void *data, size_t len,
+			 void *payload)
+{
+	(void)path, (void)blob, (void)data, (void)len, (void)payload;
+	return 42;
+}
+
+static void test_ledger__foreach_under_prefix(void **state)
+{
+	ledger *l = new_ledger();
+	ledger_change ch[4] = { { "villages/1/h1/household", "a", 1 },
+				{ "villages/1/h1/members/m1", "b", 1 },
+				{ "villages/2/h2/household", "c", 1 },
+				{ "forms/household/survey.csv", "d", 1 } };
+	struct seen s = { FC_BUF_INIT, 0 };
+	git_oid t;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(ledger_tree_update(l, NULL, ch, 4, &t, &e), 0);
+	assert_int_equal(ledger_foreach(l, &t, "villages/1", collect_file, &s, &e), 0);
+	assert_string_equal(s.paths.data, "villages/1/h1/household=a;villages/1/h1/members/m1=b;");
+	buf_reset(&s.paths);
+	s.n = 0;
+	assert_int_equal(ledger_foreach(l, &t, NULL, collect_file, &s, &e), 0);
+	assert_int_equal(s.n, 4);
+	assert_true(strncmp(s.paths.data, "forms/household/survey.csv=d;", 29) == 0);
+	s.n = 0;
+	assert_int_equal(ledger_foreach(l, &t, "villages/9", collect_file, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(ledger_foreach(l, &t, "villages/2/h2/household", collect_file, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(ledger_foreach(l, &t, "", stop_at_first, NULL, &e), 42);
+	buf_free(&s.paths);
+	ledger_free(l);
+}
+
+static int collect_delta(const ledger_delta *d, void *payload)
+{
+	fc_buf *b = payload;
+
+	buf_printf(b, "%c %s;", !d->has_old ? 'A' : !d->has_new ? 'D' : 'M', d->path);
+	return 0;
+}
+
+static void test_ledger__diff_changed_paths(void **state)
+{
+	ledger *l = new_ledger();
+	ledger_change base[4] = { { "villages/1/h1/household", "a", 1 },
+				  { "villages/1/h1/members/m1", "b", 1 },
+				  { "villages/2/h2/household", "c", 1 },
+				  { "villages/3/h3/household", "e", 1 } };
+	ledger_change next[4] = { { "villages/1/h1/household", "A", 1 },    /* modified */
+				  { "villages/1/h1/visits/v1", "v", 1 },    /* added */
+				  { "villages/3/h3/household", NULL, 0 },   /* removed */
+				  { "villages/4/nothere", NULL, 0 } };      /* no-op */
+	git_oid t1, t2;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(ledger_tree_update(l, NULL, base, 4, &t1, &e), 0);
+	assert_int_equal(ledger_tree_update(l, &t1, next, 4, &t2, &e), 0);
+	assert_int_equal(ledger_diff(l, &t1, &t2, collect_delta, &b, &e), 0);
+	assert_string_equal(b.data, "M villages/1/h1/household;A villages/1/h1/visits/v1;"
+			    "D villages/3/h3/household;");
+	/* The emptied village folder is gone, as git would have it. */
+	buf_reset(&b);
+	assert_int_equal(ledger_read_tree(l, &t2, "villages/3/h3/household", &b, &e), FC_ENOTFOUND);
+	buf_reset(&b);
+	assert_int_equal(ledger_diff(l, NULL, &t1, collect_delta, &b, &e), 0);
+	assert_string_equal(b.data, "A villages/1/h1/household;A villages/1/h1/members/m1;"
+			    "A villages/2/h2/household;A villages/3/h3/household;");
+	buf_reset(&b);
+	assert_int_equal(ledger_diff(l, &t2, &t2, collect_delta, &b, &e), 0);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+	ledger_free(l);
+}
+
+static void test_ledger__diff_skips_equal_subtrees(void **state)
+{
+	/* Both trees name a village subtree that is not in the object store:
+	 * the diff can only succeed if it never reads equal subtrees. */
+	ledger *l = new_ledger();
+	git_repository *r = ledger_repo(l);
+	git_treebuilder *tb = NULL;
+	git_oid fake, b1, b2, t1, t2;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	git_oid_fromstr(&fake, "1234567890123456789012345678901234567890");
+	assert_int_equal(git_blob_create_from_buffer(&b1, r, "one", 3), 0);
+	assert_int_equal(git_blob_create_from_buffer(&b2, r, "two", 3), 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	assert_int_equal(git_treebuilder_new(&tb, r, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "big", &fake, GIT_FILEMODE_TREE), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "x", &b1, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&t1, tb), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "x", &b2, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&t2, tb), 0);
+	git_treebuilder_free(tb);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	assert_int_equal(ledger_diff(l, &t1, &t2, collect_delta, &b, &e), 0);
+	assert_string_equal(b.data, "M x;");
+	buf_free(&b);
+	ledger_free(l);
+}
+
+static void test_ledger__messages_and_trailers(void **state)
+{
+	const char *hh[2] = { "01J9AAAAAAAAAAAAAAAAAAAAAA", "01J9BBBBBBBBBBBBBBBBBBBBBB" };
+	fc_buf m = FC_BUF_INIT, v = FC_BUF_INIT;
+
+	(void)state;
+	ledger_message_changeset(&m, "zhang", "laptop1", hh, 2, 3, 7);
+	assert_string_equal(m.data,
+			    "zhang: 7 fields in 3 records of 2 households\n\n"
+			    "Households: 01J9AAAAAAAAAAAAAAAAAAAAAA 01J9BBBBBBBBBBBBBBBBBBBBBB\n\n"
+			    "Fieldcard-Principal: zhang\nFieldcard-Device: laptop1\n");
+	assert_int_equal(ledger_message_trailer(m.data, "Fieldcard-Principal", &v), 0);
+	assert_string_equal(v.data, "zhang");
+	assert_int_equal(ledger_message_trailer(m.data, "Fieldcard-Device", &v), 0);
+	assert_string_equal(v.data, "laptop1");
+	assert_int_equal(ledger_message_trailer(m.data, "Fieldcard-Main", &v), FC_ENOTFOUND);
+	buf_reset(&m);
+	buf_adds(&m, "Merge village 520102001");
+	ledger_message_trailers(&m, "county", "office");
+	assert_string_equal(m.data, "Merge village 520102001\n\n"
+			    "Fieldcard-Principal: county\nFieldcard-Device: office\n");
+	buf_reset(&m);
+	ledger_message_changeset(&m, "li", "d", NULL, 0, 1, 1);
+	assert_string_equal(m.data, "li: 1 field in 1 record of 0 households\n\n"
+			    "Fieldcard-Principal: li\nFieldcard-Device: d\n");
+	buf_free(&m);
+	buf_free(&v);
+}
+
+/* A commit made without our signing: plain libgit2, as a forger would. */
+static void unsigned_commit(ledger *l, const git_oid *tree, const char *msg, git_oid *out)
+{
+	git_signature *s = NULL;
+	git_tree *t = NULL;
+
+	assert_int_equal(git_signature_new(&s, "zhang", "z@x", 1780000000LL, 0), 0);
+	assert_int_equal(git_tree_lookup(&t, ledger_repo(l), tree), 0);
+	assert_int_equal(git_commit_create(out, ledger_repo(l), NULL, s, s, NULL, msg, t, 0, NULL), 0);
+	git_tree_free(t);
+	git_signature_free(s);
+}
+
+static void test_ledger__verify_commits(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k, stray;
+	sig_signers ss, window;
+	ledger_author a;
+	ledger_signed_by by;
+	fc_buf m = FC_BUF_INIT, line = FC_BUF_INIT, as = FC_BUF_INIT;
+	ledger_change ch = { HH1, "x\n", 2 };
+	git_oid good, t, c, wrong, signers_commit, signers_tree;
+	char s[8];
+	fc_err e;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	assert_int_equal(sig_keygen(&stray, "", &e), 0);
+	signers_for(&ss, &k, "zhang", NULL);
+	a = author(&k, "zhang");
+	ledger_message_changeset(&m, "zhang", "laptop1", NULL, 0, 1, 1);
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, m.data, &good, &e), 0);
+	memset(&by, 0, sizeof(by));
+	assert_int_equal(ledger_verify_commit(l, &good, &ss, NULL, &by, &e), 0);
+	assert_string_equal(by.principal, "zhang");
+	assert_memory_equal(by.pk, k.pk, 32);
+	assert_int_equal(by.time, 1780000000LL);
+
+	/* Unsigned. */
+	assert_int_equal(ledger_commit_tree(l, &good, &t, &e), 0);
+	unsigned_commit(l, &t, m.data, &c);
+	git_oid_tostr(s, sizeof(s), &c);
+	assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
+	assert_true(strncmp(e.msg, "commit ", 7) == 0);
+	assert_non_null(strstr(e.msg, s));
+	assert_non_null(strstr(e.msg, ": unsigned"));
+
+	/* A stray key. */
+	a.key = &stray;
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, m.data, &c, &e), 0);
+	assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "unknown key SHA256:"));
+
+	/* A known key naming another principal. */
+	a.key = &k;
+	buf_reset(&m);
+	ledger_message_changeset(&m, "wang", "laptop1", NULL, 0, 1, 1);
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, m.data, &wrong, &e), 0);
+	assert_int_equal(ledger_verify_commit(l, &wrong, &ss, NULL, NULL, &e), FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "key of zhang, but names principal wang"));
+
+	/* No trailer at all. */
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, "plain", &c, &e), 0);
+	assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "no Fieldcard-Principal trailer"));
+
+	/* A key outside its window at the commit's time (2026-05-28). */
+	signers_for(&window, &k, "zhang", "valid-after=\"20261001\"");
+	assert_int_equal(ledger_verify_commit(l, &good, &window, NULL, NULL, &e), FC_ECONFLICT);
+	assert_non_null(strstr(e.msg, "not valid at that time"));
+	assert_non_null(strstr(e.msg, "2026-05-28"));
+	sig_signers_free(&window);
+
+	/* A signature moved onto other content. */
+	{
+		git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
+		fc_buf forged = FC_BUF_INIT;
+
+		assert_int_equal(git_commit_extract_signature(&sig, &data, ledger_repo(l), &good, NULL), 0);
+		buf_add(&forged, data.ptr, data.size);
+		forged.data[forged.len - 2] = '!';
+		assert_int_equal(git_commit_create_with_signature(&c, ledger_repo(l), forged.data,
+								  sig.ptr, NULL), 0);
+		assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
+		assert_non_null(strstr(e.msg, "bad signature"));
+		git_buf_dispose(&sig);
+		git_buf_dispose(&data);
+		buf_free(&forged);
+	}
+
+	/* Signers read from keys/allowed_signers of a trusted tree. */
+	sig_pubkey_line(&k, &line);
+	buf_printf(&as, "# roster\nzhang %s\n", line.data);
+	{
+		ledger_change kc = { LEDGER_SIGNERS_PATH, as.data, as.len };
+
+		assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, &kc, 1, &a, "keys",
+						       &signers_commit, &e), 0);
+	}
+	assert_int_equal(ledger_commit_tree(l, &signers_commit, &signers_tree, &e), 0);
+	assert_int_equal(ledger_verify_commit(l, &good, NULL, &signers_tree, &by, &e), 0);
+	assert_string_equal(by.principal, "zhang");
+	assert_int_equal(ledger_verify_commit(l, &good, NULL, NULL, NULL, &e), FC_EINVALID);
+	assert_int_equal(ledger_verify_commit(l, &good, NULL, &t, NULL, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "cannot check"));
+
+	sig_signers_free(&ss);
+	buf_free(&m);
+	buf_free(&line);
+	buf_free(&as);
+	ledger_free(l);
+}
+
+/* ---- driver for tests/integration/signing.sh ---- */
+
+static int make_commit(char **argv, int argc, fc_err *e)
+{
+	ledger *l = NULL;
+	sig_key k;
+	ledger_author a;
+	ledger_change ch[3] = {
+		{ HH1, "form: household 1\nhead_name: 张三\n", 0 },
+		{ HH2, "form: household 1\nhead_name: 李四\n", 0 },
+		{ LEDGER_SIGNERS_PATH, NULL, 0 },
+	};
+	const char *hh[2] = { "01J9AAAAAAAAAAAAAAAAAAAAAA", "01J9BBBBBBBBBBBBBBBBBBBBBB" };
+	size_t n = 2;
+	char *signers = NULL, hex[GIT_OID_HEXSZ + 1];
+	fc_buf msg = FC_BUF_INIT;
+	git_oid base, out;
+	int rc, have_base;
+
+	ch[0].len = strlen(ch[0].data);
+	ch[1].len = strlen(ch[1].data);
+	rc = sig_key_load(argv[3], NULL, &k, e);
+	if (rc)
+		return rc;
+	if (argc == 7) {
+		rc = util_read_file(argv[6], &signers, &ch[2].len, e);
+		if (rc)
+			return rc;
+		ch[2].data = signers;
+		n = 3;
+	}
+	rc = ledger_open(argv[2], 1, &l, e);
+	if (rc)
+		goto cleanup;
+	have_base = ledger_ref_get(l, "refs/heads/main", &base, NULL) == FC_OK;
+	a.principal = argv[4];
+	a.device = argv[5];
+	a.key = &k;
+	a.time = 0;
+	a.tz_minutes = 480;
+	ledger_message_changeset(&msg, argv[4], argv[5], hh, 2, 2, 2);
+	rc = ledger_commit_changes(l, "refs/heads/main", have_base ? &base : NULL, ch, n, &a,
+				   msg.data, &out, e);
+	if (!rc)
+		printf("%s\n", git_oid_tostr(hex, sizeof(hex), &out));
+cleanup:
+	sig_key_wipe(&k);
+	free(signers);
+	buf_free(&msg);
+	ledger_free(l);
+	return rc;
+}
+
+static int verify(char **argv, fc_err *e)
+{
+	ledger *l = NULL;
+	sig_signers ss = { NULL, 0 };
+	ledger_signed_by by;
+	git_object *o = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = util_read_file(argv[4], &text, &len, e);
+	if (!rc)
+		rc = sig_signers_parse(text, len, argv[4], &ss, e);
+	if (!rc)
+		rc = ledger_open(argv[2], 0, &l, e);
+	if (!rc && git_revparse_single(&o, ledger_repo(l), argv[3]) < 0)
+		rc = fc_err_set(e, FC_ENOTFOUND, "%s: no such revision", argv[3]);
+	if (!rc)
+		rc = ledger_verify_commit(l, git_object_id(o), &ss, NULL, &by, e);
+	if (!rc)
+		printf("good: %s\n", by.principal);
+	git_object_free(o);
+	ledger_free(l);
+	sig_signers_free(&ss);
+	free(text);
+	return rc;
+}
+
+static int driver(int argc, char **argv)
+{
+	fc_err e = { 0, "" };
+	int rc;
+
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "--make-commit") == 0)
+		rc = make_commit(argv, argc, &e);
+	else if (argc == 5 && strcmp(argv[1], "--verify") == 0)
+		rc = verify(argv, &e);
+	else
+		rc = fc_err_set(&e, FC_EUSAGE, "usage: test_ledger --make-commit REPO KEY PRINCIPAL "
+				"DEVICE [SIGNERS] | --verify REPO REV SIGNERS");
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	return fc_err_exit_code(rc);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ledger__open_and_create),
+		cmocka_unit_test(test_ledger__commit_read_and_parent),
+		cmocka_unit_test(test_ledger__ref_compare_and_swap),
+		cmocka_unit_test(test_ledger__bad_paths_refused),
+		cmocka_unit_test(test_ledger__foreach_under_prefix),
+		cmocka_unit_test(test_ledger__diff_changed_paths),
+		cmocka_unit_test(test_ledger__diff_skips_equal_subtrees),
+		cmocka_unit_test(test_ledger__messages_and_trailers),
+		cmocka_unit_test(test_ledger__verify_commits),
+	};
+
+	if (argc > 1)
+		return driver(argc, argv);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
