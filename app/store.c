@@ -43,7 +43,6 @@ static const store_migration migrations[] = {
 	  " kind TEXT NOT NULL,"
 	  " parent TEXT REFERENCES records(id),"
 	  " village TEXT NOT NULL DEFAULT '',"
-	  " canonical TEXT NOT NULL,"
 	  " code TEXT NOT NULL DEFAULT '',"
 	  " head_name TEXT NOT NULL DEFAULT '',"
 	  " head_id_number TEXT NOT NULL DEFAULT '',"
@@ -56,7 +55,10 @@ static const store_migration migrations[] = {
 	  " visit_date TEXT NOT NULL DEFAULT '',"
 	  " members INTEGER NOT NULL DEFAULT 0,"
 	  " last_visit TEXT NOT NULL DEFAULT '',"
-	  " updated_at TEXT NOT NULL);"
+	  " updated_at TEXT NOT NULL,"
+	  /* Last, so that lists read the columns above without walking the
+	   * text's overflow pages. */
+	  " canonical TEXT NOT NULL);"
 	  /* Children of a household (and the foreign-key check on delete). */
 	  "CREATE INDEX records_parent ON records(parent, kind);"
 	  /* One index per list order, so a village lists without sorting. */
@@ -556,30 +558,37 @@ static int audit_row(store *s, const char *id, const char *field, const char *ol
 }
 
 /* Audit rows for every field whose value differs (a missing field equals an
- * empty one); *changes counts them. A new record (old NULL) audits its
- * non-empty fields with no old value. */
+ * empty one); *changes counts them. A new record gets one row, field "*",
+ * rather than one per field: its first values are the old values of the
+ * first changes (or still current), and a row per field of every card an
+ * import or a first sync brings would make the audit most of the store. */
 static int audit_diff(store *s, const record *old, const record *r, const char *who,
 		      const char *at, int write, int *changes, fc_err *err)
 {
 	int rc;
 
 	*changes = 0;
-	if (old && strcmp(old->parent ? old->parent : "", r->parent ? r->parent : "") != 0) {
+	if (!old) {
+		*changes = 1;
+		return write ? audit_row(s, r->id, STORE_AUDIT_CREATED, NULL, "created", who,
+					 at, err) : 0;
+	}
+	if (strcmp(old->parent ? old->parent : "", r->parent ? r->parent : "") != 0) {
 		(*changes)++;
 		if (write && (rc = audit_row(s, r->id, "parent", old->parent, r->parent, who, at, err)))
 			return rc;
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		const char *ov = old ? record_val(old, r->names[i]) : "";
+		const char *ov = record_val(old, r->names[i]);
 
 		if (strcmp(ov, r->values[i]) == 0)
 			continue;
 		(*changes)++;
-		if (write && (rc = audit_row(s, r->id, r->names[i], old ? ov : NULL,
-					     r->values[i], who, at, err)))
+		if (write && (rc = audit_row(s, r->id, r->names[i], ov, r->values[i],
+					     who, at, err)))
 			return rc;
 	}
-	for (size_t i = 0; old && i < old->n; i++) {
+	for (size_t i = 0; i < old->n; i++) {
 		if (!old->values[i][0] || record_get(r, old->names[i]))
 			continue;
 		(*changes)++;

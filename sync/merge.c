@@ -1,466 +1,892 @@
 /* merge.c — three-way, field-level merge of records and of ledger trees
- * (merge.h, DESIGN.md "Merging").
+ * (include/fieldcard/merge.h; DESIGN.md, "Merging").
  *
- * Trees: only the paths that changed from base to theirs are looked at
- * (ledger_diff skips equal subtrees), and the result is written over ours
- * with ledger_tree_update, so the cost grows with the change, not with the
- * county. A record changed on both sides is merged field by field; the
- * merged text is ours with values replaced line by line, so it stays in the
- * form's field order without needing the form here. Files that are not
- * records (forms/, keys/) changed on both sides take theirs: only county
- * principals may change them.
- *
- * Open conflicts are listed in the tree beside the household, in
- * villages/<code>/<household>/conflicts, one line per record field:
- *     RECORD-ID TAB FIELD TAB BASE TAB OURS TAB THEIRS
- * values escaped as in record.h (plus TAB as \t), lines sorted, one line
- * per (record, field): a newer conflict on the same field replaces the
- * older. A resolution removes its line. */
+ * The tree merge walks only what changed from base to theirs (ledger_diff
+ * skips equal subtrees) and writes the result on top of ours with
+ * ledger_tree_update, so a county of 100,000 households costs no more than
+ * the households a batch touched. Records both sides changed are parsed and
+ * merged per field; a field both sides set differently keeps ours and is
+ * written, with base and theirs, to the village's conflict file so that the
+ * conflict travels with the tree and nothing is lost. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/fields.h"
+#include "fieldcard/form.h"
 #include "fieldcard/merge.h"
 #include "fieldcard/util.h"
 
-#define CONFLICTS_NAME "conflicts"
+/* The pseudo-field a removed record is reported under (records are never
+ * deleted, so a removal is always a conflict to look at). */
+#define DELETED_FIELD "_deleted"
+
+/* ---- conflicts list ---- */
+
+void merge_conflict_clear(merge_conflict *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->record_id);
+	free(c->field);
+	free(c->base);
+	free(c->ours);
+	free(c->theirs);
+	free(c->ours_who);
+	free(c->theirs_who);
+	free(c->kind);
+	memset(c, 0, sizeof(*c));
+}
 
 void merge_conflicts_free(merge_conflicts *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].path);
-		free(c->v[i].record_id);
-		free(c->v[i].field);
-		free(c->v[i].base);
-		free(c->v[i].ours);
-		free(c->v[i].theirs);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		merge_conflict_clear(&c->v[i]);
 	free(c->v);
 	c->v = NULL;
 	c->n = c->cap = 0;
 }
 
-static void conflict_add(merge_conflicts *c, const char *path, const char *id, const char *field,
-			 const char *b, const char *o, const char *t)
+static merge_conflict *conflict_push(merge_conflicts *c, const char *path, const char *id,
+				     const char *field, const char *base, const char *ours,
+				     const char *theirs)
 {
 	merge_conflict *m;
 
-	if (!c)
-		return;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->v = util_realloc(c->v, c->cap * sizeof(*c->v));
 	}
 	m = &c->v[c->n++];
-	m->path = util_strdup(path ? path : "");
+	memset(m, 0, sizeof(*m));
+	m->path = util_strdup(path);
 	m->record_id = util_strdup(id ? id : "");
 	m->field = util_strdup(field);
-	m->base = util_strdup(b);
-	m->ours = util_strdup(o);
-	m->theirs = util_strdup(t);
+	m->base = util_strdup(base ? base : "");
+	m->ours = util_strdup(ours ? ours : "");
+	m->theirs = util_strdup(theirs ? theirs : "");
+	m->ours_who = util_strdup("");
+	m->theirs_who = util_strdup("");
+	return m;
+}
+
+/* ---- record merge ---- */
+
+static const char *val(const record *r, const char *name)
+{
+	return r ? record_val(r, name) : "";
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* 1 if side changed any field other than the member status pair. */
+static int edited_besides_status(const record *base, const record *side)
+{
+	for (size_t i = 0; i < side->n; i++) {
+		const char *n = side->names[i];
+
+		if (strcmp(n, F_M_STATUS) == 0 || strcmp(n, F_M_LEFT_REASON) == 0)
+			continue;
+		if (strcmp(side->values[i], val(base, n)) != 0)
+			return 1;
+	}
+	for (size_t i = 0; base && i < base->n; i++) {
+		const char *n = base->names[i];
+
+		if (strcmp(n, F_M_STATUS) == 0 || strcmp(n, F_M_LEFT_REASON) == 0)
+			continue;
+		if (!record_get(side, n) && *base->values[i])
+			return 1;
+	}
+	return 0;
+}
+
+static int marked_left(const record *base, const record *side)
+{
+	return strcmp(val(side, F_M_STATUS), C_LEFT) == 0 &&
+	       strcmp(val(base, F_M_STATUS), C_LEFT) != 0;
+}
+
+/* The names of ours, then those only theirs has, then those only base has
+ * (removed on both sides: they merge to ""). */
+static void add_names(const char ***names, size_t *n, size_t *cap, const record *r,
+		      const record *a, const record *b)
+{
+	for (size_t i = 0; r && i < r->n; i++) {
+		if ((a && record_get(a, r->names[i])) || (b && record_get(b, r->names[i])))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*names = util_realloc(*names, *cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = r->names[i];
+	}
 }
 
 int merge_record(const record *base, const record *ours, const record *theirs,
 		 record **out, merge_conflicts *c, fc_err *err)
 {
+	const char **names = NULL;
+	size_t n = 0, cap = 0;
 	record *m;
+	int left_ours, left_theirs, status_conflict = 0;
 
+	*out = NULL;
 	if (!ours || !theirs)
-		return fc_err_set(err, FC_EINVALID, "merge: both sides of a record are needed");
-	if (strcmp(ours->id, theirs->id) != 0 || strcmp(ours->kind, theirs->kind) != 0)
-		return fc_err_set(err, FC_EINVALID, "merge: %s %s and %s %s are not the same record",
-				  ours->kind, ours->id, theirs->kind, theirs->id);
-	m = record_dup(ours);
-	/* The newer form version wins; versions are "YYYY.MM.N", so byte order
-	 * is age order within the same shape. */
-	if (theirs->form_version &&
-	    (!m->form_version || strcmp(theirs->form_version, m->form_version) > 0))
-		record_set_version(m, theirs->form_version);
-	for (int side = 0; side < 2; side++) {
-		const record *r = side == 0 ? theirs : base;
+		return fc_err_set(err, FC_EINVALID, "merge: a record side is missing");
+	if (!same_str(ours->kind, theirs->kind) || !same_str(ours->id, theirs->id) ||
+	    !same_str(ours->parent, theirs->parent) ||
+	    (base && (!same_str(base->kind, ours->kind) || !same_str(base->id, ours->id) ||
+		      !same_str(base->parent, ours->parent))))
+		return fc_err_set(err, FC_EINVALID,
+				  "merge: record %s: kind, id or parent differ between the sides "
+				  "(%s %s/%s against %s %s/%s)",
+				  ours->id, ours->kind, ours->id, ours->parent ? ours->parent : "",
+				  theirs->kind, theirs->id, theirs->parent ? theirs->parent : "");
 
-		if (!r)
+	m = record_new(ours->kind, ours->id, ours->parent);
+	/* The form version: one side's change wins; both changed, the newer. */
+	if (same_str(ours->form_version, theirs->form_version) ||
+	    (base && same_str(theirs->form_version, base->form_version)))
+		m->form_version = util_strdup(ours->form_version);
+	else if (base && same_str(ours->form_version, base->form_version))
+		m->form_version = util_strdup(theirs->form_version);
+	else
+		m->form_version = util_strdup(strcmp(ours->form_version ? ours->form_version : "",
+						     theirs->form_version ? theirs->form_version : "") >= 0
+						      ? ours->form_version : theirs->form_version);
+
+	add_names(&names, &n, &cap, ours, NULL, NULL);
+	add_names(&names, &n, &cap, theirs, ours, NULL);
+	add_names(&names, &n, &cap, base, ours, theirs);
+
+	/* A member marked as left on one side while the other edited it is a
+	 * decision for a person (the edit may show the member is still there),
+	 * even though no single field was changed on both sides. */
+	left_ours = strcmp(ours->kind, K_MEMBER) == 0 && marked_left(base, ours);
+	left_theirs = strcmp(ours->kind, K_MEMBER) == 0 && marked_left(base, theirs);
+	if (left_ours != left_theirs &&
+	    ((left_ours && edited_besides_status(base, theirs)) ||
+	     (left_theirs && edited_besides_status(base, ours))))
+		status_conflict = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		const char *b = val(base, name), *o = val(ours, name), *t = val(theirs, name);
+		int is_status = strcmp(name, F_M_STATUS) == 0 ||
+				(left_theirs && strcmp(name, F_M_LEFT_REASON) == 0);
+
+		if (status_conflict && is_status) {
+			record_set(m, name, o);
+			if (strcmp(o, t) != 0 && c)
+				conflict_push(c, NULL, ours->id, name, b, o, t);
 			continue;
-		for (size_t i = 0; i < r->n; i++) {
-			const char *name = r->names[i];
-			const char *b = base ? record_val(base, name) : "";
-			const char *o = record_val(ours, name);
-			const char *t = record_val(theirs, name);
-
-			if (side == 1 && record_get(theirs, name))
-				continue; /* already seen from theirs */
-			if (!strcmp(t, b) || !strcmp(o, t))
-				continue;          /* theirs unchanged, or the same change */
-			if (!strcmp(o, b))
-				record_set(m, name, t); /* only theirs changed it */
-			else
-				conflict_add(c, NULL, ours->id, name, b, o, t);
+		}
+		if (strcmp(o, t) == 0 || strcmp(t, b) == 0) {
+			record_set(m, name, o);
+		} else if (strcmp(o, b) == 0) {
+			record_set(m, name, t);
+		} else {
+			record_set(m, name, o);
+			if (c)
+				conflict_push(c, NULL, ours->id, name, b, o, t);
 		}
 	}
+	free(names);
 	*out = m;
 	return FC_OK;
 }
 
-/* ---- trees ---- */
+/* ---- paths ---- */
 
-typedef struct pending_change {
-	char *path;
-	fc_buf data;
-	int remove;
-} pending_change;
-
-typedef struct tmerge {
-	ledger *l;
-	const git_oid *base, *ours, *theirs;
-	pending_change *v;
-	size_t n, cap;
-	merge_conflicts *c;
-	size_t c_first;        /* conflicts of this merge start here */
-	merge_conflicts local; /* used when the caller passes none */
-	fc_err *err;
-} tmerge;
-
-static pending_change *change_new(tmerge *m, const char *path)
+/* Split "villages/<code>/<hh>/{household,members/<id>,visits/<id>}" into
+ * village, household and kind (pointers into buffers the caller gives). */
+static int record_path_parts(const char *path, char village[64], char hh[64],
+			     const char **kind)
 {
-	pending_change *p;
+	char **p = util_split(path, '/');
+	size_t n = util_strv_len(p);
+	int ok = 0;
 
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 16;
-		m->v = util_realloc(m->v, m->cap * sizeof(*m->v));
+	if (n >= 4 && strcmp(p[0], "villages") == 0 && strlen(p[1]) < 64 && strlen(p[2]) < 64 &&
+	    strcmp(p[2], MERGE_CONFLICTS_DIR) != 0) {
+		if (n == 4 && strcmp(p[3], K_HOUSEHOLD) == 0) {
+			*kind = K_HOUSEHOLD;
+			ok = 1;
+		} else if (n == 5 && strcmp(p[3], "members") == 0) {
+			*kind = K_MEMBER;
+			ok = 1;
+		} else if (n == 5 && strcmp(p[3], "visits") == 0) {
+			*kind = K_VISIT;
+			ok = 1;
+		}
+		if (ok) {
+			snprintf(village, 64, "%s", p[1]);
+			snprintf(hh, 64, "%s", p[2]);
+		}
 	}
-	p = &m->v[m->n++];
-	memset(p, 0, sizeof(*p));
-	p->path = util_strdup(path);
-	buf_init(&p->data);
-	return p;
+	util_strv_free(p);
+	return ok;
 }
 
-static int read_opt(ledger *l, const git_oid *tree, const char *path, fc_buf *out, int *found,
-		    fc_err *err)
+int merge_is_conflict_path(const char *path)
 {
-	int rc;
+	char **p = util_split(path, '/');
+	int ok = util_strv_len(p) == 4 && strcmp(p[0], "villages") == 0 &&
+		 strcmp(p[2], MERGE_CONFLICTS_DIR) == 0;
 
-	*found = 0;
-	buf_reset(out);
-	if (!tree)
-		return FC_OK;
-	rc = ledger_read_tree(l, tree, path, out, err);
-	if (rc == FC_ENOTFOUND) {
-		fc_err_clear(err);
-		return FC_OK;
+	util_strv_free(p);
+	return ok;
+}
+
+char *merge_conflict_path_for(const char *record_path, const char *record_id)
+{
+	char village[64], hh[64];
+	const char *kind;
+
+	if (!record_path_parts(record_path, village, hh, &kind))
+		return NULL;
+	return util_asprintf("villages/%s/%s/%s", village, MERGE_CONFLICTS_DIR, record_id);
+}
+
+/* Canonical text of a merged record, its fields in the order of the record
+ * (ours first), so a merge rewrites the lines that changed and no others. */
+static void serialise_in_order(const record *r, fc_buf *out)
+{
+	form f;
+	form_field *ff = util_calloc(r->n ? r->n : 1, sizeof(*ff));
+
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < r->n; i++) {
+		ff[i].type = FT_TEXT;
+		ff[i].name = r->names[i];
 	}
+	f.id = r->kind;
+	f.version = r->form_version;
+	f.fields = ff;
+	f.nfields = r->n;
+	record_serialise(r, &f, out);
+	free(ff);
+}
+
+/* ---- tree merge ---- */
+
+typedef struct change {
+	char *path;
+	char *data;      /* NULL = remove */
+	size_t len;
+} change;
+
+typedef struct mt {
+	ledger *l;
+	git_repository *repo;
+	git_tree *ours;
+	const char *ours_who, *theirs_who;
+	change *v;
+	size_t n, cap;
+	merge_conflicts fresh;     /* conflicts of this merge, path = record path */
+	merge_conflicts *out;
+	fc_err *err;
+} mt;
+
+static void change_put(mt *m, const char *path, char *data, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].path, path) == 0) {
+			free(m->v[i].data);
+			m->v[i].data = data;
+			m->v[i].len = len;
+			return;
+		}
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->v = util_realloc(m->v, m->cap * sizeof(*m->v));
+	}
+	m->v[m->n].path = util_strdup(path);
+	m->v[m->n].data = data;
+	m->v[m->n].len = len;
+	m->n++;
+}
+
+static change *change_find(mt *m, const char *path)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].path, path) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+static int blob_read(mt *m, const git_oid *id, const char *path, char **data, size_t *len)
+{
+	git_blob *b = NULL;
+	int g = git_blob_lookup(&b, m->repo, id);
+
+	if (g < 0)
+		return ledger_git_error(m->err, g, path);
+	*len = (size_t)git_blob_rawsize(b);
+	*data = util_malloc(*len + 1);
+	memcpy(*data, git_blob_rawcontent(b), *len);
+	(*data)[*len] = '\0';
+	git_blob_free(b);
+	return FC_OK;
+}
+
+static int blob_parse(mt *m, const git_oid *id, const char *path, record **out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = blob_read(m, id, path, &data, &len);
+
 	if (rc == FC_OK)
-		*found = 1;
+		rc = record_parse(data, len, path, out, m->err);
+	free(data);
 	return rc;
 }
 
-/* Is path a record file (villages/V/H/household, .../members/ID, .../visits/ID)? */
-static int is_record_path(const char *path)
+/* Both sides changed a record file: merge per field. */
+static int merge_record_file(mt *m, const char *path, const char *kind, const ledger_delta *d,
+			     const git_oid *ours_blob)
 {
-	const char *last = strrchr(path, '/');
-
-	return strncmp(path, "villages/", 9) == 0 && last && strcmp(last + 1, CONFLICTS_NAME) != 0;
-}
-
-/* The merged record's text: ours' lines with merged values, then fields
- * ours lacks (a newer form's) in byte order of name. */
-static void render(const char *ours_text, const record *merged, fc_buf *out)
-{
-	const char *p = ours_text;
-	char **seen = util_calloc(merged->n + 1, sizeof(*seen));
-	size_t nseen = 0;
-	char **extra = util_calloc(merged->n + 1, sizeof(*extra));
-	size_t nextra = 0;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *colon;
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *name;
-
-		colon = memchr(p, ':', len);
-		if (!colon) {
-			buf_add(out, p, len);
-			buf_addc(out, '\n');
-		} else {
-			name = util_strndup(p, (size_t)(colon - p));
-			if (!strcmp(name, "form") && merged->form_version) {
-				buf_printf(out, "form: %s %s\n", merged->kind, merged->form_version);
-			} else if (!strcmp(name, "form") || !strcmp(name, "id") || !strcmp(name, "parent") ||
-				   !record_get(merged, name)) {
-				buf_add(out, p, len);
-				buf_addc(out, '\n');
-			} else {
-				const char *v = record_val(merged, name);
-
-				buf_adds(out, name);
-				buf_addc(out, ':');
-				if (*v) {
-					buf_addc(out, ' ');
-					record_escape(v, out);
-				}
-				buf_addc(out, '\n');
-				seen[nseen++] = util_strdup(name);
-			}
-			free(name);
-		}
-		p = nl ? nl + 1 : p + len;
-	}
-	for (size_t i = 0; i < merged->n; i++) {
-		int found = 0;
-
-		for (size_t j = 0; j < nseen && !found; j++)
-			found = !strcmp(seen[j], merged->names[i]);
-		if (!found)
-			extra[nextra++] = merged->names[i];
-	}
-	for (size_t i = 1; i < nextra; i++)
-		for (size_t j = i; j > 0 && strcmp(extra[j - 1], extra[j]) > 0; j--) {
-			char *t = extra[j];
-
-			extra[j] = extra[j - 1];
-			extra[j - 1] = t;
-		}
-	for (size_t i = 0; i < nextra; i++) {
-		const char *v = record_val(merged, extra[i]);
-
-		buf_adds(out, extra[i]);
-		buf_addc(out, ':');
-		if (*v) {
-			buf_addc(out, ' ');
-			record_escape(v, out);
-		}
-		buf_addc(out, '\n');
-	}
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i]);
-	free(seen);
-	free(extra);
-}
-
-static int merge_file(tmerge *m, const char *path, const fc_buf *b, int hb, const fc_buf *o,
-		      const fc_buf *t)
-{
-	record *rb = NULL, *ro = NULL, *rt = NULL, *rm = NULL;
-	size_t before = m->c->n;
-	pending_change *pc;
+	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
+	merge_conflicts local = { NULL, 0, 0 };
+	fc_buf text = FC_BUF_INIT;
 	int rc;
 
-	if (!is_record_path(path)) {
-		pc = change_new(m, path); /* forms/, keys/, conflicts: the county's */
-		buf_add(&pc->data, t->data, t->len);
-		return FC_OK;
-	}
-	if ((hb && (rc = record_parse(b->data, b->len, path, &rb, m->err)) != FC_OK) ||
-	    (rc = record_parse(o->data, o->len, path, &ro, m->err)) != FC_OK ||
-	    (rc = record_parse(t->data, t->len, path, &rt, m->err)) != FC_OK ||
-	    (rc = merge_record(rb, ro, rt, &rm, m->c, m->err)) != FC_OK)
+	rc = blob_parse(m, ours_blob, path, &o);
+	if (rc == FC_OK)
+		rc = blob_parse(m, &d->new_blob, path, &t);
+	if (rc == FC_OK && d->has_old)
+		rc = blob_parse(m, &d->old_blob, path, &b);
+	if (rc)
 		goto cleanup;
-	for (size_t i = before; i < m->c->n; i++) {
-		free(m->c->v[i].path);
-		m->c->v[i].path = util_strdup(path);
+	if (!b)
+		b = record_new(o->kind, o->id, o->parent);
+	rc = merge_record(b, o, t, &r, &local, m->err);
+	if (rc) {
+		fc_err_prefix(m->err, "%s: ", path);
+		goto cleanup;
 	}
-	pc = change_new(m, path);
-	render(o->data, rm, &pc->data);
-	if (pc->data.len == o->len && memcmp(pc->data.data, o->data, o->len) == 0) {
-		buf_free(&pc->data);
-		free(pc->path);
-		m->n--; /* nothing changed on our side */
+	serialise_in_order(r, &text);
+	{
+		size_t len = text.len;
+
+		change_put(m, path, buf_detach(&text), len);
+	}
+	for (size_t i = 0; i < local.n; i++) {
+		merge_conflict *x = conflict_push(&m->fresh, path, local.v[i].record_id,
+						  local.v[i].field, local.v[i].base,
+						  local.v[i].ours, local.v[i].theirs);
+		x->kind = util_strdup(kind);
 	}
 cleanup:
-	record_free(rb);
-	record_free(ro);
-	record_free(rt);
-	record_free(rm);
+	merge_conflicts_free(&local);
+	record_free(b);
+	record_free(o);
+	record_free(t);
+	record_free(r);
+	buf_free(&text);
+	return rc;
+}
+
+/* Both sides changed a conflict file (each merged or resolved something):
+ * merge its entries per field; where both changed one entry, ours stays
+ * (the conflict is still open either way). */
+static int merge_conflict_file(mt *m, const char *path, const ledger_delta *d,
+			       const git_oid *ours_blob)
+{
+	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
+	fc_buf text = FC_BUF_INIT;
+	int rc;
+
+	rc = blob_parse(m, ours_blob, path, &o);
+	if (rc == FC_OK)
+		rc = blob_parse(m, &d->new_blob, path, &t);
+	if (rc == FC_OK && d->has_old)
+		rc = blob_parse(m, &d->old_blob, path, &b);
+	if (rc)
+		goto cleanup;
+	rc = merge_record(b, o, t, &r, NULL, m->err);
+	if (rc)
+		goto cleanup;
+	record_serialise(r, NULL, &text);
+	{
+		size_t len = text.len;
+
+		change_put(m, path, buf_detach(&text), len);
+	}
+cleanup:
+	record_free(b);
+	record_free(o);
+	record_free(t);
+	record_free(r);
+	buf_free(&text);
+	return rc;
+}
+
+static int take_theirs(mt *m, const ledger_delta *d)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!d->has_new) {
+		change_put(m, d->path, NULL, 0);
+		return FC_OK;
+	}
+	rc = blob_read(m, &d->new_blob, d->path, &data, &len);
+	if (rc == FC_OK)
+		change_put(m, d->path, data, len);
 	return rc;
 }
 
 static int on_delta(const ledger_delta *d, void *payload)
 {
-	tmerge *m = payload;
-	fc_buf b = FC_BUF_INIT, o = FC_BUF_INIT, t = FC_BUF_INIT;
-	int hb, ho, ht, rc;
+	mt *m = payload;
+	git_tree_entry *e = NULL;
+	git_oid ours_blob;
+	int has_ours, rc = FC_OK;
+	char village[64], hh[64];
+	const char *kind = NULL;
 
-	if ((rc = read_opt(m->l, m->base, d->path, &b, &hb, m->err)) != FC_OK ||
-	    (rc = read_opt(m->l, m->ours, d->path, &o, &ho, m->err)) != FC_OK ||
-	    (rc = read_opt(m->l, m->theirs, d->path, &t, &ht, m->err)) != FC_OK)
-		goto cleanup;
-	if (ho && ht && o.len == t.len && !memcmp(o.data, t.data, o.len))
-		goto cleanup; /* already the same */
-	if (!ht) {
-		/* Removed on theirs (forms or keys retired): follow it unless we
-		 * changed the file ourselves. Records are never removed. */
-		if (ho && hb && o.len == b.len && !memcmp(o.data, b.data, b.len))
-			change_new(m, d->path)->remove = 1;
-		goto cleanup;
-	}
-	if (!ho || (hb && o.len == b.len && !memcmp(o.data, b.data, b.len))) {
-		pending_change *pc = change_new(m, d->path); /* only theirs changed it */
+	has_ours = git_tree_entry_bypath(&e, m->ours, d->path) == 0 &&
+		   git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	if (has_ours)
+		git_oid_cpy(&ours_blob, git_tree_entry_id(e));
+	git_tree_entry_free(e);
 
-		buf_add(&pc->data, t.data, t.len);
-		goto cleanup;
+	/* Ours already equals theirs: nothing to do. */
+	if (has_ours == d->has_new && (!has_ours || git_oid_equal(&ours_blob, &d->new_blob)))
+		return FC_OK;
+	/* Records are never deleted; a removal keeps ours and is shown to a
+	 * person, whoever changed what. */
+	if (!d->has_new && has_ours && record_path_parts(d->path, village, hh, &kind)) {
+		record *o = NULL;
+
+		rc = blob_parse(m, &ours_blob, d->path, &o);
+		if (rc == FC_OK) {
+			merge_conflict *x = conflict_push(&m->fresh, d->path, o->id, DELETED_FIELD,
+							  "present", "present", "deleted");
+			x->kind = util_strdup(kind);
+		}
+		record_free(o);
+		return rc;
 	}
-	rc = merge_file(m, d->path, &b, hb, &o, &t);
-cleanup:
-	buf_free(&b);
-	buf_free(&o);
-	buf_free(&t);
+	/* Ours did not change it: take theirs. */
+	if (has_ours == d->has_old && (!has_ours || git_oid_equal(&ours_blob, &d->old_blob)))
+		return take_theirs(m, d);
+
+	/* Both sides changed the path. */
+	if (merge_is_conflict_path(d->path)) {
+		if (!d->has_new || !has_ours)
+			return FC_OK; /* one side settled it, the other changed it: keep ours */
+		return merge_conflict_file(m, d->path, d, &ours_blob);
+	}
+	if (record_path_parts(d->path, village, hh, &kind)) {
+		if (!has_ours)
+			return FC_OK; /* ours never had it while base did: nothing to merge into */
+		return merge_record_file(m, d->path, kind, d, &ours_blob);
+	}
+	/* Another file (forms/, keys/) changed on both sides: no field-level
+	 * merge is possible; ours stays and the caller is told. */
+	if (m->out) {
+		char ob[GIT_OID_HEXSZ + 1] = "", tb[GIT_OID_HEXSZ + 1] = "", bb[GIT_OID_HEXSZ + 1] = "";
+
+		if (has_ours)
+			git_oid_tostr(ob, sizeof(ob), &ours_blob);
+		if (d->has_new)
+			git_oid_tostr(tb, sizeof(tb), &d->new_blob);
+		if (d->has_old)
+			git_oid_tostr(bb, sizeof(bb), &d->old_blob);
+		merge_conflict *x = conflict_push(m->out, d->path, "", "(file)", bb, ob, tb);
+		free(x->ours_who);
+		free(x->theirs_who);
+		x->ours_who = util_strdup(m->ours_who ? m->ours_who : "");
+		x->theirs_who = util_strdup(m->theirs_who ? m->theirs_who : "");
+	}
+	return FC_OK;
+}
+
+/* Write the fresh conflicts into their villages' conflict files, on top of
+ * what the file holds in the merge result so far. */
+static int write_conflict_files(mt *m)
+{
+	int rc = FC_OK;
+
+	for (size_t i = 0; i < m->fresh.n && rc == FC_OK; i++) {
+		merge_conflict *x = &m->fresh.v[i];
+		char *cpath = merge_conflict_path_for(x->path, x->record_id);
+		char village[64], hh[64];
+		const char *kind;
+		record *cr = NULL;
+		change *ch;
+		fc_buf text = FC_BUF_INIT, key = FC_BUF_INIT;
+		size_t len;
+
+		if (!cpath || !record_path_parts(x->path, village, hh, &kind)) {
+			free(cpath);
+			continue;
+		}
+		ch = change_find(m, cpath);
+		if (ch && ch->data) {
+			rc = record_parse(ch->data, ch->len, cpath, &cr, m->err);
+		} else if (!ch) {
+			git_tree_entry *e = NULL;
+
+			if (git_tree_entry_bypath(&e, m->ours, cpath) == 0)
+				rc = blob_parse(m, git_tree_entry_id(e), cpath, &cr);
+			git_tree_entry_free(e);
+		}
+		if (rc == FC_OK) {
+			if (!cr)
+				cr = record_new("conflict", x->record_id, hh);
+			record_set(cr, "record", x->path);
+#define SETF(suffix, v)                                   \
+	do {                                              \
+		buf_reset(&key);                          \
+		buf_printf(&key, "%s.%s", x->field, suffix); \
+		record_set(cr, key.data, v);              \
+	} while (0)
+			SETF("base", x->base);
+			SETF("ours", x->ours);
+			SETF("theirs", x->theirs);
+			SETF("ours_by", m->ours_who ? m->ours_who : "");
+			SETF("theirs_by", m->theirs_who ? m->theirs_who : "");
+#undef SETF
+			record_serialise(cr, NULL, &text);
+			len = text.len;
+			change_put(m, cpath, buf_detach(&text), len);
+		}
+		record_free(cr);
+		buf_free(&key);
+		buf_free(&text);
+		free(cpath);
+	}
 	return rc;
 }
 
-/* Escape for a conflicts line: record escaping plus TAB. */
-static void esc_field(const char *v, fc_buf *out)
+static int peel_tree(ledger *l, const git_oid *id, git_oid *tree, fc_err *err)
 {
-	fc_buf tmp = FC_BUF_INIT;
+	git_object *o = NULL, *t = NULL;
+	int g = git_object_lookup(&o, ledger_repo(l), id, GIT_OBJECT_ANY);
 
-	record_escape(v, &tmp);
-	for (size_t i = 0; i < tmp.len; i++) {
-		if (tmp.data[i] == '\t')
-			buf_adds(out, "\\t");
-		else
-			buf_addc(out, tmp.data[i]);
-	}
-	buf_free(&tmp);
-}
+	if (g == 0)
+		g = git_object_peel(&t, o, GIT_OBJECT_TREE);
+	if (g == 0)
+		git_oid_cpy(tree, git_object_id(t));
+	git_object_free(t);
+	git_object_free(o);
+	if (g < 0) {
+		char s[GIT_OID_HEXSZ + 1];
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Write the conflicts file of each household that got new conflicts. */
-static int write_conflicts(tmerge *m)
-{
-	for (size_t i = m->c_first; i < m->c->n; i++) {
-		const char *path = m->c->v[i].path;
-		char *dir, *cpath, **lines = NULL;
-		size_t nlines = 0;
-		fc_buf old = FC_BUF_INIT;
-		pending_change *pc = NULL;
-		int found = 0, rc, dup = 0;
-		const char *slash;
-
-		/* villages/V/H/... -> villages/V/H */
-		slash = path + 9;
-		slash = strchr(slash, '/');
-		slash = slash ? strchr(slash + 1, '/') : NULL;
-		if (!slash)
-			continue;
-		dir = util_strndup(path, (size_t)(slash - path));
-		cpath = util_asprintf("%s/%s", dir, CONFLICTS_NAME);
-		for (size_t j = m->c_first; j < i && !dup; j++)
-			dup = !strncmp(m->c->v[j].path, dir, strlen(dir)) && m->c->v[j].path[strlen(dir)] == '/';
-		if (dup) {
-			free(dir);
-			free(cpath);
-			continue; /* this household's file is already written */
-		}
-		/* Start from ours' (or an earlier change's) list. */
-		for (size_t j = 0; j < m->n; j++)
-			if (!strcmp(m->v[j].path, cpath)) {
-				pc = &m->v[j];
-				buf_add(&old, pc->data.data, pc->data.len);
-				found = 1;
-			}
-		if (!found && (rc = read_opt(m->l, m->ours, cpath, &old, &found, m->err)) != FC_OK) {
-			free(dir);
-			free(cpath);
-			buf_free(&old);
-			return rc;
-		}
-		if (found)
-			lines = util_split(old.data, '\n');
-		for (size_t k = 0; lines && lines[k]; k++)
-			if (*lines[k])
-				nlines++;
-		{
-			char **all = util_calloc(nlines + (m->c->n - i) + 1, sizeof(*all));
-			size_t na = 0;
-
-			for (size_t j = i; j < m->c->n; j++) {
-				merge_conflict *x = &m->c->v[j];
-				fc_buf line = FC_BUF_INIT;
-
-				if (strncmp(x->path, dir, strlen(dir)) || x->path[strlen(dir)] != '/')
-					continue;
-				buf_printf(&line, "%s\t%s\t", x->record_id, x->field);
-				esc_field(x->base, &line);
-				buf_addc(&line, '\t');
-				esc_field(x->ours, &line);
-				buf_addc(&line, '\t');
-				esc_field(x->theirs, &line);
-				all[na++] = buf_detach(&line);
-			}
-			for (size_t k = 0; lines && lines[k]; k++) {
-				char *t1 = strchr(lines[k], '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-				int replaced = 0;
-
-				if (!*lines[k] || !t2)
-					continue;
-				for (size_t j = 0; j < na && !replaced; j++)
-					replaced = !strncmp(all[j], lines[k], (size_t)(t2 - lines[k] + 1));
-				if (!replaced)
-					all[na++] = util_strdup(lines[k]);
-			}
-			qsort(all, na, sizeof(*all), cmp_str);
-			if (!pc)
-				pc = change_new(m, cpath);
-			buf_reset(&pc->data);
-			for (size_t j = 0; j < na; j++) {
-				buf_adds(&pc->data, all[j]);
-				buf_addc(&pc->data, '\n');
-				free(all[j]);
-			}
-			free(all);
-		}
-		util_strv_free(lines);
-		buf_free(&old);
-		free(dir);
-		free(cpath);
+		git_oid_tostr(s, 8, id);
+		return ledger_git_error(err, g, s);
 	}
 	return FC_OK;
+}
+
+int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
+		    const git_oid *theirs, const char *ours_who, const char *theirs_who,
+		    git_oid *out, merge_conflicts *c, fc_err *err)
+{
+	mt m;
+	git_oid bt, ot, tt;
+	ledger_change *lc = NULL;
+	int rc, g;
+
+	memset(&m, 0, sizeof(m));
+	m.l = l;
+	m.repo = ledger_repo(l);
+	m.ours_who = ours_who;
+	m.theirs_who = theirs_who;
+	m.out = c;
+	m.err = err;
+	if ((base && (rc = peel_tree(l, base, &bt, err))) ||
+	    (rc = peel_tree(l, ours, &ot, err)) || (rc = peel_tree(l, theirs, &tt, err)))
+		return rc;
+	g = git_tree_lookup(&m.ours, m.repo, &ot);
+	if (g < 0)
+		return ledger_git_error(err, g, "ours");
+
+	rc = ledger_diff(l, base ? &bt : NULL, &tt, on_delta, &m, err);
+	if (rc == FC_OK)
+		rc = write_conflict_files(&m);
+	if (rc)
+		goto cleanup;
+	if (m.n == 0) {
+		git_oid_cpy(out, &ot);
+	} else {
+		lc = util_calloc(m.n, sizeof(*lc));
+		for (size_t i = 0; i < m.n; i++) {
+			lc[i].path = m.v[i].path;
+			lc[i].data = m.v[i].data;
+			lc[i].len = m.v[i].len;
+		}
+		rc = ledger_tree_update(l, &ot, lc, m.n, out, err);
+		if (rc)
+			goto cleanup;
+	}
+	if (c) {
+		for (size_t i = 0; i < m.fresh.n; i++) {
+			merge_conflict *x = &m.fresh.v[i];
+			merge_conflict *y = conflict_push(c, x->path, x->record_id, x->field,
+							  x->base, x->ours, x->theirs);
+
+			y->kind = util_strdup(x->kind);
+			free(y->ours_who);
+			free(y->theirs_who);
+			y->ours_who = util_strdup(ours_who ? ours_who : "");
+			y->theirs_who = util_strdup(theirs_who ? theirs_who : "");
+		}
+	}
+cleanup:
+	free(lc);
+	for (size_t i = 0; i < m.n; i++) {
+		free(m.v[i].path);
+		free(m.v[i].data);
+	}
+	free(m.v);
+	merge_conflicts_free(&m.fresh);
+	git_tree_free(m.ours);
+	return rc;
 }
 
 int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_oid *theirs,
 		git_oid *out, merge_conflicts *c, fc_err *err)
 {
-	tmerge m;
-	ledger_change *ch = NULL;
+	return merge_trees_who(l, base, ours, theirs, NULL, NULL, out, c, err);
+}
+
+/* ---- reading and settling open conflicts ---- */
+
+/* Append the open conflicts of one conflict file. */
+static void conflicts_of_file(const record *cr, merge_conflicts *out)
+{
+	const char *rpath = record_val(cr, "record");
+	char village[64], hh[64];
+	const char *kind = "";
+
+	if (!record_path_parts(rpath, village, hh, &kind))
+		kind = "";
+	for (size_t i = 0; i < cr->n; i++) {
+		const char *n = cr->names[i];
+		size_t len = strlen(n);
+		char *field, *k;
+		merge_conflict *x;
+
+		if (len <= 5 || strcmp(n + len - 5, ".base") != 0)
+			continue;
+		field = util_strndup(n, len - 5);
+		k = util_asprintf("%s.ours", field);
+		x = conflict_push(out, rpath, cr->id, field, cr->values[i], record_val(cr, k), "");
+		free(k);
+		k = util_asprintf("%s.theirs", field);
+		free(x->theirs);
+		x->theirs = util_strdup(record_val(cr, k));
+		free(k);
+		k = util_asprintf("%s.ours_by", field);
+		free(x->ours_who);
+		x->ours_who = util_strdup(record_val(cr, k));
+		free(k);
+		k = util_asprintf("%s.theirs_by", field);
+		free(x->theirs_who);
+		x->theirs_who = util_strdup(record_val(cr, k));
+		free(k);
+		x->kind = util_strdup(kind);
+		free(field);
+	}
+}
+
+struct readctx {
+	merge_conflicts *out;
+	const char *only_id;   /* stop at this record's file */
+	record *found;
+	fc_err *err;
+};
+
+static int on_conflict_file(const char *path, const git_oid *blob, const void *data,
+			    size_t len, void *payload)
+{
+	struct readctx *r = payload;
+	record *cr = NULL;
+	const char *slash = strrchr(path, '/');
 	int rc;
 
-	memset(&m, 0, sizeof(m));
-	m.l = l;
-	m.base = base;
-	m.ours = ours;
-	m.theirs = theirs;
-	m.c = c ? c : &m.local;
-	m.c_first = m.c->n;
-	m.err = err;
-	if ((rc = ledger_diff(l, base, theirs, on_delta, &m, err)) != FC_OK)
-		goto cleanup;
-	if ((rc = write_conflicts(&m)) != FC_OK)
-		goto cleanup;
-	if (m.n == 0) {
-		if (ours)
-			*out = *ours;
-		else
-			rc = ledger_tree_update(l, NULL, NULL, 0, out, err);
+	(void)blob;
+	if (r->only_id && (!slash || strcmp(slash + 1, r->only_id) != 0))
+		return 0;
+	rc = record_parse(data, len, path, &cr, r->err);
+	if (rc)
+		return rc;
+	if (r->only_id) {
+		r->found = cr;
+		return 1;
+	}
+	conflicts_of_file(cr, r->out);
+	record_free(cr);
+	return 0;
+}
+
+/* Call ledger_foreach on villages/<v>/conflicts for one or every village. */
+static int each_conflict_dir(ledger *l, const git_oid *tree, const char *village,
+			     struct readctx *r, fc_err *err)
+{
+	git_tree *root = NULL, *vt = NULL;
+	git_tree_entry *e = NULL;
+	int rc = FC_OK, g;
+
+	if (village) {
+		char *prefix = util_asprintf("villages/%s/%s", village, MERGE_CONFLICTS_DIR);
+
+		rc = ledger_foreach(l, tree, prefix, on_conflict_file, r, err);
+		free(prefix);
+		return rc;
+	}
+	g = git_tree_lookup(&root, ledger_repo(l), tree);
+	if (g < 0)
+		return ledger_git_error(err, g, "reading the tree");
+	if (git_tree_entry_bypath(&e, root, "villages") == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    (g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(e))) == 0) {
+		size_t n = git_tree_entrycount(vt);
+
+		for (size_t i = 0; i < n && rc == FC_OK; i++) {
+			const git_tree_entry *ve = git_tree_entry_byindex(vt, i);
+			git_tree_entry *ce = NULL;
+			char *prefix;
+
+			if (git_tree_entry_type(ve) != GIT_OBJECT_TREE)
+				continue;
+			prefix = util_asprintf("villages/%s/%s", git_tree_entry_name(ve),
+					       MERGE_CONFLICTS_DIR);
+			/* Look the folder up first: most villages have none. */
+			if (git_tree_entry_bypath(&ce, root, prefix) == 0)
+				rc = ledger_foreach(l, tree, prefix, on_conflict_file, r, err);
+			git_tree_entry_free(ce);
+			free(prefix);
+		}
+	} else if (g < 0) {
+		rc = ledger_git_error(err, g, "villages");
+	}
+	git_tree_free(vt);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	return rc;
+}
+
+int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
+			 merge_conflicts *out, fc_err *err)
+{
+	struct readctx r = { out, NULL, NULL, err };
+	git_oid t;
+	int rc = peel_tree(l, tree, &t, err);
+
+	if (rc)
+		return rc;
+	return each_conflict_dir(l, &t, village, &r, err);
+}
+
+int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_id,
+			  const char *field, const char *value, ledger_change out[2],
+			  merge_conflict *found, fc_err *err)
+{
+	struct readctx r = { NULL, record_id, NULL, err };
+	merge_conflicts one = { NULL, 0, 0 };
+	record *rec = NULL, *rest = NULL;
+	fc_buf text = FC_BUF_INIT, key = FC_BUF_INIT;
+	char *cpath = NULL, *rpath;
+	git_oid t;
+	size_t flen = strlen(field);
+	int rc, has_open = 0;
+
+	memset(out, 0, 2 * sizeof(*out));
+	if (found)
+		memset(found, 0, sizeof(*found));
+	rc = peel_tree(l, tree, &t, err);
+	if (rc)
+		return rc;
+	rc = each_conflict_dir(l, &t, NULL, &r, err);
+	if (rc < 0)
+		return rc;
+	if (!r.found)
+		return fc_err_set(err, FC_ENOTFOUND, "no open conflict on record %s", record_id);
+	conflicts_of_file(r.found, &one);
+	for (size_t i = 0; i < one.n; i++) {
+		if (strcmp(one.v[i].field, field) == 0) {
+			has_open = 1;
+			if (found) {
+				*found = one.v[i];
+				memset(&one.v[i], 0, sizeof(one.v[i]));
+			}
+			break;
+		}
+	}
+	if (!has_open) {
+		rc = fc_err_set(err, FC_ENOTFOUND, "record %s has no open conflict on field %s",
+				record_id, field);
 		goto cleanup;
 	}
-	ch = util_calloc(m.n, sizeof(*ch));
-	for (size_t i = 0; i < m.n; i++) {
-		ch[i].path = m.v[i].path;
-		ch[i].data = m.v[i].remove ? NULL : (m.v[i].data.data ? m.v[i].data.data : "");
-		ch[i].len = m.v[i].data.len;
+	rpath = util_strdup(record_val(r.found, "record"));
+	cpath = merge_conflict_path_for(rpath, record_id);
+	if (!cpath) {
+		free(rpath);
+		rc = fc_err_set(err, FC_EINVALID, "conflict file of %s names a bad record path '%s'",
+				record_id, record_val(r.found, "record"));
+		goto cleanup;
 	}
-	rc = ledger_tree_update(l, ours, ch, m.n, out, err);
+	/* The record with the chosen value (a removed record is settled by
+	 * keeping it as it is). */
+	rc = ledger_read_tree(l, &t, rpath, &text, err);
+	if (rc == FC_OK)
+		rc = record_parse(buf_cstr(&text), text.len, rpath, &rec, err);
+	if (rc) {
+		free(rpath);
+		goto cleanup;
+	}
+	if (strcmp(field, DELETED_FIELD) != 0)
+		record_set(rec, field, value);
+	buf_reset(&text);
+	serialise_in_order(rec, &text);
+	out[0].path = rpath;
+	out[0].len = text.len;
+	out[0].data = buf_detach(&text);
+
+	/* The conflict file without this field's entries. */
+	rest = record_new(r.found->kind, r.found->id, r.found->parent);
+	for (size_t i = 0; i < r.found->n; i++) {
+		const char *n = r.found->names[i];
+
+		if (strncmp(n, field, flen) == 0 && n[flen] == '.')
+			continue;
+		record_set(rest, n, r.found->values[i]);
+	}
+	has_open = 0;
+	for (size_t i = 0; i < rest->n; i++) {
+		size_t nl = strlen(rest->names[i]);
+
+		if (nl > 5 && strcmp(rest->names[i] + nl - 5, ".base") == 0)
+			has_open = 1;
+	}
+	out[1].path = cpath;
+	cpath = NULL;
+	if (has_open) {
+		record_serialise(rest, NULL, &text);
+		out[1].len = text.len;
+		out[1].data = buf_detach(&text);
+	}
 cleanup:
-	for (size_t i = 0; i < m.n; i++) {
-		free(m.v[i].path);
-		buf_free(&m.v[i].data);
-	}
-	free(m.v);
-	free(ch);
-	merge_conflicts_free(&m.local);
+	merge_conflicts_free(&one);
+	record_free(r.found);
+	record_free(rec);
+	record_free(rest);
+	buf_free(&text);
+	buf_free(&key);
+	free(cpath);
 	return rc;
 }

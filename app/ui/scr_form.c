@@ -397,6 +397,20 @@ static const val_issue *issue_of(form_state *st, const char *name)
 	return warn;
 }
 
+/* Messages from validation may start with the field's label; beside the
+ * field that is said already. */
+static const char *bare_message(ui *u, const form_field *fld, const char *msg)
+{
+	const char *label = form_label(fld, u->lang);
+	size_t n = strlen(label);
+
+	if (!strncmp(msg, label, n) && (!strncmp(msg + n, ": ", 2)))
+		return msg + n + 2;
+	if (!strncmp(msg, label, n) && !strncmp(msg + n, "：", strlen("：")))
+		return msg + n + strlen("：");
+	return msg;
+}
+
 static int count_shown_errors(form_state *st)
 {
 	int n = 0;
@@ -418,6 +432,48 @@ static const char *form_kind_title(const char *kind)
 	return kind;
 }
 
+/* Text of choice i of a select as the panel shows it. */
+static void choice_item(ui *u, const form_field *fld, const char *val, size_t i,
+			char *item, size_t sz, int *on)
+{
+	const form_choice *c = &fld->list->choices[i];
+
+	*on = 0;
+	if (fld->type == FT_SELECT_MULTIPLE) {
+		char **parts = util_split(val, ' ');
+		for (size_t k = 0; parts[k]; k++)
+			*on |= !strcmp(parts[k], c->name);
+		util_strv_free(parts);
+		snprintf(item, sz, "%zu[%c]%s", i + 1, *on ? 'x' : ' ',
+			 form_choice_label(c, u->lang));
+	} else {
+		*on = !strcmp(val, c->name);
+		snprintf(item, sz, "%zu %s", i + 1, form_choice_label(c, u->lang));
+	}
+}
+
+/* Lines the choices panel needs (at most max). */
+static int choice_lines(ui *u, form_state *st, const form_field *fld, int max)
+{
+	const char *val = record_val(st->rec, fld->name);
+	int x = 1, lines = 1;
+	char item[256];
+
+	if (fld->type == FT_YESNO || !fld->list)
+		return 1;
+	for (size_t i = 0; i < fld->list->nchoices; i++) {
+		int on, w;
+		choice_item(u, fld, val, i, item, sizeof(item), &on);
+		w = ui_width(item);
+		if (x + w > u->cols - 1) {
+			lines++;
+			x = 1;
+		}
+		x += w + 2;
+	}
+	return lines < max ? lines : max;
+}
+
 /* Choices of the focused select as "1 label  2 label ...", wrapped. */
 static void draw_choices(ui *u, form_state *st, const form_field *fld, int y, int lines)
 {
@@ -435,19 +491,8 @@ static void draw_choices(ui *u, form_state *st, const form_field *fld, int y, in
 		return;
 	n = fld->list->nchoices;
 	for (size_t i = 0; i < n; i++) {
-		const form_choice *c = &fld->list->choices[i];
-		int on = 0, w;
-		if (fld->type == FT_SELECT_MULTIPLE) {
-			char **parts = util_split(val, ' ');
-			for (size_t k = 0; parts[k]; k++)
-				on |= !strcmp(parts[k], c->name);
-			util_strv_free(parts);
-			snprintf(item, sizeof(item), "%zu[%c]%s", i + 1, on ? 'x' : ' ',
-				 form_choice_label(c, u->lang));
-		} else {
-			on = !strcmp(val, c->name);
-			snprintf(item, sizeof(item), "%zu %s", i + 1, form_choice_label(c, u->lang));
-		}
+		int on, w;
+		choice_item(u, fld, val, i, item, sizeof(item), &on);
 		w = ui_width(item);
 		if (x + w > u->cols - 1) {
 			if (++ly >= lines)
@@ -476,7 +521,7 @@ static void form_draw(ui *u, void *vst, int top, int h)
 		 st->is_new ? _("(new, not saved yet)") : "");
 	if (ff && (ff->type == FT_SELECT_ONE || ff->type == FT_SELECT_MULTIPLE ||
 		   ff->type == FT_YESNO))
-		panel = ff->type == FT_YESNO ? 1 : 4;
+		panel = choice_lines(u, st, ff, 7);
 	area = h - 1 - panel - 2;
 	if (area < 1)
 		area = 1;
@@ -534,7 +579,7 @@ static void form_draw(ui *u, void *vst, int top, int h)
 		if (is) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "%s %s", is->severity == VAL_ERROR ? "!" : "~",
-				 is->message);
+				 bare_message(u, fld, is->message));
 			if (is->severity == VAL_ERROR)
 				attron(A_BOLD);
 			ui_text(y, 53, W - 53, msg, 0);
@@ -553,7 +598,7 @@ static void form_draw(ui *u, void *vst, int top, int h)
 	fi = ff ? issue_of(st, ff->name) : NULL;
 	if (fi)
 		ui_textf(y, 1, W - 2, "%s %s: %s", fi->severity == VAL_ERROR ? _("error") : _("warning"),
-			 form_label(ff, u->lang), fi->message);
+			 form_label(ff, u->lang), bare_message(u, ff, fi->message));
 	else if (ff && ff->hint[u->lang] && *ff->hint[u->lang])
 		ui_text(y, 1, W - 2, ff->hint[u->lang], 0);
 	else if (ff && ff->type == FT_DATE)

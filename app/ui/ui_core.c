@@ -262,6 +262,16 @@ static void draw_pick(ui *u)
 	}
 }
 
+static const char *role_label(const char *role)
+{
+	if (!role)
+		return "";
+	if (!strcmp(role, "cadre")) return _("cadre");
+	if (!strcmp(role, "secretary")) return _("secretary");
+	if (!strcmp(role, "county")) return _("county");
+	return role;
+}
+
 void ui_redraw(ui *u)
 {
 	const ui_screen_ops *ops;
@@ -291,7 +301,7 @@ void ui_redraw(ui *u)
 	ui_text(0, 1, u->cols / 2, title, 0);
 	snprintf(title, sizeof(title), "%s (%s)",
 		 u->app->principal ? u->app->principal : "",
-		 u->app->role ? _(u->app->role) : "");
+		 role_label(u->app->role));
 	{
 		int w = ui_width(title);
 		ui_text(0, u->cols - w - 1, w, title, 0);

@@ -53,8 +53,10 @@ typedef enum store_origin {
  * pending queue (STORE_LOCAL), and drops its draft. Members and visits must
  * have a parent that exists. `canonical` is its canonical text (the caller
  * serialises it with its form), stored as is; NULL serialises r without a
- * form. A new record audits each non-empty field (old value NULL). Saving the
- * same values again writes no audit row and queues nothing. */
+ * form. A new record gets one audit row, field STORE_AUDIT_CREATED, old NULL,
+ * new "created" (its first values are the old values of later changes).
+ * Saving the same values again writes no audit row and queues nothing. */
+#define STORE_AUDIT_CREATED "*"
 int store_put(store *s, const record *r, const char *canonical,
 	      const char *who, store_origin origin, fc_err *err);
 
