@@ -16,12 +16,16 @@ static const struct {
 } commands[] = {
 	/* Keep in CLI.md order. */
 	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL]" },
-	{ "demo", cmd_demo, "demo [--households N]" },
+	{ "init-county", cmd_init_county, "init-county PATH --name NAME --county CODE" },
+	{ "enroll", cmd_enroll, "enroll PUBKEY-FILE --principal P --role ROLE --village CODE[,CODE...]" },
+	{ "demo", cmd_demo, "demo [--households N] [--lang zh|en]" },
 	{ "import", cmd_import, "import FILE [--form NAME]" },
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
+	{ "sync", cmd_sync, "sync [--remote URL]" },
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
+	{ "report", cmd_report, "report village|monitor|notice [--village CODE] [--format text|csv]" },
 	{ "check", cmd_check, "check [--rebuild]" },
 	{ "form", cmd_form, "form check PATH" },
 };
