@@ -499,6 +499,26 @@ out:
 	return rc;
 }
 
+/* When main_commit merged a batch, name the batch tip on the village commit
+ * ("Fieldcard-Batch: P OID"): the device that pushed it can then merge the
+ * village with its own merged tip as the base, so a later change by someone
+ * else to a field it had set is theirs, not a conflict. */
+static void batch_trailer(ledger *l, const git_oid *main_commit, fc_buf *msg)
+{
+	git_commit *c = NULL;
+	fc_buf who = FC_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (git_commit_lookup(&c, ledger_repo(l), main_commit) == 0 &&
+	    git_commit_parentcount(c) == 2 &&
+	    ledger_message_trailer(git_commit_message(c), "Fieldcard-Batch", &who) == FC_OK) {
+		git_oid_tostr(hex, sizeof(hex), git_commit_parent_id(c, 1));
+		buf_printf(msg, "Fieldcard-Batch: %s %s\n", buf_cstr(&who), hex);
+	}
+	git_commit_free(c);
+	buf_free(&who);
+}
+
 int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_commit,
 		       const char *village, fc_err *err)
 {
@@ -523,6 +543,7 @@ int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_
 	buf_printf(&msg, "villages/%s from main %.12s\n", village, hex);
 	ledger_message_trailers(&msg, who->principal, who->device);
 	buf_printf(&msg, "Fieldcard-Main: %s\n", hex);
+	batch_trailer(l, main_commit, &msg);
 	if ((rc = ledger_commit_write(l, &tree, has_prev ? &prev : NULL, has_prev ? 1 : 0, who,
 				      msg.data, &commit, err)))
 		goto out;

@@ -256,6 +256,54 @@ cleanup:
 	return rc;
 }
 
+/* The base for merging village commit `theirs` into the device branch. The
+ * village commit merged last (`merged`) is a true ancestor in content, but
+ * when the county has since merged one of this device's own batches, that
+ * batch tip is a closer one: with it, a field this device set and someone
+ * changed after the county took it is their change, not a conflict. The
+ * county names each merged batch tip on the village commit it cuts
+ * ("Fieldcard-Batch: P OID"); take the newest of ours that descends from
+ * `merged`. */
+static void village_base(ledger *l, const git_oid *theirs, const git_oid *merged,
+			 const char *principal, git_oid *base)
+{
+	git_repository *repo = ledger_repo(l);
+	char *needle = util_asprintf("\nFieldcard-Batch: %s ", principal);
+	git_oid at = *theirs;
+
+	for (int steps = 0; steps < 10000; steps++) {
+		git_commit *c = NULL;
+		const char *msg, *hit;
+		git_oid tip;
+		int found = 0;
+
+		if (merged && git_oid_equal(&at, merged))
+			break;
+		if (git_commit_lookup(&c, repo, &at) != 0)
+			break;
+		msg = git_commit_message(c);
+		hit = msg ? strstr(msg, needle) : NULL;
+		if (hit && git_oid_fromstrn(&tip, hit + strlen(needle), GIT_OID_HEXSZ) == 0) {
+			git_commit *tc = NULL;
+
+			if (git_commit_lookup(&tc, repo, &tip) == 0 &&
+			    (!merged || git_oid_equal(&tip, merged) ||
+			     git_graph_descendant_of(repo, &tip, merged) == 1)) {
+				*base = tip;
+				found = 1;
+			}
+			git_commit_free(tc);
+		}
+		if (found || git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			break;
+		}
+		at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	free(needle);
+}
+
 static int merge_village(ledger *l, const char *branch, const char *village,
 			 const ledger_author *who, const sync_opts *o, sync_result *res, fc_err *err)
 {
@@ -309,6 +357,16 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 			goto cleanup;
 	} else if (git_graph_descendant_of(ledger_repo(l), &ours, &theirs) != 1 &&
 		   !git_oid_equal(&ours, &theirs)) {
+		git_oid mbase = base;
+
+		if (!has_base)
+			memset(&mbase, 0, sizeof(mbase));
+		village_base(l, &theirs, has_base ? &base : NULL, who->principal, &mbase);
+		if (!git_oid_is_zero(&mbase)) {
+			if ((rc = ledger_commit_tree(l, &mbase, &b_tree, err)) != FC_OK)
+				goto cleanup;
+			has_base = 1;
+		}
 		if ((rc = ledger_commit_tree(l, &ours, &o_tree, err)) != FC_OK ||
 		    (rc = merge_trees_who(l, has_base ? &b_tree : NULL, &o_tree, &t_tree, who->principal,
 					     "county", &m_tree, &c, err)) != FC_OK)
