@@ -4,7 +4,7 @@
 # points keeps every set that reported success. `check` is clean after each.
 . tests/lib.sh
 export FIELDCARD_NOW=2026-11-23T10:00:00Z
-N=${CRASH_ROWS:-4000}
+N=${CRASH_ROWS:-3000}
 BASE=$T/base
 
 # A large household file with valid ID numbers (made up).

@@ -137,6 +137,20 @@ for k in household member visit; do
 		cmp <("$FC" --dir "$A" export --form $k) <("$FC" --dir "$C" export --form $k)
 done
 
+# A demo village (every field the forms have, members left, visits) round
+# trips too.
+run "$FC" --dir "$T/demo" demo --households 15
+is "demo --households 15 exits 0" "$rc" 0
+E=$T/demo-copy
+"$FC" --dir "$E" init --role cadre --name cadre-li --village 522701105201 --lang en >/dev/null 2>&1
+for k in household member visit; do "$FC" --dir "$T/demo" export --form $k --format jsonl; done > "$T/demo.jsonl"
+run "$FC" --dir "$E" import "$T/demo.jsonl"
+is "the demo village imports into a fresh directory" "$rc" 0
+for k in household member visit; do
+	ok "demo round trip: $k export is the same" \
+		cmp <("$FC" --dir "$T/demo" export --form $k) <("$FC" --dir "$E" export --form $k)
+done
+
 # ---- bad input: exit 1, FILE:LINE message, nothing written ----
 snapshot() {
 	for k in household member visit; do "$FC" --dir "$A" export --form $k; done
