@@ -744,78 +744,146 @@ static int on_hist_scope(const ledger_delta *d, void *ud)
 	return 0;
 }
 
+/* Check one commit against the keys and roster of keys_tree: signature,
+ * roster entry, and (a non-merge commit of a non-county principal) the
+ * scope of its change against its first parent (a root: against nothing).
+ * root_anchor: the root of main, which vouches for itself only if its own
+ * roster names its signer a county principal. Appends to report; returns
+ * 1 if the commit is bad, 0 if good, <0 on a library error. */
+static int hist_check(ledger *l, const git_oid *c, const git_oid *keys_tree, int root_anchor,
+		      fc_buf *report, fc_err *err)
+{
+	git_commit *cm = NULL;
+	ledger_signed_by by;
+	hist_scope h;
+	git_oid parent_tree;
+	fc_err e2;
+	char s[8];
+	int g, np, bad = 0;
+
+	short_hex(s, c);
+	if ((g = git_commit_lookup(&cm, ledger_repo(l), c)) < 0)
+		return ledger_git_error(err, g, "reading history");
+	np = (int)git_commit_parentcount(cm);
+	memset(&h, 0, sizeof(h));
+	if (ledger_verify_commit(l, c, NULL, keys_tree, &by, &e2) != FC_OK) {
+		buf_printf(report, "%s\n", e2.msg);
+		bad = 1;
+	} else if (county_roster_get(l, keys_tree, by.principal, &h.p, NULL) != FC_OK) {
+		buf_printf(report, "commit %s: %s is not in keys/roster\n", s, by.principal);
+		bad = 1;
+	} else if (h.p.revoked) {
+		buf_printf(report, "commit %s: %s is revoked in keys/roster\n", s, by.principal);
+		bad = 1;
+	} else if (root_anchor && !is_county(&h.p)) {
+		buf_printf(report, "commit %s: the root of main is signed by %s, not a county principal\n",
+			   s, by.principal);
+		bad = 1;
+	} else if (np <= 1 && !is_county(&h.p)) {
+		int rc = np ? ledger_commit_tree(l, git_commit_parent_id(cm, 0), &parent_tree, err)
+			    : FC_OK;
+
+		if (rc == FC_OK)
+			rc = ledger_diff(l, np ? &parent_tree : NULL, git_commit_tree_id(cm),
+					 on_hist_scope, &h, err);
+		if (rc) {
+			git_commit_free(cm);
+			return rc;
+		}
+		if (h.bad[0]) {
+			buf_printf(report, "commit %s: %s %s\n", s, by.principal, h.bad);
+			bad = 1;
+		}
+	}
+	git_commit_free(cm);
+	return bad;
+}
+
+/* Main's history is a first-parent chain of county commits: each is judged
+ * by the keys of the main commit before it; the root by its own (the trust
+ * anchor). The commits a merge brought in from its other parents (a batch,
+ * village cuts the device merged) were judged at the merge by the keys of
+ * main then (county_verify), so they are judged by those here too. */
 int county_verify_history(ledger *l, const char *rev, fc_buf *report, int *ncommits,
 			  fc_err *err)
 {
 	git_repository *r = ledger_repo(l);
 	git_object *o = NULL;
-	git_revwalk *w = NULL;
-	git_oid c, head_tree;
+	git_revwalk *w = NULL, *side = NULL;
+	git_oid c, x;
 	int g, rc = FC_OK, bad = 0;
 
 	*ncommits = 0;
 	if ((g = git_revparse_single(&o, r, rev)) < 0)
 		return ledger_git_error(err, g, rev);
-	if ((rc = ledger_commit_tree(l, git_object_id(o), &head_tree, err)))
-		goto cleanup;
-	if ((g = git_revwalk_new(&w, r)) < 0 || (g = git_revwalk_push(w, git_object_id(o))) < 0) {
+	if ((g = git_revwalk_new(&w, r)) < 0 || (g = git_revwalk_push(w, git_object_id(o))) < 0 ||
+	    (g = git_revwalk_simplify_first_parent(w)) < 0) {
 		rc = ledger_git_error(err, g, rev);
 		goto cleanup;
 	}
-	while (git_revwalk_next(&c, w) == 0) {
+	while ((g = git_revwalk_next(&c, w)) == 0) {
 		git_commit *cm = NULL;
-		git_oid keys_tree, parent_tree;
-		ledger_signed_by by;
-		fc_err e2;
-		int np;
+		git_oid keys_tree;
+		unsigned np;
+		int b;
 
 		(*ncommits)++;
 		if ((g = git_commit_lookup(&cm, r, &c)) < 0) {
 			rc = ledger_git_error(err, g, "reading history");
 			goto cleanup;
 		}
-		np = (int)git_commit_parentcount(cm);
-		/* A commit is checked against the keys before it (its first
-		 * parent); a root commit against its own (the county's first). */
-		{
-			fc_buf tmp = FC_BUF_INIT;
-
-			if (np == 0 ||
-			    ledger_commit_tree(l, git_commit_parent_id(cm, 0), &keys_tree, NULL) ||
-			    ledger_read_tree(l, &keys_tree, LEDGER_SIGNERS_PATH, &tmp, NULL))
-				git_oid_cpy(&keys_tree, git_commit_tree_id(cm));
-			buf_free(&tmp);
+		np = git_commit_parentcount(cm);
+		if (np == 0)
+			git_oid_cpy(&keys_tree, git_commit_tree_id(cm));
+		else if ((rc = ledger_commit_tree(l, git_commit_parent_id(cm, 0), &keys_tree, err))) {
+			git_commit_free(cm);
+			goto cleanup;
 		}
-		if (ledger_verify_commit(l, &c, NULL, &keys_tree, &by, &e2) != FC_OK) {
-			buf_printf(report, "%s\n", e2.msg);
-			bad++;
-		} else if (np == 1) {
-			hist_scope h;
-
-			memset(&h, 0, sizeof(h));
-			if (county_roster_get(l, &head_tree, by.principal, &h.p, NULL) != FC_OK) {
-				char s[8];
-
-				short_hex(s, &c);
-				buf_printf(report, "commit %s: %s is not in keys/roster\n", s, by.principal);
-				bad++;
-			} else if (!is_county(&h.p) &&
-				   ledger_commit_tree(l, git_commit_parent_id(cm, 0), &parent_tree, NULL) == FC_OK &&
-				   ledger_diff(l, &parent_tree, git_commit_tree_id(cm), on_hist_scope, &h,
-					       NULL) == FC_OK && h.bad[0]) {
-				char s[8];
-
-				short_hex(s, &c);
-				buf_printf(report, "commit %s: %s %s\n", s, by.principal, h.bad);
-				bad++;
+		b = hist_check(l, &c, &keys_tree, np == 0, report, err);
+		if (b < 0) {
+			rc = b;
+			git_commit_free(cm);
+			goto cleanup;
+		}
+		bad += b;
+		if (np >= 2) {
+			if ((g = git_revwalk_new(&side, r)) < 0 ||
+			    (g = git_revwalk_hide(side, git_commit_parent_id(cm, 0))) < 0) {
+				git_commit_free(cm);
+				rc = ledger_git_error(err, g, "walking a merged batch");
+				goto cleanup;
+			}
+			for (unsigned i = 1; i < np && g >= 0; i++)
+				g = git_revwalk_push(side, git_commit_parent_id(cm, i));
+			while (g >= 0 && git_revwalk_next(&x, side) == 0) {
+				(*ncommits)++;
+				b = hist_check(l, &x, &keys_tree, 0, report, err);
+				if (b < 0) {
+					rc = b;
+					git_commit_free(cm);
+					goto cleanup;
+				}
+				bad += b;
+			}
+			git_revwalk_free(side);
+			side = NULL;
+			if (g < 0) {
+				git_commit_free(cm);
+				rc = ledger_git_error(err, g, "walking a merged batch");
+				goto cleanup;
 			}
 		}
 		git_commit_free(cm);
+	}
+	if (g != GIT_ITEROVER) {
+		rc = ledger_git_error(err, g, "walking history");
+		goto cleanup;
 	}
 	if (bad)
 		rc = fc_err_set(err, FC_ECONFLICT, "%d of %d commit(s) failed verification", bad,
 				*ncommits);
 cleanup:
+	git_revwalk_free(side);
 	git_revwalk_free(w);
 	git_object_free(o);
 	return rc;
