@@ -221,6 +221,8 @@ static void mark_submitted(const fc_app *a, record *hh)
 {
 	const char *state = record_val(hh, F_REVIEW_STATE);
 
+	if (a->keep_review && *state)
+		return;
 	if (!strcmp(a->role, "cadre") && strcmp(state, "submitted") && strcmp(state, "returned")) {
 		char now[32];
 

@@ -26,6 +26,8 @@ typedef struct fc_app {
 	char *role;           /* cadre, secretary, county */
 	char *principal;      /* who signs; audit "who" */
 	char **villages;      /* NULL-terminated village codes of this device */
+	int keep_review;      /* import: a review state given in the data is
+	                         kept (app_save marks only cards without one) */
 } fc_app;
 
 /* Path of the data directory: explicit, else $FIELDCARD_DIR, else
