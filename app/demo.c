@@ -446,16 +446,16 @@ typedef struct hh_kind {
 	int weight;
 } hh_kind;
 static const hh_kind kinds[] = {
-	{ "lifted_policy", "lifted", NULL, 44 },
-	{ "dibao", "lifted", NULL, 12 },
+	{ "lifted_policy", "lifted", NULL, 52 },
+	{ "dibao", "lifted", NULL, 13 },
 	{ "dibao_poor", "lifted", NULL, 6 },
 	{ "wubao", "lifted", NULL, 5 },
-	{ "general", "lifted", NULL, 10 },
-	{ "unstable", "lifted", "unstable", 9 },
-	{ "marginal", "not_lifted", "marginal", 7 },
-	{ "sudden", "not_lifted", "sudden", 3 },
-	{ "other", "returned", "unstable", 2 },
-	{ "lifted_policy", "lifted", NULL, 2 },
+	{ "general", "lifted", NULL, 13 },
+	/* About one household in ten is monitored: a few, as in a real village. */
+	{ "unstable", "lifted", "unstable", 5 },
+	{ "marginal", "not_lifted", "marginal", 3 },
+	{ "sudden", "not_lifted", "sudden", 2 },
+	{ "other", "returned", "unstable", 1 },
 };
 
 static const hh_kind *pick_kind(gen *x)
@@ -500,8 +500,8 @@ static int make_members(gen *x, record *hh, const hh_kind *k, member_info *mv)
 			    head_male ? spouse_surname : PICK(&x->g, surnames), monitored);
 		spouse = 1;
 	}
-	/* Children take the father's surname. */
-	child_surname = head_male || !spouse ? head_surname : mv[1].surname;
+	/* Children take the father's surname (a widow's late husband's). */
+	child_surname = head_male ? head_surname : spouse ? mv[1].surname : PICK(&x->g, surnames);
 	{
 		int nchildren = rnd_in(&x->g, head_age > 60 ? 0 : 1, 3);
 
