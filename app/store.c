@@ -61,10 +61,14 @@ static const store_migration migrations[] = {
 	  " canonical TEXT NOT NULL);"
 	  /* Children of a household (and the foreign-key check on delete). */
 	  "CREATE INDEX records_parent ON records(parent, kind);"
-	  /* One index per list order, so a village lists without sorting. */
-	  "CREATE INDEX records_by_code ON records(kind, village, code);"
-	  "CREATE INDEX records_by_name ON records(kind, village, head_name);"
-	  "CREATE INDEX records_by_visit ON records(kind, village, last_visit);"
+	  /* Every list column of households, village by village: a list is
+	   * read from this index alone. A village's rows sit together here,
+	   * while in the table they are spread among members, visits and other
+	   * villages saved at the same time. kind is a column too, or SQLite
+	   * 3.40 would not see the index as covering. */
+	  "CREATE INDEX households_list ON records(kind, village, code, id, head_name,"
+	  " head_id_number, household_type, poverty_status, monitor_category,"
+	  " last_visit, members) WHERE kind = '" K_HOUSEHOLD "';"
 	  "CREATE TABLE reviews("
 	  " household TEXT PRIMARY KEY,"
 	  " state TEXT NOT NULL CHECK (state IN"
@@ -359,6 +363,9 @@ int store_open(const char *path, store **out, fc_err *err)
 	if ((rc = set_wal(s, err)) ||
 	    (rc = db_exec(s, "PRAGMA synchronous = FULL", "setting synchronous", err)) ||
 	    (rc = db_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) ||
+	    /* 16 MB of page cache: a village's list and its lookups stay in
+	     * memory between screens. */
+	    (rc = db_exec(s, "PRAGMA cache_size = -16384", "sizing the cache", err)) ||
 	    (rc = migrate(s, err)))
 		goto fail;
 	*out = s;
@@ -609,6 +616,39 @@ static int recompute_household(store *s, const char *hid, fc_err *err)
 	return step_done(s, st, "updating the household's list columns", err);
 }
 
+static int valid_state(const char *state);
+
+/* The review state travels in the household record itself (fields
+ * review_state, review_comment, review_by, review_at), so a first
+ * secretary's decision is signed, synced and merged like any edit; the
+ * reviews table mirrors it for lists. The field audit already records it. */
+static int lift_review(store *s, const record *r, const char *canonical, fc_err *err)
+{
+	const char *state = record_val(r, F_REVIEW_STATE);
+	sqlite3_stmt *st;
+
+	if (!*state || !valid_state(state))
+		return 0;
+	if (!(st = prepare(s,
+		"INSERT INTO reviews(household, state, comment, approved, who, at)"
+		" VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(household) DO UPDATE SET"
+		" state = ?2, comment = nullif(?3, ''), approved = coalesce(?4, approved), who = ?5, at = ?6",
+		err)))
+		return FC_ERROR;
+	bind_s(st, 1, r->id);
+	bind_s(st, 2, state);
+	bind_s(st, 3, record_val(r, F_REVIEW_COMMENT));
+	bind_s(st, 4, strcmp(state, "approved") == 0 ? canonical : NULL);
+	bind_s(st, 5, record_val(r, F_REVIEW_BY));
+	bind_s(st, 6, record_val(r, F_REVIEW_AT));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(s, err, "saving a review state");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int index_search(store *s, long long rid, const char *household, const record *r,
 			fc_err *err)
 {
@@ -812,6 +852,8 @@ int store_put(store *s, const record *r, const char *canonical,
 				goto cleanup;
 		}
 		if ((rc = recompute_household(s, r->id, err)))
+			goto cleanup;
+		if ((rc = lift_review(s, r, canonical, err)))
 			goto cleanup;
 	} else {
 		if ((rc = recompute_household(s, r->parent, err)))
@@ -1271,6 +1313,12 @@ int store_review_set(store *s, const char *household_id, const char *state,
 	in_tx = 1;
 	if ((rc = store_get_canonical(s, household_id, &canon, err)))
 		goto cleanup;
+	if (strncmp(canon, "form: " K_HOUSEHOLD, 6 + strlen(K_HOUSEHOLD)) != 0 ||
+	    (canon[6 + strlen(K_HOUSEHOLD)] != ' ' && canon[6 + strlen(K_HOUSEHOLD)] != '\n')) {
+		rc = fc_err_set(err, FC_EINVALID, "%s is not a household: only household cards "
+				"are reviewed", household_id);
+		goto cleanup;
+	}
 	if ((rc = store_review_get(s, household_id, &old_state, &old_comment, err)))
 		goto cleanup;
 	/* A returned card keeps its comment until the cadre submits again. */
@@ -1535,12 +1583,12 @@ static int check_canonical(store *s, fc_buf *report, int *problems, fc_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = col_s(st, 0), *kind = col_s(st, 1), *parent = col_s(st, 2);
 		record *r = NULL;
-		fc_err perr;
+		fc_err pe = { 0, "" };
 		const char *bad = NULL;
 
 		if (parse_canonical((const char *)sqlite3_column_text(st, 3),
-				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &perr))
-			bad = perr.msg;
+				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &pe))
+			bad = pe.msg;
 		else if (strcmp(r->id, id) != 0 || strcmp(r->kind, kind) != 0 ||
 			 strcmp(r->parent ? r->parent : "", parent) != 0)
 			bad = "canonical text names another id, kind or parent";

@@ -17,6 +17,7 @@ typedef struct term {
 	int tty;
 	double last;
 	int open_line;   /* a progress line is drawn and not ended */
+	int done_phase;  /* 1 + pushing of the phase whose total was shown */
 } term;
 
 static double now_s(void)
@@ -41,8 +42,12 @@ static void on_update(const transport_stats *s, void *ud)
 	double n = now_s();
 	int done = s->objects_total && s->objects_done == s->objects_total;
 
+	if (done && t->done_phase == 1 + s->pushing)
+		return; /* the final count once per phase */
 	if (!t->tty && !done)
 		return; /* in a log, only the final count */
+	if (done)
+		t->done_phase = 1 + s->pushing;
 	if (t->tty && !done && n - t->last < 0.2)
 		return;
 	t->last = n;
@@ -87,7 +92,7 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 	char *pass = NULL, now[32];
 	fc_app *a = NULL;
 	fc_err err;
-	term t = { 0, 0, 0 };
+	term t = { 0, 0, 0, 0 };
 	transport_progress pr = { on_update, on_message, &t };
 	sync_opts o;
 	sync_result res;

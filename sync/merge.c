@@ -206,7 +206,7 @@ int merge_record(const record *base, const record *ours, const record *theirs,
 /* ---- paths ---- */
 
 /* Split "villages/<code>/<hh>/{household,members/<id>,visits/<id>}" into
- * village, household and kind (pointers into buffers the caller gives). */
+ * village, household and kind. */
 static int record_path_parts(const char *path, char village[64], char hh[64],
 			     const char **kind)
 {
@@ -214,8 +214,7 @@ static int record_path_parts(const char *path, char village[64], char hh[64],
 	size_t n = util_strv_len(p);
 	int ok = 0;
 
-	if (n >= 4 && strcmp(p[0], "villages") == 0 && strlen(p[1]) < 64 && strlen(p[2]) < 64 &&
-	    strcmp(p[2], MERGE_CONFLICTS_DIR) != 0) {
+	if (n >= 4 && strcmp(p[0], "villages") == 0 && strlen(p[1]) < 64 && strlen(p[2]) < 64) {
 		if (n == 4 && strcmp(p[3], K_HOUSEHOLD) == 0) {
 			*kind = K_HOUSEHOLD;
 			ok = 1;
@@ -239,20 +238,20 @@ int merge_is_conflict_path(const char *path)
 {
 	char **p = util_split(path, '/');
 	int ok = util_strv_len(p) == 4 && strcmp(p[0], "villages") == 0 &&
-		 strcmp(p[2], MERGE_CONFLICTS_DIR) == 0;
+		 strcmp(p[3], MERGE_CONFLICTS_FILE) == 0;
 
 	util_strv_free(p);
 	return ok;
 }
 
-char *merge_conflict_path_for(const char *record_path, const char *record_id)
+char *merge_conflict_path_for(const char *record_path)
 {
 	char village[64], hh[64];
 	const char *kind;
 
 	if (!record_path_parts(record_path, village, hh, &kind))
 		return NULL;
-	return util_asprintf("villages/%s/%s/%s", village, MERGE_CONFLICTS_DIR, record_id);
+	return util_asprintf("villages/%s/%s/%s", village, hh, MERGE_CONFLICTS_FILE);
 }
 
 /* Canonical text of a merged record, its fields in the order of the record
@@ -273,6 +272,141 @@ static void serialise_in_order(const record *r, fc_buf *out)
 	f.nfields = r->n;
 	record_serialise(r, &f, out);
 	free(ff);
+}
+
+/* ---- conflict lines: "ID TAB FIELD TAB BASE TAB OURS TAB THEIRS" ---- */
+
+static void esc_value(const char *v, fc_buf *out)
+{
+	fc_buf tmp = FC_BUF_INIT;
+
+	record_escape(v, &tmp);
+	for (size_t i = 0; i < tmp.len; i++) {
+		if (tmp.data[i] == '\t')
+			buf_adds(out, "\\t");
+		else
+			buf_addc(out, tmp.data[i]);
+	}
+	buf_free(&tmp);
+}
+
+static void unesc_value(const char *s, fc_buf *out)
+{
+	fc_buf tmp = FC_BUF_INIT;
+
+	/* \t first; the other escapes are the record's. */
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 't') {
+			buf_addc(&tmp, '\t');
+			s++;
+		} else if (s[0] == '\\' && s[1]) {
+			buf_add(&tmp, s, 2);
+			s++;
+		} else {
+			buf_addc(&tmp, *s);
+		}
+	}
+	if (record_unescape(buf_cstr(&tmp), tmp.len, out) != 0)
+		buf_adds(out, buf_cstr(&tmp));
+	buf_free(&tmp);
+}
+
+static char *line_encode(const char *id, const char *field, const char *b, const char *o,
+			 const char *t)
+{
+	fc_buf line = FC_BUF_INIT;
+
+	buf_printf(&line, "%s\t%s\t", id, field);
+	esc_value(b, &line);
+	buf_addc(&line, '\t');
+	esc_value(o, &line);
+	buf_addc(&line, '\t');
+	esc_value(t, &line);
+	return buf_detach(&line);
+}
+
+/* Length of "ID TAB FIELD TAB", the key of a line; 0 if malformed. */
+static size_t line_key_len(const char *line)
+{
+	const char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+	return t2 ? (size_t)(t2 - line + 1) : 0;
+}
+
+static int same_key(const char *a, const char *b)
+{
+	size_t ka = line_key_len(a);
+
+	return ka && ka == line_key_len(b) && memcmp(a, b, ka) == 0;
+}
+
+/* The well-formed lines of a conflicts file. */
+static char **lines_of(const char *text, size_t *n)
+{
+	char **v = util_split(text ? text : "", '\n');
+	size_t k = 0;
+
+	for (size_t i = 0; v[i]; i++) {
+		if (*v[i] && line_key_len(v[i]))
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	v[k] = NULL;
+	*n = k;
+	return v;
+}
+
+static const char *line_find(char **v, const char *key_line)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (same_key(v[i], key_line))
+			return v[i];
+	return NULL;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted lines joined; NULL (remove the file) when there are none. */
+static char *lines_join(char **v, size_t n, size_t *len)
+{
+	fc_buf out = FC_BUF_INIT;
+
+	qsort(v, n, sizeof(*v), cmp_str_ptr);
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(&out, v[i]);
+		buf_addc(&out, '\n');
+	}
+	*len = out.len;
+	if (!n) {
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+/* One conflict from a line; path = the household folder's record path
+ * is filled in by the caller. */
+static void line_decode(const char *line, merge_conflicts *out, const char *path,
+			const char *kind)
+{
+	char **col = util_split(line, '\t');
+	fc_buf v[3] = { FC_BUF_INIT, FC_BUF_INIT, FC_BUF_INIT };
+	merge_conflict *x;
+
+	if (util_strv_len(col) == 5) {
+		for (int k = 0; k < 3; k++)
+			unesc_value(col[2 + k], &v[k]);
+		x = conflict_push(out, path, col[0], col[1], buf_cstr(&v[0]), buf_cstr(&v[1]),
+				  buf_cstr(&v[2]));
+		x->kind = util_strdup(kind);
+	}
+	for (int k = 0; k < 3; k++)
+		buf_free(&v[k]);
+	util_strv_free(col);
 }
 
 /* ---- tree merge ---- */
@@ -323,13 +457,14 @@ static change *change_find(mt *m, const char *path)
 	return NULL;
 }
 
-static int blob_read(mt *m, const git_oid *id, const char *path, char **data, size_t *len)
+static int blob_read(git_repository *repo, const git_oid *id, const char *path, char **data,
+		     size_t *len, fc_err *err)
 {
 	git_blob *b = NULL;
-	int g = git_blob_lookup(&b, m->repo, id);
+	int g = git_blob_lookup(&b, repo, id);
 
 	if (g < 0)
-		return ledger_git_error(m->err, g, path);
+		return ledger_git_error(err, g, path);
 	*len = (size_t)git_blob_rawsize(b);
 	*data = util_malloc(*len + 1);
 	memcpy(*data, git_blob_rawcontent(b), *len);
@@ -342,7 +477,7 @@ static int blob_parse(mt *m, const git_oid *id, const char *path, record **out)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int rc = blob_read(m, id, path, &data, &len);
+	int rc = blob_read(m->repo, id, path, &data, &len, m->err);
 
 	if (rc == FC_OK)
 		rc = record_parse(data, len, path, out, m->err);
@@ -357,6 +492,7 @@ static int merge_record_file(mt *m, const char *path, const char *kind, const le
 	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
 	merge_conflicts local = { NULL, 0, 0 };
 	fc_buf text = FC_BUF_INIT;
+	size_t len;
 	int rc;
 
 	rc = blob_parse(m, ours_blob, path, &o);
@@ -366,19 +502,14 @@ static int merge_record_file(mt *m, const char *path, const char *kind, const le
 		rc = blob_parse(m, &d->old_blob, path, &b);
 	if (rc)
 		goto cleanup;
-	if (!b)
-		b = record_new(o->kind, o->id, o->parent);
 	rc = merge_record(b, o, t, &r, &local, m->err);
 	if (rc) {
 		fc_err_prefix(m->err, "%s: ", path);
 		goto cleanup;
 	}
 	serialise_in_order(r, &text);
-	{
-		size_t len = text.len;
-
-		change_put(m, path, buf_detach(&text), len);
-	}
+	len = text.len;
+	change_put(m, path, buf_detach(&text), len);
 	for (size_t i = 0; i < local.n; i++) {
 		merge_conflict *x = conflict_push(&m->fresh, path, local.v[i].record_id,
 						  local.v[i].field, local.v[i].base,
@@ -395,39 +526,72 @@ cleanup:
 	return rc;
 }
 
-/* Both sides changed a conflict file (each merged or resolved something):
- * merge its entries per field; where both changed one entry, ours stays
- * (the conflict is still open either way). */
+/* Both sides changed a household's conflicts file (each merged or settled
+ * something): three-way per (record, field) line; where both changed one
+ * line, ours stays (the conflict is open either way). */
 static int merge_conflict_file(mt *m, const char *path, const ledger_delta *d,
-			       const git_oid *ours_blob)
+			       const git_oid *ours_blob, int has_ours)
 {
-	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
-	fc_buf text = FC_BUF_INIT;
-	int rc;
+	char *tb = NULL, *ob = NULL, *bb = NULL, **bl, **ol, **tl, **res, *joined;
+	size_t len = 0, nb, no, nt, nr = 0;
+	int rc = FC_OK;
 
-	rc = blob_parse(m, ours_blob, path, &o);
-	if (rc == FC_OK)
-		rc = blob_parse(m, &d->new_blob, path, &t);
+	if (has_ours)
+		rc = blob_read(m->repo, ours_blob, path, &ob, &len, m->err);
+	if (rc == FC_OK && d->has_new)
+		rc = blob_read(m->repo, &d->new_blob, path, &tb, &len, m->err);
 	if (rc == FC_OK && d->has_old)
-		rc = blob_parse(m, &d->old_blob, path, &b);
-	if (rc)
-		goto cleanup;
-	rc = merge_record(b, o, t, &r, NULL, m->err);
-	if (rc)
-		goto cleanup;
-	record_serialise(r, NULL, &text);
-	{
-		size_t len = text.len;
-
-		change_put(m, path, buf_detach(&text), len);
+		rc = blob_read(m->repo, &d->old_blob, path, &bb, &len, m->err);
+	if (rc) {
+		free(ob);
+		free(tb);
+		free(bb);
+		return rc;
 	}
-cleanup:
-	record_free(b);
-	record_free(o);
-	record_free(t);
-	record_free(r);
-	buf_free(&text);
-	return rc;
+	bl = lines_of(bb, &nb);
+	ol = lines_of(ob, &no);
+	tl = lines_of(tb, &nt);
+	res = util_calloc(nb + no + nt + 1, sizeof(*res));
+	for (int side = 0; side < 3; side++) {
+		char **src = side == 0 ? ol : side == 1 ? tl : bl;
+
+		for (size_t i = 0; src[i]; i++) {
+			const char *key = src[i], *b, *o, *t, *pick;
+			int seen = 0;
+
+			/* Each key once: ours' lines, then theirs' new keys,
+			 * then keys only base had (settled on both sides). */
+			for (size_t j = 0; j < nr && !seen; j++)
+				seen = same_key(res[j], key);
+			if (seen)
+				continue;
+			if ((side >= 1 && line_find(ol, key)) || (side == 2 && line_find(tl, key)))
+				continue;
+			b = line_find(bl, key);
+			o = line_find(ol, key);
+			t = line_find(tl, key);
+			if (same_str(o, t) || same_str(t, b))
+				pick = o;
+			else if (same_str(o, b))
+				pick = t;
+			else
+				pick = o;
+			if (pick)
+				res[nr++] = util_strdup(pick);
+		}
+	}
+	joined = lines_join(res, nr, &len);
+	change_put(m, path, joined, len);
+	for (size_t i = 0; i < nr; i++)
+		free(res[i]);
+	free(res);
+	util_strv_free(bl);
+	util_strv_free(ol);
+	util_strv_free(tl);
+	free(ob);
+	free(tb);
+	free(bb);
+	return FC_OK;
 }
 
 static int take_theirs(mt *m, const ledger_delta *d)
@@ -440,7 +604,7 @@ static int take_theirs(mt *m, const ledger_delta *d)
 		change_put(m, d->path, NULL, 0);
 		return FC_OK;
 	}
-	rc = blob_read(m, &d->new_blob, d->path, &data, &len);
+	rc = blob_read(m->repo, &d->new_blob, d->path, &data, &len, m->err);
 	if (rc == FC_OK)
 		change_put(m, d->path, data, len);
 	return rc;
@@ -483,11 +647,8 @@ static int on_delta(const ledger_delta *d, void *payload)
 		return take_theirs(m, d);
 
 	/* Both sides changed the path. */
-	if (merge_is_conflict_path(d->path)) {
-		if (!d->has_new || !has_ours)
-			return FC_OK; /* one side settled it, the other changed it: keep ours */
-		return merge_conflict_file(m, d->path, d, &ours_blob);
-	}
+	if (merge_is_conflict_path(d->path))
+		return merge_conflict_file(m, d->path, d, &ours_blob, has_ours);
 	if (record_path_parts(d->path, village, hh, &kind)) {
 		if (!has_ours)
 			return FC_OK; /* ours never had it while base did: nothing to merge into */
@@ -497,6 +658,7 @@ static int on_delta(const ledger_delta *d, void *payload)
 	 * merge is possible; ours stays and the caller is told. */
 	if (m->out) {
 		char ob[GIT_OID_HEXSZ + 1] = "", tb[GIT_OID_HEXSZ + 1] = "", bb[GIT_OID_HEXSZ + 1] = "";
+		merge_conflict *x;
 
 		if (has_ours)
 			git_oid_tostr(ob, sizeof(ob), &ours_blob);
@@ -504,7 +666,7 @@ static int on_delta(const ledger_delta *d, void *payload)
 			git_oid_tostr(tb, sizeof(tb), &d->new_blob);
 		if (d->has_old)
 			git_oid_tostr(bb, sizeof(bb), &d->old_blob);
-		merge_conflict *x = conflict_push(m->out, d->path, "", "(file)", bb, ob, tb);
+		x = conflict_push(m->out, d->path, "", "(file)", bb, ob, tb);
 		free(x->ours_who);
 		free(x->theirs_who);
 		x->ours_who = util_strdup(m->ours_who ? m->ours_who : "");
@@ -513,59 +675,50 @@ static int on_delta(const ledger_delta *d, void *payload)
 	return FC_OK;
 }
 
-/* Write the fresh conflicts into their villages' conflict files, on top of
- * what the file holds in the merge result so far. */
+/* Write the fresh conflicts into their households' conflicts files, on top
+ * of what the file holds in the merge result so far. */
 static int write_conflict_files(mt *m)
 {
 	int rc = FC_OK;
 
 	for (size_t i = 0; i < m->fresh.n && rc == FC_OK; i++) {
 		merge_conflict *x = &m->fresh.v[i];
-		char *cpath = merge_conflict_path_for(x->path, x->record_id);
-		char village[64], hh[64];
-		const char *kind;
-		record *cr = NULL;
+		char *cpath = merge_conflict_path_for(x->path), *text = NULL, **lines, *line;
+		size_t len = 0, n, k;
 		change *ch;
-		fc_buf text = FC_BUF_INIT, key = FC_BUF_INIT;
-		size_t len;
 
-		if (!cpath || !record_path_parts(x->path, village, hh, &kind)) {
-			free(cpath);
+		if (!cpath)
 			continue;
-		}
 		ch = change_find(m, cpath);
-		if (ch && ch->data) {
-			rc = record_parse(ch->data, ch->len, cpath, &cr, m->err);
-		} else if (!ch) {
+		if (ch) {
+			text = util_strdup(ch->data);
+		} else {
 			git_tree_entry *e = NULL;
 
 			if (git_tree_entry_bypath(&e, m->ours, cpath) == 0)
-				rc = blob_parse(m, git_tree_entry_id(e), cpath, &cr);
+				rc = blob_read(m->repo, git_tree_entry_id(e), cpath, &text, &len, m->err);
 			git_tree_entry_free(e);
 		}
 		if (rc == FC_OK) {
-			if (!cr)
-				cr = record_new("conflict", x->record_id, hh);
-			record_set(cr, "record", x->path);
-#define SETF(suffix, v)                                   \
-	do {                                              \
-		buf_reset(&key);                          \
-		buf_printf(&key, "%s.%s", x->field, suffix); \
-		record_set(cr, key.data, v);              \
-	} while (0)
-			SETF("base", x->base);
-			SETF("ours", x->ours);
-			SETF("theirs", x->theirs);
-			SETF("ours_by", m->ours_who ? m->ours_who : "");
-			SETF("theirs_by", m->theirs_who ? m->theirs_who : "");
-#undef SETF
-			record_serialise(cr, NULL, &text);
-			len = text.len;
-			change_put(m, cpath, buf_detach(&text), len);
+			line = line_encode(x->record_id, x->field, x->base, x->ours, x->theirs);
+			lines = lines_of(text, &n);
+			lines = util_realloc(lines, (n + 2) * sizeof(*lines));
+			for (k = 0; k < n && !same_key(lines[k], line); k++)
+				;
+			if (k < n) {
+				free(lines[k]);
+				lines[k] = line; /* a newer conflict on the field replaces the older */
+			} else {
+				lines[n++] = line;
+			}
+			lines[n] = NULL;
+			free(text);
+			text = lines_join(lines, n, &len);
+			change_put(m, cpath, text, len);
+			text = NULL;
+			util_strv_free(lines);
 		}
-		record_free(cr);
-		buf_free(&key);
-		buf_free(&text);
+		free(text);
 		free(cpath);
 	}
 	return rc;
@@ -598,7 +751,7 @@ int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
 	mt m;
 	git_oid bt, ot, tt;
 	ledger_change *lc = NULL;
-	int rc, g;
+	int rc = FC_OK, g;
 
 	memset(&m, 0, sizeof(m));
 	m.l = l;
@@ -608,7 +761,9 @@ int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
 	m.out = c;
 	m.err = err;
 	if ((base && (rc = peel_tree(l, base, &bt, err))) ||
-	    (rc = peel_tree(l, ours, &ot, err)) || (rc = peel_tree(l, theirs, &tt, err)))
+	    (ours && (rc = peel_tree(l, ours, &ot, err))) || (rc = peel_tree(l, theirs, &tt, err)))
+		return rc;
+	if (!ours && (rc = ledger_tree_update(l, NULL, NULL, 0, &ot, err)))
 		return rc;
 	g = git_tree_lookup(&m.ours, m.repo, &ot);
 	if (g < 0)
@@ -665,145 +820,138 @@ int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_o
 
 /* ---- reading and settling open conflicts ---- */
 
-/* Append the open conflicts of one conflict file. */
-static void conflicts_of_file(const record *cr, merge_conflicts *out)
+/* The record path of id inside household folder hdir (a git tree). */
+static char *record_path_in(git_tree *ht, const char *hdir, const char *hh, const char *id,
+			    const char **kind)
 {
-	const char *rpath = record_val(cr, "record");
-	char village[64], hh[64];
-	const char *kind = "";
+	git_tree_entry *e = NULL;
+	char *rel;
 
-	if (!record_path_parts(rpath, village, hh, &kind))
-		kind = "";
-	for (size_t i = 0; i < cr->n; i++) {
-		const char *n = cr->names[i];
-		size_t len = strlen(n);
-		char *field, *k;
-		merge_conflict *x;
-
-		if (len <= 5 || strcmp(n + len - 5, ".base") != 0)
-			continue;
-		field = util_strndup(n, len - 5);
-		k = util_asprintf("%s.ours", field);
-		x = conflict_push(out, rpath, cr->id, field, cr->values[i], record_val(cr, k), "");
-		free(k);
-		k = util_asprintf("%s.theirs", field);
-		free(x->theirs);
-		x->theirs = util_strdup(record_val(cr, k));
-		free(k);
-		k = util_asprintf("%s.ours_by", field);
-		free(x->ours_who);
-		x->ours_who = util_strdup(record_val(cr, k));
-		free(k);
-		k = util_asprintf("%s.theirs_by", field);
-		free(x->theirs_who);
-		x->theirs_who = util_strdup(record_val(cr, k));
-		free(k);
-		x->kind = util_strdup(kind);
-		free(field);
+	if (strcmp(id, hh) == 0) {
+		*kind = K_HOUSEHOLD;
+		return util_asprintf("%s/%s", hdir, K_HOUSEHOLD);
 	}
+	rel = util_asprintf("members/%s", id);
+	if (git_tree_entry_bypath(&e, ht, rel) == 0) {
+		git_tree_entry_free(e);
+		free(rel);
+		*kind = K_MEMBER;
+		return util_asprintf("%s/members/%s", hdir, id);
+	}
+	free(rel);
+	*kind = K_VISIT;
+	return util_asprintf("%s/visits/%s", hdir, id);
 }
 
-struct readctx {
-	merge_conflicts *out;
-	const char *only_id;   /* stop at this record's file */
-	record *found;
-	fc_err *err;
-};
-
-static int on_conflict_file(const char *path, const git_oid *blob, const void *data,
-			    size_t len, void *payload)
+/* Append the open conflicts of household folder hdir ("villages/V/H"). */
+static int household_conflicts(ledger *l, git_tree *ht, const char *hdir, const char *hh,
+			       merge_conflicts *out, fc_err *err)
 {
-	struct readctx *r = payload;
-	record *cr = NULL;
-	const char *slash = strrchr(path, '/');
+	const git_tree_entry *ce = git_tree_entry_byname(ht, MERGE_CONFLICTS_FILE);
+	char *text = NULL, **lines;
+	size_t len, n;
 	int rc;
 
-	(void)blob;
-	if (r->only_id && (!slash || strcmp(slash + 1, r->only_id) != 0))
-		return 0;
-	rc = record_parse(data, len, path, &cr, r->err);
+	if (!ce || git_tree_entry_type(ce) != GIT_OBJECT_BLOB)
+		return FC_OK;
+	rc = blob_read(ledger_repo(l), git_tree_entry_id(ce), hdir, &text, &len, err);
 	if (rc)
 		return rc;
-	if (r->only_id) {
-		r->found = cr;
-		return 1;
+	lines = lines_of(text, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *tab = strchr(lines[i], '\t'), *kind;
+		char *id = util_strndup(lines[i], (size_t)(tab - lines[i]));
+		char *path = record_path_in(ht, hdir, hh, id, &kind);
+
+		line_decode(lines[i], out, path, kind);
+		free(id);
+		free(path);
 	}
-	conflicts_of_file(cr, r->out);
-	record_free(cr);
-	return 0;
+	util_strv_free(lines);
+	free(text);
+	return FC_OK;
 }
 
-/* Call ledger_foreach on villages/<v>/conflicts for one or every village. */
-static int each_conflict_dir(ledger *l, const git_oid *tree, const char *village,
-			     struct readctx *r, fc_err *err)
+/* Every household folder of one village tree. */
+static int village_conflicts(ledger *l, git_tree *vt, const char *village,
+			     merge_conflicts *out, fc_err *err)
 {
-	git_tree *root = NULL, *vt = NULL;
-	git_tree_entry *e = NULL;
-	int rc = FC_OK, g;
+	size_t n = git_tree_entrycount(vt);
+	int rc = FC_OK;
 
-	if (village) {
-		char *prefix = util_asprintf("villages/%s/%s", village, MERGE_CONFLICTS_DIR);
+	for (size_t i = 0; i < n && rc == FC_OK; i++) {
+		const git_tree_entry *he = git_tree_entry_byindex(vt, i);
+		git_tree *ht = NULL;
+		char *hdir;
+		int g;
 
-		rc = ledger_foreach(l, tree, prefix, on_conflict_file, r, err);
-		free(prefix);
-		return rc;
+		if (git_tree_entry_type(he) != GIT_OBJECT_TREE)
+			continue;
+		g = git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he));
+		if (g < 0)
+			return ledger_git_error(err, g, git_tree_entry_name(he));
+		hdir = util_asprintf("villages/%s/%s", village, git_tree_entry_name(he));
+		rc = household_conflicts(l, ht, hdir, git_tree_entry_name(he), out, err);
+		free(hdir);
+		git_tree_free(ht);
 	}
-	g = git_tree_lookup(&root, ledger_repo(l), tree);
-	if (g < 0)
-		return ledger_git_error(err, g, "reading the tree");
-	if (git_tree_entry_bypath(&e, root, "villages") == 0 &&
-	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-	    (g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(e))) == 0) {
-		size_t n = git_tree_entrycount(vt);
-
-		for (size_t i = 0; i < n && rc == FC_OK; i++) {
-			const git_tree_entry *ve = git_tree_entry_byindex(vt, i);
-			git_tree_entry *ce = NULL;
-			char *prefix;
-
-			if (git_tree_entry_type(ve) != GIT_OBJECT_TREE)
-				continue;
-			prefix = util_asprintf("villages/%s/%s", git_tree_entry_name(ve),
-					       MERGE_CONFLICTS_DIR);
-			/* Look the folder up first: most villages have none. */
-			if (git_tree_entry_bypath(&ce, root, prefix) == 0)
-				rc = ledger_foreach(l, tree, prefix, on_conflict_file, r, err);
-			git_tree_entry_free(ce);
-			free(prefix);
-		}
-	} else if (g < 0) {
-		rc = ledger_git_error(err, g, "villages");
-	}
-	git_tree_free(vt);
-	git_tree_entry_free(e);
-	git_tree_free(root);
 	return rc;
 }
 
 int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
 			 merge_conflicts *out, fc_err *err)
 {
-	struct readctx r = { out, NULL, NULL, err };
+	git_tree *root = NULL, *vs = NULL;
+	git_tree_entry *e = NULL;
 	git_oid t;
-	int rc = peel_tree(l, tree, &t, err);
+	int rc = peel_tree(l, tree, &t, err), g;
 
 	if (rc)
 		return rc;
-	return each_conflict_dir(l, &t, village, &r, err);
+	g = git_tree_lookup(&root, ledger_repo(l), &t);
+	if (g < 0)
+		return ledger_git_error(err, g, "reading the tree");
+	if (git_tree_entry_bypath(&e, root, "villages") != 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		goto cleanup;
+	g = git_tree_lookup(&vs, ledger_repo(l), git_tree_entry_id(e));
+	if (g < 0) {
+		rc = ledger_git_error(err, g, "villages");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(vs) && rc == FC_OK; i++) {
+		const git_tree_entry *ve = git_tree_entry_byindex(vs, i);
+		git_tree *vt = NULL;
+
+		if (git_tree_entry_type(ve) != GIT_OBJECT_TREE ||
+		    (village && strcmp(village, git_tree_entry_name(ve)) != 0))
+			continue;
+		g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(ve));
+		rc = g < 0 ? ledger_git_error(err, g, git_tree_entry_name(ve))
+			   : village_conflicts(l, vt, git_tree_entry_name(ve), out, err);
+		git_tree_free(vt);
+	}
+cleanup:
+	git_tree_free(vs);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	return rc;
 }
 
-int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_id,
-			  const char *field, const char *value, ledger_change out[2],
-			  merge_conflict *found, fc_err *err)
+int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_path,
+			  const char *record_id, const char *field, const char *value,
+			  ledger_change out[2], merge_conflict *found, fc_err *err)
 {
-	struct readctx r = { NULL, record_id, NULL, err };
-	merge_conflicts one = { NULL, 0, 0 };
-	record *rec = NULL, *rest = NULL;
-	fc_buf text = FC_BUF_INIT, key = FC_BUF_INIT;
-	char *cpath = NULL, *rpath;
+	merge_conflicts open = { NULL, 0, 0 };
+	record *rec = NULL;
+	fc_buf text = FC_BUF_INIT;
+	char *cpath = NULL, *ctext = NULL, **lines = NULL, *key = NULL;
+	const merge_conflict *hit = NULL;
+	git_tree *root = NULL, *ht = NULL;
+	git_tree_entry *he = NULL;
 	git_oid t;
-	size_t flen = strlen(field);
-	int rc, has_open = 0;
+	size_t n = 0, k = 0, len;
+	int rc;
 
 	memset(out, 0, 2 * sizeof(*out));
 	if (found)
@@ -811,82 +959,84 @@ int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_id,
 	rc = peel_tree(l, tree, &t, err);
 	if (rc)
 		return rc;
-	rc = each_conflict_dir(l, &t, NULL, &r, err);
-	if (rc < 0)
-		return rc;
-	if (!r.found)
-		return fc_err_set(err, FC_ENOTFOUND, "no open conflict on record %s", record_id);
-	conflicts_of_file(r.found, &one);
-	for (size_t i = 0; i < one.n; i++) {
-		if (strcmp(one.v[i].field, field) == 0) {
-			has_open = 1;
-			if (found) {
-				*found = one.v[i];
-				memset(&one.v[i], 0, sizeof(one.v[i]));
-			}
-			break;
-		}
+	if (record_path && (cpath = merge_conflict_path_for(record_path))) {
+		/* Only the one household folder is read. */
+		char *hdir = util_strndup(cpath, strlen(cpath) - strlen(MERGE_CONFLICTS_FILE) - 1);
+		const char *hh = strrchr(hdir, '/') + 1;
+		int g = git_tree_lookup(&root, ledger_repo(l), &t);
+
+		if (g == 0 && git_tree_entry_bypath(&he, root, hdir) == 0 &&
+		    git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he)) == 0)
+			rc = household_conflicts(l, ht, hdir, hh, &open, err);
+		free(hdir);
+		free(cpath);
+		cpath = NULL;
+	} else {
+		rc = merge_conflicts_read(l, &t, NULL, &open, err);
 	}
-	if (!has_open) {
+	if (rc)
+		goto cleanup;
+	for (size_t i = 0; i < open.n && !hit; i++)
+		if (strcmp(open.v[i].record_id, record_id) == 0 && strcmp(open.v[i].field, field) == 0)
+			hit = &open.v[i];
+	if (!hit) {
 		rc = fc_err_set(err, FC_ENOTFOUND, "record %s has no open conflict on field %s",
 				record_id, field);
 		goto cleanup;
 	}
-	rpath = util_strdup(record_val(r.found, "record"));
-	cpath = merge_conflict_path_for(rpath, record_id);
-	if (!cpath) {
-		free(rpath);
-		rc = fc_err_set(err, FC_EINVALID, "conflict file of %s names a bad record path '%s'",
-				record_id, record_val(r.found, "record"));
-		goto cleanup;
-	}
+	cpath = merge_conflict_path_for(hit->path);
 	/* The record with the chosen value (a removed record is settled by
 	 * keeping it as it is). */
-	rc = ledger_read_tree(l, &t, rpath, &text, err);
+	rc = ledger_read_tree(l, &t, hit->path, &text, err);
 	if (rc == FC_OK)
-		rc = record_parse(buf_cstr(&text), text.len, rpath, &rec, err);
-	if (rc) {
-		free(rpath);
+		rc = record_parse(buf_cstr(&text), text.len, hit->path, &rec, err);
+	if (rc)
 		goto cleanup;
-	}
 	if (strcmp(field, DELETED_FIELD) != 0)
 		record_set(rec, field, value);
 	buf_reset(&text);
 	serialise_in_order(rec, &text);
-	out[0].path = rpath;
+	out[0].path = util_strdup(hit->path);
 	out[0].len = text.len;
 	out[0].data = buf_detach(&text);
 
-	/* The conflict file without this field's entries. */
-	rest = record_new(r.found->kind, r.found->id, r.found->parent);
-	for (size_t i = 0; i < r.found->n; i++) {
-		const char *n = r.found->names[i];
-
-		if (strncmp(n, field, flen) == 0 && n[flen] == '.')
-			continue;
-		record_set(rest, n, r.found->values[i]);
+	/* The conflicts file without this line. */
+	rc = ledger_read_tree(l, &t, cpath, &text, err);
+	if (rc)
+		goto cleanup;
+	ctext = buf_detach(&text);
+	lines = lines_of(ctext, &n);
+	key = line_encode(record_id, field, "", "", "");
+	for (size_t i = 0; i < n; i++) {
+		if (same_key(lines[i], key))
+			free(lines[i]);
+		else
+			lines[k++] = lines[i];
 	}
-	has_open = 0;
-	for (size_t i = 0; i < rest->n; i++) {
-		size_t nl = strlen(rest->names[i]);
-
-		if (nl > 5 && strcmp(rest->names[i] + nl - 5, ".base") == 0)
-			has_open = 1;
-	}
+	lines[k] = NULL;
+	out[1].data = lines_join(lines, k, &len);
+	out[1].len = len;
 	out[1].path = cpath;
 	cpath = NULL;
-	if (has_open) {
-		record_serialise(rest, NULL, &text);
-		out[1].len = text.len;
-		out[1].data = buf_detach(&text);
+	if (found) {
+		merge_conflicts one = { NULL, 0, 0 };
+		merge_conflict *x = conflict_push(&one, hit->path, hit->record_id, hit->field,
+						  hit->base, hit->ours, hit->theirs);
+
+		x->kind = util_strdup(hit->kind);
+		*found = *x;
+		free(one.v);
 	}
 cleanup:
-	merge_conflicts_free(&one);
-	record_free(r.found);
+	merge_conflicts_free(&open);
 	record_free(rec);
-	record_free(rest);
 	buf_free(&text);
-	buf_free(&key);
+	util_strv_free(lines);
+	free(ctext);
+	free(key);
 	free(cpath);
+	git_tree_free(ht);
+	git_tree_entry_free(he);
+	git_tree_free(root);
 	return rc;
 }

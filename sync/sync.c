@@ -256,6 +256,54 @@ cleanup:
 	return rc;
 }
 
+/* The base for merging village commit `theirs` into the device branch. The
+ * village commit merged last (`merged`) is a true ancestor in content, but
+ * when the county has since merged one of this device's own batches, that
+ * batch tip is a closer one: with it, a field this device set and someone
+ * changed after the county took it is their change, not a conflict. The
+ * county names each merged batch tip on the village commit it cuts
+ * ("Fieldcard-Batch: P OID"); take the newest of ours that descends from
+ * `merged`. */
+static void village_base(ledger *l, const git_oid *theirs, const git_oid *merged,
+			 const char *principal, git_oid *base)
+{
+	git_repository *repo = ledger_repo(l);
+	char *needle = util_asprintf("\nFieldcard-Batch: %s ", principal);
+	git_oid at = *theirs;
+
+	for (int steps = 0; steps < 10000; steps++) {
+		git_commit *c = NULL;
+		const char *msg, *hit;
+		git_oid tip;
+		int found = 0;
+
+		if (merged && git_oid_equal(&at, merged))
+			break;
+		if (git_commit_lookup(&c, repo, &at) != 0)
+			break;
+		msg = git_commit_message(c);
+		hit = msg ? strstr(msg, needle) : NULL;
+		if (hit && git_oid_fromstrn(&tip, hit + strlen(needle), GIT_OID_HEXSZ) == 0) {
+			git_commit *tc = NULL;
+
+			if (git_commit_lookup(&tc, repo, &tip) == 0 &&
+			    (!merged || git_oid_equal(&tip, merged) ||
+			     git_graph_descendant_of(repo, &tip, merged) == 1)) {
+				*base = tip;
+				found = 1;
+			}
+			git_commit_free(tc);
+		}
+		if (found || git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			break;
+		}
+		at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	free(needle);
+}
+
 static int merge_village(ledger *l, const char *branch, const char *village,
 			 const ledger_author *who, const sync_opts *o, sync_result *res, fc_err *err)
 {
@@ -309,8 +357,19 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 			goto cleanup;
 	} else if (git_graph_descendant_of(ledger_repo(l), &ours, &theirs) != 1 &&
 		   !git_oid_equal(&ours, &theirs)) {
+		git_oid mbase = base;
+
+		if (!has_base)
+			memset(&mbase, 0, sizeof(mbase));
+		village_base(l, &theirs, has_base ? &base : NULL, who->principal, &mbase);
+		if (!git_oid_is_zero(&mbase)) {
+			if ((rc = ledger_commit_tree(l, &mbase, &b_tree, err)) != FC_OK)
+				goto cleanup;
+			has_base = 1;
+		}
 		if ((rc = ledger_commit_tree(l, &ours, &o_tree, err)) != FC_OK ||
-		    (rc = merge_trees(l, has_base ? &b_tree : NULL, &o_tree, &t_tree, &m_tree, &c, err)) != FC_OK)
+		    (rc = merge_trees_who(l, has_base ? &b_tree : NULL, &o_tree, &t_tree, who->principal,
+					     "county", &m_tree, &c, err)) != FC_OK)
 			goto cleanup;
 		buf_printf(&msg, "Merge villages/%s into %s\n\n%zu conflict(s) left for a person to settle.\n",
 			   village, branch + strlen("refs/heads/"), c.n);
@@ -340,56 +399,35 @@ typedef struct follow {
 	ledger *l;
 	const git_oid *tree;
 	int forms_changed;
+	int conflicts_changed;
 	int records;
 	const char *who;
 	fc_err *err;
 } follow;
 
-static int add_conflicts(follow *f, const char *text)
+/* Open conflicts of the tree into the store (the store keeps one row per
+ * record and field, so adding again is harmless). */
+static int add_conflicts(follow *f)
 {
-	char **lines = util_split(text, '\n');
-	int rc = FC_OK;
+	merge_conflicts c = { 0 };
+	int rc;
 
-	for (size_t i = 0; lines[i] && rc == FC_OK; i++) {
-		char **col = util_split(lines[i], '\t');
-		fc_buf v[3] = { FC_BUF_INIT, FC_BUF_INIT, FC_BUF_INIT };
+	if ((rc = merge_conflicts_read(f->l, f->tree, NULL, &c, f->err)) != FC_OK)
+		goto cleanup;
+	for (size_t i = 0; i < c.n && rc == FC_OK; i++) {
+		store_conflict sc;
 
-		if (util_strv_len(col) == 5) {
-			store_conflict sc;
-
-			for (int k = 0; k < 3; k++) {
-				/* \t first, then the record escapes. */
-				fc_buf tmp = FC_BUF_INIT;
-				const char *s = col[2 + k];
-
-				for (; *s; s++) {
-					if (s[0] == '\\' && s[1] == 't') {
-						buf_addc(&tmp, '\t');
-						s++;
-					} else if (s[0] == '\\' && s[1]) {
-						buf_addc(&tmp, s[0]);
-						buf_addc(&tmp, s[1]);
-						s++;
-					} else
-						buf_addc(&tmp, *s);
-				}
-				record_unescape(tmp.data ? tmp.data : "", tmp.len, &v[k]);
-				buf_free(&tmp);
-			}
-			sc.record_id = col[0];
-			sc.field = col[1];
-			sc.base = buf_cstr(&v[0]);
-			sc.ours = buf_cstr(&v[1]);
-			sc.theirs = buf_cstr(&v[2]);
-			sc.ours_who = f->a->principal;
-			sc.theirs_who = f->who;
-			rc = store_conflict_add(f->a->st, &sc, f->err);
-		}
-		for (int k = 0; k < 3; k++)
-			buf_free(&v[k]);
-		util_strv_free(col);
+		sc.record_id = c.v[i].record_id;
+		sc.field = c.v[i].field;
+		sc.base = c.v[i].base;
+		sc.ours = c.v[i].ours;
+		sc.theirs = c.v[i].theirs;
+		sc.ours_who = c.v[i].ours_who && *c.v[i].ours_who ? c.v[i].ours_who : f->a->principal;
+		sc.theirs_who = c.v[i].theirs_who && *c.v[i].theirs_who ? c.v[i].theirs_who : f->who;
+		rc = store_conflict_add(f->a->st, &sc, f->err);
 	}
-	util_strv_free(lines);
+cleanup:
+	merge_conflicts_free(&c);
 	return rc;
 }
 
@@ -398,22 +436,22 @@ static int on_follow(const ledger_delta *d, void *ud)
 	follow *f = ud;
 	fc_buf data = FC_BUF_INIT;
 	record *r = NULL;
-	const char *last;
 	int rc = FC_OK;
 
 	if (!strncmp(d->path, "forms/", 6)) {
 		f->forms_changed = 1;
 		return 0;
 	}
-	if (strncmp(d->path, "villages/", 9) || !d->has_new)
+	if (strncmp(d->path, "villages/", 9))
+		return 0;
+	if (merge_is_conflict_path(d->path)) {
+		f->conflicts_changed = 1;
+		return 0;
+	}
+	if (!d->has_new)
 		return 0;
 	if ((rc = ledger_read_tree(f->l, f->tree, d->path, &data, f->err)) != FC_OK)
 		goto cleanup;
-	last = strrchr(d->path, '/');
-	if (last && !strcmp(last + 1, "conflicts")) {
-		rc = add_conflicts(f, data.data ? data.data : "");
-		goto cleanup;
-	}
 	if ((rc = record_parse(data.data ? data.data : "", data.len, d->path, &r, f->err)) != FC_OK)
 		goto cleanup;
 	if ((rc = store_put(f->a->st, r, data.data, f->who, STORE_SYNCED, f->err)) != FC_OK)
@@ -470,6 +508,10 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto cleanup;
 	if ((rc = ledger_diff(l, has_old ? &old : NULL, &tree, on_follow, &f, err)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
+	if (f.conflicts_changed && (rc = add_conflicts(&f)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}

@@ -98,7 +98,8 @@ typedef struct store_query {
 	const char *household_type;
 	const char *review_state;
 	int monitored_only;           /* monitor_category not empty */
-	int not_visited_days;         /* 0 = off; else no visit in N days */
+	int not_visited_days;         /* 0 = off; else last visit on or before
+	                                 today - N days (or never) */
 	store_sort sort;
 	int offset, limit;            /* limit 0 = no limit */
 } store_query;
@@ -180,8 +181,9 @@ int store_conflict_drop(store *s, const char *record_id, const char *field, fc_e
  * returns FC_EINVALID if any. */
 struct fc_buf;
 int store_check(store *s, struct fc_buf *report, fc_err *err);
-/* Delete every record, search row and pending entry (drafts, audit and
- * settings stay): the first step of `check --rebuild`. */
+/* Delete every record, search row and pending entry (drafts, audit, review
+ * states, conflicts and settings stay): the first step of `check --rebuild`,
+ * which then saves the ledger's records with STORE_REBUILD. */
 int store_clear_records(store *s, fc_err *err);
 
 #endif

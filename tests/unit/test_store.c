@@ -650,6 +650,9 @@ static void test_store__review_states(void **state)
 	assert_int_equal(store_review_set(f->s, "H1", "returned", NULL, "sec", &e), FC_EINVALID);
 	assert_int_equal(store_review_set(f->s, "H1", "done", NULL, "sec", &e), FC_EINVALID);
 	assert_int_equal(store_review_set(f->s, "H404", "approved", NULL, "sec", &e), FC_ENOTFOUND);
+	put_member(f->s, "M1", "H1", "张一", "", "");
+	assert_int_equal(store_review_set(f->s, "M1", "approved", NULL, "sec", &e), FC_EINVALID);
+	assert_non_null(strstr(e.msg, "not a household"));
 
 	OK(store_review_set(f->s, "H1", "submitted", NULL, "cadre", ERR));
 	OK(store_review_set(f->s, "H1", "returned", "收入填写不全", "sec", ERR));
