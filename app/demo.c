@@ -446,16 +446,16 @@ typedef struct hh_kind {
 	int weight;
 } hh_kind;
 static const hh_kind kinds[] = {
-	{ "lifted_policy", "lifted", NULL, 44 },
-	{ "dibao", "lifted", NULL, 12 },
+	{ "lifted_policy", "lifted", NULL, 52 },
+	{ "dibao", "lifted", NULL, 13 },
 	{ "dibao_poor", "lifted", NULL, 6 },
 	{ "wubao", "lifted", NULL, 5 },
-	{ "general", "lifted", NULL, 10 },
-	{ "unstable", "lifted", "unstable", 9 },
-	{ "marginal", "not_lifted", "marginal", 7 },
-	{ "sudden", "not_lifted", "sudden", 3 },
-	{ "other", "returned", "unstable", 2 },
-	{ "lifted_policy", "lifted", NULL, 2 },
+	{ "general", "lifted", NULL, 13 },
+	/* About one household in ten is monitored: a few, as in a real village. */
+	{ "unstable", "lifted", "unstable", 5 },
+	{ "marginal", "not_lifted", "marginal", 3 },
+	{ "sudden", "not_lifted", "sudden", 2 },
+	{ "other", "returned", "unstable", 1 },
 };
 
 static const hh_kind *pick_kind(gen *x)
@@ -500,8 +500,8 @@ static int make_members(gen *x, record *hh, const hh_kind *k, member_info *mv)
 			    head_male ? spouse_surname : PICK(&x->g, surnames), monitored);
 		spouse = 1;
 	}
-	/* Children take the father's surname. */
-	child_surname = head_male || !spouse ? head_surname : mv[1].surname;
+	/* Children take the father's surname (a widow's late husband's). */
+	child_surname = head_male ? head_surname : spouse ? mv[1].surname : PICK(&x->g, surnames);
 	{
 		int nchildren = rnd_in(&x->g, head_age > 60 ? 0 : 1, 3);
 
@@ -988,6 +988,15 @@ static int one_household(gen *x, long index, fc_err *err)
 	hh = record_new(K_HOUSEHOLD, id, NULL);
 	n = make_members(x, hh, k, mv);
 	make_household(x, hh, k, mv, n);
+	/* As app_save does for a cadre: a card the cadre made awaits review. */
+	if (x->a->role && !strcmp(x->a->role, "cadre")) {
+		char now[32];
+
+		util_now_iso(now);
+		put(x->fh, hh, F_REVIEW_STATE, "submitted");
+		put(x->fh, hh, F_REVIEW_BY, x->a->principal ? x->a->principal : "demo");
+		put(x->fh, hh, F_REVIEW_AT, now);
+	}
 	snprintf(code, sizeof(code), "%s%04ld", x->village, (index + 1) % 10000);
 	put(x->fh, hh, F_HOUSEHOLD_CODE, code);
 	nv = make_visits(x, hh, k, mv, n, visits);

@@ -348,8 +348,10 @@ static int import_row(ictx *c, const xrow *x)
 		const form_field *fld = form_field_find(x->f, x->names[i]);
 
 		/* Calculated fields are recomputed by app_save, whatever the file
-		 * says: an exported file carries them, and they must not block. */
-		if (!fld || fld->type == FT_CALCULATE)
+		 * says: an exported file carries them, and they must not block.
+		 * Read-only ones (the review state) are the app's to set, as in the
+		 * UI: a file must not approve its own cards. */
+		if (!fld || fld->type == FT_CALCULATE || fld->read_only)
 			continue;
 		if (!is_empty(x->values[i]) &&
 		    val_check_type(fld, x->values[i], c->a->lang, &e)) {
@@ -370,7 +372,9 @@ static int import_row(ictx *c, const xrow *x)
 	for (size_t i = 0; i < rep.n; i++) {
 		const val_issue *is = &rep.items[i];
 
-		problem(c, x->line, is->severity,
+		/* An error on another record (a stored member checked with its
+		 * household) did not block this save: it is a warning here. */
+		problem(c, x->line, rc ? is->severity : VAL_WARNING,
 			is->record_id ? is->record_id : r->id, is->field, "%s", is->message);
 	}
 	if (rc == FC_EINVALID) {

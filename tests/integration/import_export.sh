@@ -74,6 +74,11 @@ run "$FC" --dir "$A" import "$T/partial.csv" --form household
 is "a partial update (id + one column) exits 0" "$rc" 0
 like "the one field changed" "$("$FC" --dir "$A" show $H3)" 'village_group: 第9村民小组'
 like "the rest stayed" "$("$FC" --dir "$A" show $H3)" 'head_name: 王五'
+# Read-only fields (the review state) are the app's: a file cannot approve.
+printf 'id,review_state,review_by\n%s,approved,secretary-x\n' $H3 > "$T/approve.csv"
+run "$FC" --dir "$A" import "$T/approve.csv" --form household
+is "a file carrying a review state imports (exit 0)" "$rc" 0
+like "but the card is not approved by it" "$("$FC" --dir "$A" show $H3)" 'review_state: submitted'
 # Without --form, the columns decide.
 printf 'id,parent,visit_date,visitors,purpose\n01KAV000000000000000000004,%s,2026-11-01,马磊,review\n' $H1 > "$T/v.csv"
 run "$FC" --dir "$A" import "$T/v.csv"
