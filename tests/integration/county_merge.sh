@@ -81,5 +81,61 @@ like "signed by the county principal" "$out" 'Good "git" signature for county-wa
 sync_ok "$A1" "A1 syncs again"
 like "A1 receives A2's edit on its next sync" "$("$FC" --dir "$A1" show $H1)" "housing_grade: C"
 
+# ---- members added on two devices never conflict ----
+sync_ok "$A2" "A2 syncs"
+M1=01JDE5M0000000000000000101 M2=01JDE5M0000000000000000102
+member "$A1" $M1 $H1 刘芳 "$(make_id 52270119900101062)" spouse
+member "$A2" $M2 $H1 张丽 "$(make_id 52270120100101062)" daughter
+sync_ok "$A1" "A1 syncs a new member"
+sync_ok "$A2" "A2 syncs another new member"
+merge_all
+is "members added on two devices: merge exits 0" "$rc" 0; say 0
+ok "both members are on main" git --git-dir="$C" cat-file -e "main:villages/$VA/$H1/members/$M1"
+ok "(the second one too)" git --git-dir="$C" cat-file -e "main:villages/$VA/$H1/members/$M2"
+
+# ---- a member left on one side, edited on the other: a conflict ----
+sync_ok "$A1" "A1 receives both members"
+sync_ok "$A2" "A2 receives both members"
+"$FC" --dir "$A1" set $M1 member_status=left left_reason=moved >/dev/null 2>&1
+"$FC" --dir "$A2" set $M1 health=chronic >/dev/null 2>&1
+sync_ok "$A1" "A1 marks the member left"
+sync_ok "$A2" "A2 edits the member"
+merge_all
+is "member left on one side and edited on the other: merge exits 3" "$rc" 3
+run "$FC" --dir "$S" conflicts
+like "the conflict names the member record" "$out" "$M1	"
+run "$FC" --dir "$S" resolve $M1 "$(awk -F'\t' -v m=$M1 '$1==m{print $2; exit}' <<<"$out")" --ours
+is "resolve --ours settles it" "$rc" 0; say 0
+like "main keeps the member as left" "$(git --git-dir="$C" show main:villages/$VA/$H1/members/$M1)" "member_status: left"
+# ---- the same field set to different values: a conflict ----
+sync_ok "$A1" "A1 syncs before the conflicting edit"
+sync_ok "$A2" "A2 syncs before the conflicting edit"
+"$FC" --dir "$A1" set $H1 head_phone=13911112222 >/dev/null 2>&1
+"$FC" --dir "$A2" set $H1 head_phone=13733334444 >/dev/null 2>&1
+sync_ok "$A1" "A1 syncs its phone"
+sync_ok "$A2" "A2 syncs a different phone"
+merge_all
+is "the same field set to different values: merge exits 3" "$rc" 3
+like "merge names the conflict" "$out" "conflict $H1 head_phone"
+like "main keeps the value merged first" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13911112222"
+run "$FC" --dir "$S" conflicts
+is "conflicts exits 3 while one is open" "$rc" 3
+like "conflicts lists record, field, base, ours, theirs and both principals" "$out" \
+	"$H1	head_phone	13800138000	13911112222	13733334444	cadre-a1	cadre-a2"
+run "$FC" --dir "$S" resolve $H1 head_phone --theirs
+is "resolve --theirs exits 0" "$rc" 0; say 0
+like "main holds the chosen value" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13733334444"
+run sgit verify-commit main
+is "the resolution is a signed commit stock git accepts" "$rc" 0
+like "its message names the conflict" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: theirs"
+run "$FC" --dir "$S" conflicts
+is "no conflict left: conflicts exits 0" "$rc" 0
+ok "the conflict is gone from the list" bash -c "! grep -q head_phone <<<'$out'"
+sync_ok "$A2" "A2 syncs after the resolution"
+like "A2 has the resolved value" "$("$FC" --dir "$A2" show $H1)" "head_phone: 13733334444"
+run "$FC" --dir "$A1" sync
+like "A1, whose value lost, is told on its next sync (device-side conflict, see the report)" "$out" "conflict"
+
+
 echo "1..$_tap_n"
 [ "$_tap_fail" -eq 0 ]
