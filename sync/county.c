@@ -403,7 +403,7 @@ int county_verify(ledger *l, const char *principal, county_batch *b, git_oid *ba
 
 		short_hex(s, &b->tip);
 		b->status = COUNTY_OUT_OF_SCOPE;
-		snprintf(b->reason, sizeof(b->reason), "commit %s: %.490s", s, sc.bad);
+		snprintf(b->reason, sizeof(b->reason), "commit %s: out of scope: %.470s", s, sc.bad);
 		goto refuse;
 	}
 	if (base_tree && hb)
