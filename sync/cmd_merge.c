@@ -214,12 +214,42 @@ out:
 	return rc;
 }
 
+typedef struct who_row {
+	merge_conflicts *mc;
+} who_row;
+
+/* The county store remembers who stood on each side of a conflict (the
+ * tree keeps the values only): fill the principals in. */
+static int on_store_conflict(const store_conflict *sc, void *ud)
+{
+	who_row *w = ud;
+
+	for (size_t i = 0; i < w->mc->n; i++) {
+		merge_conflict *m = &w->mc->v[i];
+
+		if (strcmp(m->record_id, sc->record_id) != 0 || strcmp(m->field, sc->field) != 0)
+			continue;
+		if (sc->ours_who && *sc->ours_who) {
+			free(m->ours_who);
+			m->ours_who = util_strdup(sc->ours_who);
+		}
+		if (sc->theirs_who && *sc->theirs_who) {
+			free(m->theirs_who);
+			m->theirs_who = util_strdup(sc->theirs_who);
+		}
+	}
+	return 0;
+}
+
 int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 {
 	desk d;
 	fc_err err;
-	git_oid main;
+	git_oid main, tree;
 	merge_conflicts mc = { NULL, 0, 0 };
+	county_dup *dv = NULL;
+	size_t dn = 0, open_dups = 0;
+	who_row w;
 	int rc;
 
 	(void)argv;
@@ -236,17 +266,75 @@ int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (rc || (rc = merge_conflicts_read(d.l, &main, NULL, &mc, &err))) {
+	if (rc || (rc = merge_conflicts_read(d.l, &main, NULL, &mc, &err)) ||
+	    (rc = ledger_commit_tree(d.l, &main, &tree, &err)) ||
+	    (rc = county_duplicates(d.l, &tree, &dv, &dn, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	printf("record\tfield\tbase\tours\ttheirs\n");
+	w.mc = &mc;
+	store_conflict_each(d.a->st, on_store_conflict, &w, NULL);
+	printf("record\tfield\tbase\tours\ttheirs\tours_by\ttheirs_by\n");
 	for (size_t i = 0; i < mc.n; i++)
-		printf("%s\t%s\t%s\t%s\t%s\n", mc.v[i].record_id, mc.v[i].field, mc.v[i].base,
-		       mc.v[i].ours, mc.v[i].theirs);
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mc.v[i].record_id, mc.v[i].field, mc.v[i].base,
+		       mc.v[i].ours, mc.v[i].theirs, mc.v[i].ours_who, mc.v[i].theirs_who);
+	for (size_t i = 0; i < dn; i++)
+		open_dups += strcmp(dv[i].state, "open") == 0;
+	if (open_dups) {
+		printf("\npossible duplicates (the same head ID number in two households); decide with\n"
+		       "`fieldcard resolve ID id_number --duplicate-of OTHER` or `... --clear`:\n");
+		printf("household\tother\thead_id_number\n");
+		for (size_t i = 0; i < dn; i++)
+			if (strcmp(dv[i].state, "open") == 0)
+				printf("%s\t%s\t%s\n", dv[i].a, dv[i].b, dv[i].masked);
+	}
+	rc = (mc.n || open_dups) ? 3 : 0;
+out:
+	free(dv);
+	merge_conflicts_free(&mc);
+	desk_close(&d);
+	return rc;
+}
+
+static int usage_resolve(void)
+{
+	fprintf(stderr,
+		"usage: fieldcard resolve ID FIELD (--ours | --theirs | --value V)\n"
+		"       fieldcard resolve ID id_number (--duplicate-of OTHER | --clear)\n"
+		"  the first settles a merge conflict on a field; the second decides a\n"
+		"  possible duplicate: household ID is a duplicate of OTHER (kept), or the\n"
+		"  flag is cleared (two households after all). Both are signed commits on main.\n");
+	return 2;
+}
+
+/* resolve ID id_number (--duplicate-of OTHER | --clear) */
+static int resolve_duplicate(const cli_ctx *c, const char *id, const char *other, int clear)
+{
+	desk d;
+	fc_err err;
+	git_oid commit, tree;
+	county_dup *dv = NULL;
+	size_t dn = 0;
+	int rc;
+
+	if ((rc = desk_open(c, &d, 1, &err)) || (rc = fetch(&d, &err)) ||
+	    (rc = county_duplicate_decide(d.l, &d.who, id, other, clear, &commit, &err)) ||
+	    (rc = push(&d, &err)) || (rc = ledger_commit_tree(d.l, &commit, &tree, &err)) ||
+	    (rc = county_duplicates(d.l, &tree, &dv, &dn, &err))) {
+		rc = fail(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < dn; i++) {
+		if (strcmp(dv[i].a, id) != 0 && strcmp(dv[i].b, id) != 0)
+			continue;
+		if (strcmp(dv[i].state, "duplicate") == 0 && strcmp(dv[i].a, id) == 0)
+			printf("marked %s as a duplicate of %s\n", id, dv[i].b);
+		else if (clear && strcmp(dv[i].state, "cleared") == 0)
+			printf("cleared the duplicate flag on %s and %s\n", dv[i].a, dv[i].b);
+	}
 	rc = 0;
 out:
-	merge_conflicts_free(&mc);
+	free(dv);
 	desk_close(&d);
 	return rc;
 }
@@ -263,24 +351,27 @@ int cmd_resolve(const cli_ctx *c, int argc, char **argv)
 	fc_buf msg = FC_BUF_INIT;
 	char vcode[64] = "";
 
-	memset(ch, 0, sizeof(ch));
-	memset(&found, 0, sizeof(found));
-	if (argc < 4) {
-		fprintf(stderr, "usage: fieldcard resolve ID FIELD (--ours | --theirs | --value V)\n");
-		return 2;
-	}
+	if (argc < 4)
+		return usage_resolve();
 	id = argv[1];
 	field = argv[2];
-	if (strcmp(argv[3], "--ours") == 0)
+	if (strcmp(argv[3], "--duplicate-of") == 0 || strcmp(argv[3], "--clear") == 0) {
+		int clear = argv[3][2] == 'c';
+
+		if (strcmp(field, "id_number") != 0 || argc != (clear ? 4 : 5))
+			return usage_resolve();
+		return resolve_duplicate(c, id, clear ? NULL : argv[4], clear);
+	}
+	if (strcmp(argv[3], "--ours") == 0 && argc == 4)
 		side = 1;
-	else if (strcmp(argv[3], "--theirs") == 0)
+	else if (strcmp(argv[3], "--theirs") == 0 && argc == 4)
 		side = 2;
 	else if (strcmp(argv[3], "--value") == 0 && argc == 5)
 		value = argv[4];
-	else {
-		fprintf(stderr, "usage: fieldcard resolve ID FIELD (--ours | --theirs | --value V)\n");
-		return 2;
-	}
+	else
+		return usage_resolve();
+	memset(ch, 0, sizeof(ch));
+	memset(&found, 0, sizeof(found));
 	if ((rc = desk_open(c, &d, 1, &err)) || (rc = fetch(&d, &err)) ||
 	    (rc = ledger_ref_get(d.l, "refs/heads/main", &main, &err))) {
 		rc = fail(&err);

@@ -403,7 +403,7 @@ int county_verify(ledger *l, const char *principal, county_batch *b, git_oid *ba
 
 		short_hex(s, &b->tip);
 		b->status = COUNTY_OUT_OF_SCOPE;
-		snprintf(b->reason, sizeof(b->reason), "commit %s: %.490s", s, sc.bad);
+		snprintf(b->reason, sizeof(b->reason), "commit %s: out of scope: %.470s", s, sc.bad);
 		goto refuse;
 	}
 	if (base_tree && hb)
@@ -499,24 +499,33 @@ out:
 	return rc;
 }
 
-/* When main_commit merged a batch, name the batch tip on the village commit
- * ("Fieldcard-Batch: P OID"): the device that pushed it can then merge the
- * village with its own merged tip as the base, so a later change by someone
- * else to a field it had set is theirs, not a conflict. */
-static void batch_trailer(ledger *l, const git_oid *main_commit, fc_buf *msg)
+/* "Fieldcard-Merged: <principal> <tip>" for each batch of a principal of
+ * village (per the roster of main_tree) that main_commit contains. */
+static void merged_trailers(ledger *l, const git_oid *main_tree, const git_oid *main_commit,
+			    const char *village, fc_buf *msg)
 {
-	git_commit *c = NULL;
-	fc_buf who = FC_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1];
+	git_strarray refs = { NULL, 0 };
 
-	if (git_commit_lookup(&c, ledger_repo(l), main_commit) == 0 &&
-	    git_commit_parentcount(c) == 2 &&
-	    ledger_message_trailer(git_commit_message(c), "Fieldcard-Batch", &who) == FC_OK) {
-		git_oid_tostr(hex, sizeof(hex), git_commit_parent_id(c, 1));
-		buf_printf(msg, "Fieldcard-Batch: %s %s\n", buf_cstr(&who), hex);
+	if (git_reference_list(&refs, ledger_repo(l)) < 0)
+		return;
+	for (size_t i = 0; i < refs.count; i++) {
+		const char *name = refs.strings[i];
+		county_principal p;
+		git_oid tip;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		if (strncmp(name, BATCH_PREFIX, strlen(BATCH_PREFIX)) != 0 ||
+		    county_roster_get(l, main_tree, name + strlen(BATCH_PREFIX), &p, NULL) != FC_OK ||
+		    strcmp(p.villages, "*") == 0 || !in_villages(&p, village) ||
+		    ledger_ref_get(l, name, &tip, NULL) != FC_OK)
+			continue;
+		if (!git_oid_equal(&tip, main_commit) &&
+		    git_graph_descendant_of(ledger_repo(l), main_commit, &tip) != 1)
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &tip);
+		buf_printf(msg, "Fieldcard-Merged: %s %s\n", name + strlen(BATCH_PREFIX), hex);
 	}
-	git_commit_free(c);
-	buf_free(&who);
+	git_strarray_dispose(&refs);
 }
 
 int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_commit,
@@ -543,7 +552,7 @@ int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_
 	buf_printf(&msg, "villages/%s from main %.12s\n", village, hex);
 	ledger_message_trailers(&msg, who->principal, who->device);
 	buf_printf(&msg, "Fieldcard-Main: %s\n", hex);
-	batch_trailer(l, main_commit, &msg);
+	merged_trailers(l, &main_tree, main_commit, village, &msg);
 	if ((rc = ledger_commit_write(l, &tree, has_prev ? &prev : NULL, has_prev ? 1 : 0, who,
 				      msg.data, &commit, err)))
 		goto out;
@@ -562,6 +571,8 @@ typedef struct follow_ctx {
 	const git_oid *tree;
 	const char *who;
 	size_t duplicates;
+	struct { char a[64], b[64], masked[40]; } dups[256];
+	size_t ndups;
 	char villages[64][64];
 	int nvillages;
 	int all_villages;
@@ -622,20 +633,14 @@ static int on_follow(const ledger_delta *d, void *ud)
 		rc = store_list(f->st, &q, on_dup_row, &dc, f->err);
 		if (rc == 1)
 			rc = FC_OK;
-		if (rc == FC_OK && dc.found[0]) {
-			store_conflict c;
+		if (rc == FC_OK && dc.found[0] && f->ndups < 256) {
 			char *masked = util_mask_id(dc.other);
 
-			c.record_id = r->id;
-			c.field = "id_number";
-			c.base = masked;
-			c.ours = r->id;
-			c.theirs = dc.found;
-			c.ours_who = f->who;
-			c.theirs_who = "";
-			rc = store_conflict_add(f->st, &c, f->err);
+			snprintf(f->dups[f->ndups].a, sizeof(f->dups[0].a), "%s", r->id);
+			snprintf(f->dups[f->ndups].b, sizeof(f->dups[0].b), "%s", dc.found);
+			snprintf(f->dups[f->ndups].masked, sizeof(f->dups[0].masked), "%s", masked);
+			f->ndups++;
 			free(masked);
-			f->duplicates++;
 		}
 	}
 cleanup:
@@ -645,30 +650,240 @@ cleanup:
 	return rc;
 }
 
+/* ---- duplicates ---- */
+
+/* "HH-A TAB HH-B TAB STATE TAB MASKED-ID" (county.h); lines in the order
+ * they were flagged. */
+static int dups_load(ledger *l, const git_oid *tree, county_dup **v, size_t *n, fc_err *err)
+{
+	fc_buf text = FC_BUF_INIT;
+	char **lines;
+	int rc = ledger_read_tree(l, tree, COUNTY_DUPLICATES_PATH, &text, err);
+
+	*v = NULL;
+	*n = 0;
+	if (rc == FC_ENOTFOUND) {
+		fc_err_clear(err);
+		buf_free(&text);
+		return FC_OK;
+	}
+	if (rc) {
+		buf_free(&text);
+		return rc;
+	}
+	lines = util_split(buf_cstr(&text), '\n');
+	*v = util_calloc(util_strv_len(lines) + 1, sizeof(**v));
+	for (size_t i = 0; lines[i]; i++) {
+		char **col = util_split(lines[i], '\t');
+		county_dup *d = &(*v)[*n];
+
+		if (util_strv_len(col) >= 4) {
+			snprintf(d->a, sizeof(d->a), "%s", col[0]);
+			snprintf(d->b, sizeof(d->b), "%s", col[1]);
+			snprintf(d->state, sizeof(d->state), "%s", col[2]);
+			snprintf(d->masked, sizeof(d->masked), "%s", col[3]);
+			(*n)++;
+		}
+		util_strv_free(col);
+	}
+	util_strv_free(lines);
+	buf_free(&text);
+	return FC_OK;
+}
+
+static void dups_text(const county_dup *v, size_t n, fc_buf *out)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "%s\t%s\t%s\t%s\n", v[i].a, v[i].b, v[i].state, v[i].masked);
+}
+
+int county_duplicates(ledger *l, const git_oid *tree, county_dup **out, size_t *n, fc_err *err)
+{
+	return dups_load(l, tree, out, n, err);
+}
+
+int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
+			    const char *other, int clear, git_oid *new_main, fc_err *err)
+{
+	git_oid main, tree, commit;
+	county_dup *v = NULL;
+	size_t n = 0, hit = (size_t)-1;
+	fc_buf text = FC_BUF_INIT, msg = FC_BUF_INIT;
+	ledger_change ch;
+	int rc;
+
+	if ((rc = ledger_ref_get(l, "refs/heads/main", &main, err)) ||
+	    (rc = ledger_commit_tree(l, &main, &tree, err)) ||
+	    (rc = dups_load(l, &tree, &v, &n, err)))
+		goto out;
+	for (size_t i = 0; i < n && hit == (size_t)-1; i++) {
+		int mine = strcmp(v[i].a, id) == 0 || strcmp(v[i].b, id) == 0;
+		int pair = other && ((strcmp(v[i].a, id) == 0 && strcmp(v[i].b, other) == 0) ||
+				     (strcmp(v[i].b, id) == 0 && strcmp(v[i].a, other) == 0));
+
+		if (strcmp(v[i].state, "open") == 0 && (other ? pair : mine))
+			hit = i;
+	}
+	if (hit == (size_t)-1) {
+		rc = fc_err_set(err, FC_ENOTFOUND,
+				"no open duplicate flag on household %s%s%s (see `fieldcard conflicts`)",
+				id, other ? " and " : "", other ? other : "");
+		goto out;
+	}
+	if (clear) {
+		snprintf(v[hit].state, sizeof(v[hit].state), "cleared");
+		buf_printf(&msg, "Clear the duplicate flag on %s and %s\n\nA person checked: two "
+			   "households, not one (head ID %s).\n", v[hit].a, v[hit].b, v[hit].masked);
+	} else {
+		char keep[64];
+
+		/* The duplicate goes first: "A duplicate-of B". */
+		snprintf(keep, sizeof(keep), "%s", strcmp(v[hit].a, id) == 0 ? v[hit].b : v[hit].a);
+		snprintf(v[hit].a, sizeof(v[hit].a), "%s", id);
+		snprintf(v[hit].b, sizeof(v[hit].b), "%s", keep);
+		snprintf(v[hit].state, sizeof(v[hit].state), "duplicate");
+		buf_printf(&msg, "Mark %s as a duplicate of %s\n\nThe same head ID %s; %s is kept.\n",
+			   id, keep, v[hit].masked, keep);
+	}
+	ledger_message_trailers(&msg, who->principal, who->device);
+	dups_text(v, n, &text);
+	ch.path = COUNTY_DUPLICATES_PATH;
+	ch.data = text.data;
+	ch.len = text.len;
+	if ((rc = ledger_tree_update(l, &tree, &ch, 1, &tree, err)) ||
+	    (rc = ledger_commit_write(l, &tree, &main, 1, who, msg.data, &commit, err)) ||
+	    (rc = ledger_ref_set(l, "refs/heads/main", &commit, &main, "county: duplicate decided", err)))
+		goto out;
+	if (new_main)
+		git_oid_cpy(new_main, &commit);
+out:
+	free(v);
+	buf_free(&text);
+	buf_free(&msg);
+	return rc;
+}
+
+/* ---- merging ---- */
+
+typedef struct who_ctx {
+	const char *field;
+	char who[128];
+} who_ctx;
+
+static int on_audit(const store_audit *a, void *ud)
+{
+	who_ctx *w = ud;
+
+	if (a->field && strcmp(a->field, w->field) == 0 && a->who) {
+		snprintf(w->who, sizeof(w->who), "%s", a->who);
+		return 1;
+	}
+	return 0;
+}
+
+/* The principal who last set record.field on main, from the county
+ * store's audit (it follows every merge with the batch's principal). */
+static void last_setter(store *st, const char *record_id, const char *field, char **who)
+{
+	who_ctx w;
+
+	memset(&w, 0, sizeof(w));
+	w.field = field;
+	if (!st || store_history(st, record_id, on_audit, &w, NULL) < 0 || !w.who[0])
+		return;
+	free(*who);
+	*who = util_strdup(w.who);
+}
+
 int county_merge(ledger *l, store *st, const ledger_author *who, const char *principal,
 		 merge_conflicts *conflicts, county_merge_result *res, fc_err *err)
 {
 	county_batch b;
 	git_oid base_tree, main, main_tree, tree, commit, parents[2];
 	merge_conflicts c = { NULL, 0, 0 };
-	fc_buf msg = FC_BUF_INIT;
-	follow_ctx f;
-	int rc, hb = 0;
+	fc_buf msg = FC_BUF_INIT, dtext = FC_BUF_INIT;
+	follow_ctx *f = util_calloc(1, sizeof(*f));
+	county_dup *dv = NULL;
+	size_t dn = 0;
+	int rc, hb = 0, in_tx = 0;
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = county_verify(l, principal, &b, &base_tree, &hb, err)))
-		return rc;
+		goto cleanup;
 	if ((rc = ledger_ref_get(l, "refs/heads/main", &main, err)))
-		return rc;
+		goto cleanup;
 	git_oid_cpy(&res->main, &main);
 	if (b.status == COUNTY_MERGED)
-		return FC_OK;
+		goto cleanup;
 	if ((rc = ledger_commit_tree(l, &main, &main_tree, err)) ||
 	    (rc = merge_trees_who(l, hb ? &base_tree : NULL, &main, &b.tip, who->principal,
 				  principal, &tree, &c, err)))
 		goto cleanup;
+	/* ours is main: name who put main's value there, not the county desk. */
+	for (size_t i = 0; i < c.n; i++)
+		last_setter(st, c.v[i].record_id, c.v[i].field, &c.v[i].ours_who);
+
+	/* The store follows the merged tree (inside one transaction that
+	 * commits only once main has moved); new duplicates are collected. */
+	f->l = l;
+	f->st = st;
+	f->tree = &tree;
+	f->who = principal;
+	f->err = err;
+	if (st) {
+		if ((rc = store_begin(st, err)))
+			goto cleanup;
+		in_tx = 1;
+	}
+	if ((rc = ledger_diff(l, &main_tree, &tree, on_follow, f, err)))
+		goto cleanup;
+	for (size_t i = 0; st && i < c.n; i++) {
+		store_conflict sc = { c.v[i].record_id, c.v[i].field, c.v[i].base, c.v[i].ours,
+				      c.v[i].theirs, c.v[i].ours_who, c.v[i].theirs_who };
+
+		if ((rc = store_conflict_add(st, &sc, err)))
+			goto cleanup;
+	}
+	/* Duplicates are flagged in main's tree (county/duplicates) so every
+	 * county desk sees them and the decision is a signed commit too. */
+	if (f->ndups) {
+		size_t before;
+
+		if ((rc = dups_load(l, &main_tree, &dv, &dn, err)))
+			goto cleanup;
+		before = dn;
+		dv = util_realloc(dv, (dn + f->ndups + 1) * sizeof(*dv));
+		for (size_t i = 0; i < f->ndups; i++) {
+			int known = 0;
+
+			for (size_t k = 0; k < dn && !known; k++)
+				known = (strcmp(dv[k].a, f->dups[i].a) == 0 && strcmp(dv[k].b, f->dups[i].b) == 0) ||
+					(strcmp(dv[k].a, f->dups[i].b) == 0 && strcmp(dv[k].b, f->dups[i].a) == 0);
+			if (known)
+				continue;
+			memset(&dv[dn], 0, sizeof(dv[dn]));
+			snprintf(dv[dn].a, sizeof(dv[dn].a), "%s", f->dups[i].a);
+			snprintf(dv[dn].b, sizeof(dv[dn].b), "%s", f->dups[i].b);
+			snprintf(dv[dn].state, sizeof(dv[dn].state), "open");
+			snprintf(dv[dn].masked, sizeof(dv[dn].masked), "%s", f->dups[i].masked);
+			dn++;
+		}
+		if (dn > before) {
+			ledger_change ch;
+
+			dups_text(dv, dn, &dtext);
+			ch.path = COUNTY_DUPLICATES_PATH;
+			ch.data = dtext.data;
+			ch.len = dtext.len;
+			if ((rc = ledger_tree_update(l, &tree, &ch, 1, &tree, err)))
+				goto cleanup;
+			res->duplicates = dn - before;
+		}
+	}
+
 	buf_printf(&msg, "Merge batches/%s into main\n\n%d record(s) from %s; %zu conflict(s) "
-		   "left for a person to settle.\n", principal, b.records, principal, c.n);
+		   "left for a person to settle; %zu possible duplicate(s) flagged.\n", principal,
+		   b.records, principal, c.n, res->duplicates);
 	for (size_t i = 0; i < c.n; i++)
 		buf_printf(&msg, "conflict: %s %s (ours %s, theirs %s)\n", c.v[i].record_id,
 			   c.v[i].field, c.v[i].ours_who, c.v[i].theirs_who);
@@ -681,36 +896,24 @@ int county_merge(ledger *l, store *st, const ledger_author *who, const char *pri
 		goto cleanup;
 	git_oid_cpy(&res->main, &commit);
 	res->conflicts = c.n;
-
-	/* The store follows main; the villages it touched are cut. */
-	memset(&f, 0, sizeof(f));
-	f.l = l;
-	f.st = st;
-	f.tree = &tree;
-	f.who = principal;
-	f.err = err;
-	if (st && (rc = store_begin(st, err)))
-		goto cleanup;
-	rc = ledger_diff(l, &main_tree, &tree, on_follow, &f, err);
-	if (st) {
-		if (rc == FC_OK)
-			rc = store_commit(st, err);
-		else
-			store_rollback(st);
+	if (in_tx) {
+		in_tx = 0;
+		if ((rc = store_commit(st, err)))
+			goto cleanup;
 	}
-	if (rc)
-		goto cleanup;
-	res->duplicates = f.duplicates;
-	if (f.all_villages) {
+
+	/* The villages it touched are cut (all of the principal's if forms
+	 * or keys changed). */
+	if (f->all_villages) {
 		char **vs = util_split(b.who.villages, ',');
 
-		for (size_t i = 0; vs[i] && f.nvillages < 64; i++)
+		for (size_t i = 0; vs[i] && f->nvillages < 64; i++)
 			if (strcmp(vs[i], "*") != 0)
-				snprintf(f.villages[f.nvillages++], 64, "%s", vs[i]);
+				snprintf(f->villages[f->nvillages++], 64, "%s", vs[i]);
 		util_strv_free(vs);
 	}
-	for (int i = 0; i < f.nvillages; i++) {
-		if ((rc = county_cut_village(l, who, &commit, f.villages[i], err)))
+	for (int i = 0; i < f->nvillages; i++) {
+		if ((rc = county_cut_village(l, who, &commit, f->villages[i], err)))
 			goto cleanup;
 		res->villages_cut++;
 	}
@@ -719,8 +922,13 @@ int county_merge(ledger *l, store *st, const ledger_author *who, const char *pri
 		memset(&c, 0, sizeof(c));
 	}
 cleanup:
+	if (in_tx)
+		store_rollback(st);
 	merge_conflicts_free(&c);
 	buf_free(&msg);
+	buf_free(&dtext);
+	free(dv);
+	free(f);
 	return rc;
 }
 

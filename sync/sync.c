@@ -261,14 +261,14 @@ cleanup:
  * when the county has since merged one of this device's own batches, that
  * batch tip is a closer one: with it, a field this device set and someone
  * changed after the county took it is their change, not a conflict. The
- * county names each merged batch tip on the village commit it cuts
- * ("Fieldcard-Batch: P OID"); take the newest of ours that descends from
+ * county names the merged batch tips on the village commits it cuts
+ * ("Fieldcard-Merged: P OID"); take the newest of ours that descends from
  * `merged`. */
 static void village_base(ledger *l, const git_oid *theirs, const git_oid *merged,
 			 const char *principal, git_oid *base)
 {
 	git_repository *repo = ledger_repo(l);
-	char *needle = util_asprintf("\nFieldcard-Batch: %s ", principal);
+	char *needle = util_asprintf("\nFieldcard-Merged: %s ", principal);
 	git_oid at = *theirs;
 
 	for (int steps = 0; steps < 10000; steps++) {

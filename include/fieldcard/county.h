@@ -82,9 +82,35 @@ int county_merge(ledger *l, store *st, const ledger_author *who, const char *pri
 
 /* Advance villages/<code> to main_commit: tree = main's forms/, keys/ and
  * villages/<code>/ (the same objects), parent = the previous villages/<code>
- * only, trailer "Fieldcard-Main: <oid>". No commit if the tree is the same. */
+ * only, trailer "Fieldcard-Main: <oid>", and one trailer
+ * "Fieldcard-Merged: <principal> <tip oid>" per batch of a principal of
+ * that village whose tip main_commit contains (a device can take its own
+ * merged tip as the base of its next merge). No commit if the tree is the
+ * same. */
 int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_commit,
 		       const char *village, fc_err *err);
+
+/* Possible duplicates (the same head ID number in two households), kept
+ * in main's tree so that every county desk sees them and each decision is
+ * a signed commit: COUNTY_DUPLICATES_PATH, one line per pair
+ *     HH-A TAB HH-B TAB STATE TAB MASKED-HEAD-ID
+ * STATE "open" (flagged by a merge, for a person to decide), "duplicate"
+ * (HH-A is a duplicate of HH-B, which is kept) or "cleared" (two
+ * households after all). The file lies outside villages/, so devices never
+ * receive it and no device batch may change it. */
+#define COUNTY_DUPLICATES_PATH "county/duplicates"
+
+typedef struct county_dup {
+	char a[64], b[64], state[16], masked[40];
+} county_dup;
+
+/* Every pair in tree (a tree id); *out (free()) NULL and *n 0 if none. */
+int county_duplicates(ledger *l, const git_oid *tree, county_dup **out, size_t *n, fc_err *err);
+/* Decide the open flag on household id (and other, if not NULL): clear it
+ * (clear != 0), or mark id a duplicate of other (other required). A signed
+ * commit on main by who; FC_ENOTFOUND if no such open flag. */
+int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
+			    const char *other, int clear, git_oid *new_main, fc_err *err);
 
 /* Verify every commit reachable from rev (signature against the
  * allowed_signers of its first parent's tree, or its own for a root
