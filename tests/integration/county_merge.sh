@@ -113,7 +113,7 @@ is "resolve --ours settles it" "$rc" 0; say 0
 like "main keeps the member as left" "$(git --git-dir="$C" show main:villages/$VA/$H1/members/$M1)" "member_status: left"
 # ---- the same field set to different values: a conflict ----
 sync_ok "$A1" "A1 syncs before the conflicting edit"
-sync_any "$A2" "A2 syncs before the conflicting edit"
+sync_ok "$A2" "A2 syncs before the conflicting edit"
 "$FC" --dir "$A1" set $H1 head_phone=13911112222 >/dev/null 2>&1
 "$FC" --dir "$A2" set $H1 head_phone=13733334444 >/dev/null 2>&1
 sync_ok "$A1" "A1 syncs its phone"
@@ -134,10 +134,16 @@ is "the resolution is a signed commit stock git accepts" "$rc" 0
 like "its message names the conflict" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: theirs"
 run "$FC" --dir "$S" conflicts
 ok "the conflict is gone from the list" bash -c "! grep -q head_phone <<<'$out'"
-sync_any "$A2" "A2 syncs after the resolution"
+sync_ok "$A2" "A2 syncs after the resolution"
 like "A2 has the resolved value" "$("$FC" --dir "$A2" show $H1)" "head_phone: 13733334444"
+sync_ok "$A1" "A1, whose value lost, syncs cleanly after the resolution"
+like "A1 now has the county's decision" "$("$FC" --dir "$A1" show $H1)" "head_phone: 13733334444"
+run "$FC" --dir "$A1" conflicts
+ok "A1 has no open conflict left" bash -c "! grep -q head_phone <<<'$out'"
 run "$FC" --dir "$A1" sync
-like "A1, whose value lost, is told on its next sync (device-side conflict, see the report)" "$out" "conflict"
+is "and its next sync sends nothing back (exit 0)" "$rc" 0
+run "$FC" --dir "$S" merge --all
+like "so the county's main keeps the decision" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13733334444"
 
 
 # ---- duplicates: the same head ID number in two villages ----
