@@ -988,15 +988,6 @@ static int one_household(gen *x, long index, fc_err *err)
 	hh = record_new(K_HOUSEHOLD, id, NULL);
 	n = make_members(x, hh, k, mv);
 	make_household(x, hh, k, mv, n);
-	/* As app_save does for a cadre: a card the cadre made awaits review. */
-	if (x->a->role && !strcmp(x->a->role, "cadre")) {
-		char now[32];
-
-		util_now_iso(now);
-		put(x->fh, hh, F_REVIEW_STATE, "submitted");
-		put(x->fh, hh, F_REVIEW_BY, x->a->principal ? x->a->principal : "demo");
-		put(x->fh, hh, F_REVIEW_AT, now);
-	}
 	snprintf(code, sizeof(code), "%s%04ld", x->village, (index + 1) % 10000);
 	put(x->fh, hh, F_HOUSEHOLD_CODE, code);
 	nv = make_visits(x, hh, k, mv, n, visits);

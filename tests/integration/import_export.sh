@@ -151,10 +151,16 @@ E=$T/demo-copy
 for k in household member visit; do "$FC" --dir "$T/demo" export --form $k --format jsonl; done > "$T/demo.jsonl"
 run "$FC" --dir "$E" import "$T/demo.jsonl"
 is "the demo village imports into a fresh directory" "$rc" 0
+# Review decisions are not data an import may set (a file cannot approve
+# its own cards): compare everything but the review fields.
+noreview() { sed -E 's/"review_[a-z]+":"([^"\\]|\\.)*",?//g'; }
 for k in household member visit; do
-	ok "demo round trip: $k export is the same" \
-		cmp <("$FC" --dir "$T/demo" export --form $k) <("$FC" --dir "$E" export --form $k)
+	ok "demo round trip: $k export is the same (review fields aside)" \
+		cmp <("$FC" --dir "$T/demo" export --form $k --format jsonl | noreview) \
+		    <("$FC" --dir "$E" export --form $k --format jsonl | noreview)
 done
+like "an imported card awaits review on the new device" "$("$FC" --dir "$E" export --format jsonl | head -1)" '"review_state":"submitted"'
+
 
 # ---- bad input: exit 1, FILE:LINE message, nothing written ----
 snapshot() {
