@@ -826,9 +826,8 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		if (grc == 0)
 			break;
 		e = git_error_last();
-		reason[0] = '\0';
-		strncat(reason, x.why[0] ? x.why : e && e->message ? e->message : "unknown error",
-			sizeof(reason) - 1);
+		snprintf(reason, sizeof(reason), "%s",
+			 x.why[0] ? x.why : e && e->message ? e->message : "unknown error");
 		if (!connected && x.cred_tries > 0 && !x.refused) {
 			/* The server took the connection but not our key. */
 			x.refused = 1;
