@@ -154,6 +154,9 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 			res.conflicts);
 	} else {
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
+		if (res.pushed)
+			fprintf(stderr, "sync: your own changes were sent all the same (%d record(s)); "
+				"nothing of the refused village was taken in\n", res.committed);
 	}
 	code = fc_err_exit_code(rc);
 	buf_free(&result);
