@@ -660,14 +660,19 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 		store_rollback(a->st);
 		goto cleanup;
 	}
+	/* Forms go to DIR/forms before the store records that it reached this
+	 * tree: a sync cut in between writes them again next time, where the
+	 * other order would leave old forms for good. */
+	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
 	git_oid_tostr(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK ||
 	    (rc = store_commit(a->st, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}
-	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK)
-		goto cleanup;
 	res->records_updated += f.records;
 cleanup:
 	free(old_hex);

@@ -768,6 +768,16 @@ static int link_failure(int rc, const git_error *e)
 	}
 }
 
+/* A ref update the server could not make for a passing reason (its lock
+ * held by another receive-pack), as opposed to a refusal (not a
+ * fast-forward, a hook or branch rule said no). */
+static int push_busy(const char *status)
+{
+	return !strstr(status, "non-fast-forward") && !strstr(status, "fetch first") &&
+	       !strstr(status, "hook") && !strstr(status, "denied") &&
+	       (strstr(status, "failed to update ref") || strstr(status, "lock"));
+}
+
 static int run(const char *repo_path, const transport_opts *o, op_kind op, char *const *specs,
 	       size_t n, fc_err *err)
 {
@@ -823,6 +833,18 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 			connected = 0;
 		} else
 			grc = attempt(repo, &x, op, specs, n, &connected);
+		if (grc == 0 && x.push_errors.len && push_busy(x.push_errors.data) && i < tries) {
+			/* An earlier push of ours, cut on our side, may still be
+			 * going on at the server and hold the ref's lock. */
+			char *msg = util_asprintf("the county repository is busy: %s; trying again in %d s (%d of %d)",
+						  x.push_errors.data, (delay + 999) / 1000, i + 1, tries);
+
+			say(o, msg);
+			free(msg);
+			sleep_ms(delay);
+			delay *= 2;
+			continue;
+		}
 		if (grc == 0)
 			break;
 		e = git_error_last();
@@ -850,7 +872,11 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 			delay *= 2;
 		}
 	}
-	if (grc == 0 && x.push_errors.len) {
+	if (grc == 0 && x.push_errors.len && push_busy(x.push_errors.data)) {
+		rc = fc_err_set(err, FC_EOFFLINE,
+				"the county repository at %s could not take the push now: %s; "
+				"nothing was lost, run sync again later", o->url, x.push_errors.data);
+	} else if (grc == 0 && x.push_errors.len) {
 		rc = fc_err_set(err, FC_ECONFLICT,
 				"the county repository at %s refused the push (only fast-forwards are allowed): %s",
 				o->url, x.push_errors.data);
