@@ -681,6 +681,28 @@ cleanup:
 
 /* ---- the whole sync ---- */
 
+/* Keep the remote in the ledger's own config too (remote.county.url), so
+ * that `check --rebuild` can bring it back if the store is lost. A --remote
+ * given for one sync is kept only while the store names none. Best effort:
+ * the sync does not depend on it. */
+static void note_remote(ledger *l, const char *url, int one_off, fc_app *a)
+{
+	git_config *cfg = NULL;
+	git_buf have = { 0 };
+	char *meta = NULL;
+
+	if (!url || !*url)
+		return;
+	if (one_off && store_meta_get(a->st, "remote", &meta, NULL) == FC_OK && meta && *meta)
+		url = meta;
+	if (git_repository_config(&cfg, ledger_repo(l)) == 0 &&
+	    (git_config_get_string_buf(&have, cfg, "remote.county.url") != 0 || strcmp(have.ptr, url)))
+		git_config_set_string(cfg, "remote.county.url", url);
+	git_buf_dispose(&have);
+	git_config_free(cfg);
+	free(meta);
+}
+
 static int count_conflicts(const store_conflict *c, void *ud)
 {
 	(void)c;
@@ -748,6 +770,8 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		fc_err_clear(err);
 	} else if (rc != FC_OK)
 		goto cleanup;
+	else
+		note_remote(l, remote, o->remote != NULL, a);
 
 	/* A village ref that fails verification is refused whole and the rest
 	 * of the sync goes on: the device's own changeset still reaches the
