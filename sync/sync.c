@@ -276,7 +276,7 @@ static int on_scope(const ledger_delta *d, void *ud)
 	git_object_t type;
 	char by[GIT_OID_HEXSZ + 1], hh[128], id[128];
 	record *r = NULL;
-	const char *vc;
+	const char *vc, *want_kind;
 	fc_err perr;
 	int shape = 0, conflicts = 0, rc = FC_OK;
 	const char *why = NULL;
@@ -304,13 +304,16 @@ static int on_scope(const ledger_delta *d, void *ud)
 		rc = ledger_git_error(s->err, rc, "reading a village file");
 		goto cleanup;
 	}
-	who_brought(s, d->path, &d->new_blob, by, 8);
+	/* Only a file that is refused needs the walk that names its commit. */
+#define BY() who_brought(s, d->path, &d->new_blob, by, 8)
 	if (type != GIT_OBJECT_BLOB) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, not a file: refused",
 				s->village, by, d->path);
 		goto cleanup;
 	}
 	if (len > MAX_FILE) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings %s of %zu bytes (at most %d): refused",
 				s->village, by, d->path, len, MAX_FILE);
@@ -323,26 +326,34 @@ static int on_scope(const ledger_delta *d, void *ud)
 		goto cleanup;
 	}
 	if (record_parse(git_odb_object_data(obj), git_odb_object_size(obj), d->path, &r, &perr) != FC_OK) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings a malformed record: %s",
 				s->village, by, perr.msg);
 		goto cleanup;
 	}
-	if (strcmp(r->kind, shape == 1 ? "household" : strstr(d->path, "/members/") ? "member" : "visit"))
+	want_kind = shape == 1 ? "household" : strstr(d->path, "/members/") ? "member" : "visit";
+	if (strcmp(r->kind, want_kind)) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s holding a %s record: refused",
 				s->village, by, d->path, r->kind);
-	else if (strcmp(r->id, id))
+	} else if (strcmp(r->id, id)) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings %s holding record %s: refused "
 				"(a record lives at the path its id names)", s->village, by, d->path, r->id);
-	else if (shape == 2 && (!r->parent || strcmp(r->parent, hh)))
+	} else if (shape == 2 && (!r->parent || strcmp(r->parent, hh))) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings %s whose parent is %s, not %s: refused",
 				s->village, by, d->path, r->parent ? r->parent : "(none)", hh);
-	else if (shape == 1 && (vc = record_val(r, "village_code")) && *vc && strcmp(vc, s->village))
+	} else if (shape == 1 && (vc = record_val(r, "village_code")) && *vc && strcmp(vc, s->village)) {
+		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings household %s of village %s: refused",
 				s->village, by, id, vc);
+	}
 cleanup:
+#undef BY
 	record_free(r);
 	git_odb_object_free(obj);
 	git_odb_free(odb);

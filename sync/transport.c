@@ -505,12 +505,16 @@ static int cb_push_negotiation(const git_push_update **updates, size_t len, void
 	git_revwalk *walk = NULL;
 	git_buf pack = { NULL, 0, 0 };
 
-	if (!is_local_url(x->o->url) || !x->repo)
+	if (!is_local_url(x->o->url) || !x->repo || !x->remote_odb)
 		return 0;
 	if (git_packbuilder_new(&pb, x->repo) == 0 && git_revwalk_new(&walk, x->repo) == 0) {
 		int ok = 1;
 
 		for (size_t i = 0; i < len && ok; i++) {
+			/* The remote holds it already (a new ref to a commit it has):
+			 * nothing to copy, and no walk of the whole history. */
+			if (git_odb_exists(x->remote_odb, &updates[i]->dst))
+				continue;
 			ok = git_revwalk_push(walk, &updates[i]->dst) == 0;
 			if (!git_oid_is_zero(&updates[i]->src) &&
 			    git_odb_exists(x->remote_odb, &updates[i]->src))
@@ -905,9 +909,8 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		if (grc == 0)
 			break;
 		e = git_error_last();
-		reason[0] = '\0';
-		strncat(reason, x.why[0] ? x.why : e && e->message ? e->message : "unknown error",
-			sizeof(reason) - 1);
+		snprintf(reason, sizeof(reason), "%s",
+			 x.why[0] ? x.why : e && e->message ? e->message : "unknown error");
 		if (!connected && x.cred_tries > 0 && !x.refused) {
 			/* The server took the connection but not our key. */
 			x.refused = 1;
