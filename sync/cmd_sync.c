@@ -36,11 +36,23 @@ static void end_line(term *t)
 	}
 }
 
+/* Bytes for a person: B, KiB, MiB. */
+static void human(size_t n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%zu B", n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%.1f KiB", (double)n / 1024.0);
+	else
+		snprintf(out, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+}
+
 static void on_update(const transport_stats *s, void *ud)
 {
 	term *t = ud;
 	double n = now_s();
 	int done = s->objects_total && s->objects_done == s->objects_total;
+	char size[32], rate[32];
 
 	if (done && t->done_phase == 1 + s->pushing)
 		return; /* the final count once per phase */
@@ -51,9 +63,10 @@ static void on_update(const transport_stats *s, void *ud)
 	if (t->tty && !done && n - t->last < 0.2)
 		return;
 	t->last = n;
-	fprintf(stderr, "%s  %s: %u/%u objects, %.1f KiB, %.1f KiB/s", t->tty ? "\r" : "",
-		s->pushing ? "sending" : "receiving", s->objects_done, s->objects_total,
-		(double)s->bytes / 1024.0, s->rate / 1024.0);
+	human(s->bytes, size, sizeof(size));
+	human((size_t)s->rate, rate, sizeof(rate));
+	fprintf(stderr, "%s  %s: %u/%u objects, %s, %s/s", t->tty ? "\r" : "",
+		s->pushing ? "sending" : "receiving", s->objects_done, s->objects_total, size, rate);
 	if (t->tty) {
 		fputs("\033[K", stderr);
 		t->open_line = 1;
@@ -154,6 +167,9 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 			res.conflicts);
 	} else {
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
+		if (res.pushed)
+			fprintf(stderr, "sync: your own changes were sent all the same (%d record(s)); "
+				"nothing of the refused village was taken in\n", res.committed);
 	}
 	code = fc_err_exit_code(rc);
 	buf_free(&result);

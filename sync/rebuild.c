@@ -1,6 +1,14 @@
 /* rebuild.c — `check --rebuild`: the local store rebuilt from the ledger
  * (DESIGN.md, "Durability": the store can always be rebuilt from the
- * ledger). Records come back byte for byte as the ledger holds them. */
+ * ledger). Records come back byte for byte as the ledger holds them.
+ *
+ * A store that was lost or broken (a bad SD card, a power cut during a
+ * disk repair) is replaced by an empty one; then the device's settings are
+ * recovered from the ledger too: the principal from its only
+ * batches/<principal> branch, role and villages from keys/roster of that
+ * branch, the device id from its own commits' trailers, the remote from the
+ * ledger's config (sync records remote.county.url there). Changes saved
+ * after the last sync lived only in the lost store and cannot come back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +48,124 @@ static int put_file(const char *path, const git_oid *blob, const void *data, siz
 	return rc;
 }
 
+/* The settings of a store that lost them (see the head of this file). */
+static int recover_settings(fc_app *a, ledger *l, fc_err *err)
+{
+	git_repository *repo = ledger_repo(l);
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_config *cfg = NULL;
+	git_buf url = { 0 };
+	char *have = NULL, *principal = NULL, *role = NULL, *villages = NULL, *device = NULL;
+	fc_buf roster = FC_BUF_INIT, msg = FC_BUF_INIT, val = FC_BUF_INIT;
+	git_oid tip, tree, at;
+	int rc, n = 0;
+
+	if ((rc = store_meta_get(a->st, "principal", &have, err)) != FC_OK)
+		goto cleanup;
+	if (have && *have)
+		goto cleanup; /* the store knows whose it is */
+	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/batches/*") == 0)
+		while (git_reference_next(&ref, it) == 0) {
+			if (n++ == 0)
+				principal = util_strdup(git_reference_name(ref) + strlen("refs/heads/batches/"));
+			git_reference_free(ref);
+		}
+	if (n != 1) {
+		rc = fc_err_set(err, FC_ENOTFOUND,
+				"the store holds no settings and the ledger %s has %d batches/ branch(es), so "
+				"whose data this is cannot be told: nothing to rebuild from", a->ledger_path, n);
+		goto cleanup;
+	}
+	{
+		char *name = util_asprintf("refs/heads/batches/%s", principal);
+
+		rc = ledger_ref_get(l, name, &tip, err);
+		free(name);
+	}
+	if (rc != FC_OK || (rc = ledger_commit_tree(l, &tip, &tree, err)) != FC_OK)
+		goto cleanup;
+	if (ledger_read_tree(l, &tree, "keys/roster", &roster, NULL) == FC_OK) {
+		char *line = roster.data, *next;
+
+		for (; line && *line; line = next) {
+			char *f[3] = { NULL, NULL, NULL };
+			char *p = line;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (*line == '#')
+				continue;
+			for (int i = 0; i < 3 && p; i++) {
+				f[i] = p;
+				p = strchr(p, '\t');
+				if (p)
+					*p++ = '\0';
+			}
+			if (f[0] && f[1] && f[2] && !strcmp(f[0], principal)) {
+				role = util_strdup(f[1]);
+				villages = util_strdup(f[2]);
+			}
+		}
+	}
+	if (!role || !villages) {
+		rc = fc_err_set(err, FC_ENOTFOUND, "keys/roster of batches/%s does not name %s: "
+				"cannot recover this device's role and villages", principal, principal);
+		goto cleanup;
+	}
+	/* The device id: the newest commit of ours names it. */
+	at = tip;
+	for (int steps = 0; steps < 10000 && !device; steps++) {
+		git_commit *c = NULL;
+
+		if (git_commit_lookup(&c, repo, &at) != 0)
+			break;
+		buf_reset(&val);
+		if (ledger_message_trailer(git_commit_message(c), "Fieldcard-Principal", &val) == FC_OK &&
+		    !strcmp(buf_cstr(&val), principal)) {
+			buf_reset(&val);
+			if (ledger_message_trailer(git_commit_message(c), "Fieldcard-Device", &val) == FC_OK)
+				device = util_strdup(buf_cstr(&val));
+		}
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			break;
+		}
+		at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	if (git_repository_config(&cfg, repo) == 0)
+		git_config_get_string_buf(&url, cfg, "remote.county.url");
+	if ((rc = store_meta_set(a->st, "principal", principal, err)) != FC_OK ||
+	    (rc = store_meta_set(a->st, "role", role, err)) != FC_OK ||
+	    (rc = store_meta_set(a->st, "villages", villages, err)) != FC_OK ||
+	    (device && (rc = store_meta_set(a->st, "device", device, err)) != FC_OK) ||
+	    (url.size && (rc = store_meta_set(a->st, "remote", url.ptr, err)) != FC_OK))
+		goto cleanup;
+	free(a->principal);
+	a->principal = util_strdup(principal);
+	free(a->role);
+	a->role = util_strdup(role);
+	util_strv_free(a->villages);
+	a->villages = util_split(villages, ',');
+	fprintf(stderr, "recovered the settings from the ledger: %s, %s of village(s) %s, device %s, remote %s\n",
+		principal, role, villages, device ? device : "(unknown)", url.size ? url.ptr : "(none: give sync --remote URL)");
+cleanup:
+	git_buf_dispose(&url);
+	git_config_free(cfg);
+	git_reference_iterator_free(it);
+	buf_free(&roster);
+	buf_free(&msg);
+	buf_free(&val);
+	free(have);
+	free(principal);
+	free(role);
+	free(villages);
+	free(device);
+	return rc;
+}
+
 /* The device's branch: set by sync, else batches/<principal>, else main. */
 static int device_tip(fc_app *a, ledger *l, git_oid *tip, fc_err *err)
 {
@@ -68,6 +194,7 @@ int app_rebuild(fc_app *a, fc_err *err)
 	struct rebuild_state rs = { a, 0, err };
 	ledger *l = NULL;
 	git_oid tip, tree;
+	char hex[GIT_OID_HEXSZ + 1];
 	int rc, pending = 0, began = 0;
 
 	if ((rc = store_pending_count(a->st, &pending, err)) != FC_OK)
@@ -78,7 +205,8 @@ int app_rebuild(fc_app *a, fc_err *err)
 				  "(a rebuild would drop them). Nothing was changed.", pending);
 	if ((rc = ledger_open(a->ledger_path, 0, &l, err)) != FC_OK)
 		return rc;
-	if ((rc = device_tip(a, l, &tip, err)) != FC_OK ||
+	if ((rc = recover_settings(a, l, err)) != FC_OK ||
+	    (rc = device_tip(a, l, &tip, err)) != FC_OK ||
 	    (rc = ledger_commit_tree(l, &tip, &tree, err)) != FC_OK)
 		goto out;
 	if ((rc = store_begin(a->st, err)) != FC_OK)
@@ -86,6 +214,10 @@ int app_rebuild(fc_app *a, fc_err *err)
 	began = 1;
 	if ((rc = store_clear_records(a->st, err)) != FC_OK ||
 	    (rc = ledger_foreach(l, &tree, "villages", put_file, &rs, err)) != FC_OK)
+		goto out;
+	/* The store now stands at this tree: the next sync follows on from it. */
+	git_oid_tostr(hex, sizeof(hex), &tree);
+	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK)
 		goto out;
 	rc = store_commit(a->st, err);
 	began = 0;

@@ -177,33 +177,187 @@ cleanup:
 typedef struct scope {
 	const char *village;
 	char prefix[128];
+	const git_oid *theirs;  /* the village tip */
+	const git_oid *base;    /* the village commit merged last, or NULL */
 	fc_err *err;
 	ledger *l;
 } scope;
 
-/* What a village ref may bring: its own village, forms, keys; sane files. */
+/* The blob at path in commit c's tree, or zero if none. */
+static void blob_at(git_repository *repo, const git_oid *c, const char *path, git_oid *out)
+{
+	git_commit *cm = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&cm, repo, c) == 0 && git_commit_tree(&t, cm) == 0 &&
+	    git_tree_entry_bypath(&e, t, path) == 0)
+		*out = *git_tree_entry_id(e);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(cm);
+}
+
+/* The commit of the village ref that brought blob at path: walk back along
+ * first parents while the parent still holds it, so the report names the
+ * commit a person must look at, not just the tip. */
+static void who_brought(scope *s, const char *path, const git_oid *blob, char *out, size_t n)
+{
+	git_repository *repo = ledger_repo(s->l);
+	git_oid at = *s->theirs;
+
+	for (int steps = 0; steps < 100000; steps++) {
+		git_commit *c = NULL;
+		git_oid parent, pb;
+		int np;
+
+		if (git_commit_lookup(&c, repo, &at) != 0)
+			break;
+		np = (int)git_commit_parentcount(c);
+		if (np > 0)
+			parent = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		if (np == 0 || (s->base && git_oid_equal(&parent, s->base)))
+			break;
+		blob_at(repo, &parent, path, &pb);
+		if (!git_oid_equal(&pb, blob))
+			break;
+		at = parent;
+	}
+	git_oid_tostr(out, n, &at);
+}
+
+/* The record file kinds a village folder may hold:
+ * <household>/household, <household>/members/<id>, <household>/visits/<id>,
+ * <household>/conflicts. Sets *id to the record id the path names and
+ * *parent to the household (NULL for a household or conflicts file). */
+static int record_shape(const char *rest, char *hh, size_t hn, char *id, size_t idn, int *conflicts)
+{
+	const char *slash = strchr(rest, '/');
+	size_t hlen;
+
+	*conflicts = 0;
+	if (!slash || slash == rest || (hlen = (size_t)(slash - rest)) >= hn)
+		return 0;
+	memcpy(hh, rest, hlen);
+	hh[hlen] = '\0';
+	rest = slash + 1;
+	if (!strcmp(rest, "household")) {
+		snprintf(id, idn, "%s", hh);
+		return 1;
+	}
+	if (!strcmp(rest, MERGE_CONFLICTS_FILE)) {
+		*conflicts = 1;
+		return 1;
+	}
+	if (!strncmp(rest, "members/", 8))
+		rest += 8;
+	else if (!strncmp(rest, "visits/", 7))
+		rest += 7;
+	else
+		return 0;
+	if (!*rest || strchr(rest, '/') || strlen(rest) >= idn)
+		return 0;
+	snprintf(id, idn, "%s", rest);
+	return 2;
+}
+
+/* What a village ref may bring: its own village, forms, keys; every file a
+ * sane size; every record file one that parses, at the path its id names.
+ * Checked on the whole change before anything is merged, so a bad file
+ * leaves the device branch and the store as they were. */
 static int on_scope(const ledger_delta *d, void *ud)
 {
 	scope *s = ud;
 	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
 	size_t len = 0;
 	git_object_t type;
+	char by[GIT_OID_HEXSZ + 1], hh[128], id[128];
+	record *r = NULL;
+	const char *vc, *want_kind;
+	fc_err perr;
+	int shape = 0, conflicts = 0, rc = FC_OK;
+	const char *why = NULL;
 
-	if (strstr(d->path, "..") ||
+	fc_err_clear(&perr);
+	if (strstr(d->path, "..") || strstr(d->path, "//") || d->path[0] == '/' ||
 	    (strncmp(d->path, s->prefix, strlen(s->prefix)) && strncmp(d->path, "forms/", 6) &&
 	     strncmp(d->path, "keys/", 5)))
-		return fc_err_set(s->err, FC_ECONFLICT,
-				  "villages/%s brings %s, outside that village: refused", s->village,
-				  d->path);
-	if (d->has_new && git_repository_odb(&odb, ledger_repo(s->l)) == 0) {
-		if (git_odb_read_header(&len, &type, odb, &d->new_blob) == 0 && len > MAX_FILE) {
-			git_odb_free(odb);
-			return fc_err_set(s->err, FC_ECONFLICT, "villages/%s brings %s of %zu bytes: refused",
-					  s->village, d->path, len);
-		}
-		git_odb_free(odb);
+		why = "outside that village";
+	else if (!strncmp(d->path, s->prefix, strlen(s->prefix)) &&
+		 !(shape = record_shape(d->path + strlen(s->prefix), hh, sizeof(hh), id, sizeof(id),
+					&conflicts)))
+		why = "which is not a record path (HOUSEHOLD/household, HOUSEHOLD/members/ID, "
+		      "HOUSEHOLD/visits/ID)";
+	if (why) {
+		who_brought(s, d->path, d->has_new ? &d->new_blob : &d->old_blob, by, 8);
+		return fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, %s: refused",
+				  s->village, by, d->path, why);
 	}
-	return 0;
+	if (!d->has_new)
+		return 0;
+	if ((rc = git_repository_odb(&odb, ledger_repo(s->l))) < 0)
+		return ledger_git_error(s->err, rc, "opening the ledger's objects");
+	if ((rc = git_odb_read_header(&len, &type, odb, &d->new_blob)) < 0) {
+		rc = ledger_git_error(s->err, rc, "reading a village file");
+		goto cleanup;
+	}
+	/* Only a file that is refused needs the walk that names its commit. */
+#define BY() who_brought(s, d->path, &d->new_blob, by, 8)
+	if (type != GIT_OBJECT_BLOB) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, not a file: refused",
+				s->village, by, d->path);
+		goto cleanup;
+	}
+	if (len > MAX_FILE) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT,
+				"villages/%s: commit %s brings %s of %zu bytes (at most %d): refused",
+				s->village, by, d->path, len, MAX_FILE);
+		goto cleanup;
+	}
+	if (!shape || conflicts)
+		goto cleanup; /* forms and keys are read by their own parsers */
+	if ((rc = git_odb_read(&obj, odb, &d->new_blob)) < 0) {
+		rc = ledger_git_error(s->err, rc, "reading a village file");
+		goto cleanup;
+	}
+	if (record_parse(git_odb_object_data(obj), git_odb_object_size(obj), d->path, &r, &perr) != FC_OK) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings a malformed record: %s",
+				s->village, by, perr.msg);
+		goto cleanup;
+	}
+	want_kind = shape == 1 ? "household" : strstr(d->path, "/members/") ? "member" : "visit";
+	if (strcmp(r->kind, want_kind)) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s holding a %s record: refused",
+				s->village, by, d->path, r->kind);
+	} else if (strcmp(r->id, id)) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT,
+				"villages/%s: commit %s brings %s holding record %s: refused "
+				"(a record lives at the path its id names)", s->village, by, d->path, r->id);
+	} else if (shape == 2 && (!r->parent || strcmp(r->parent, hh))) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT,
+				"villages/%s: commit %s brings %s whose parent is %s, not %s: refused",
+				s->village, by, d->path, r->parent ? r->parent : "(none)", hh);
+	} else if (shape == 1 && (vc = record_val(r, "village_code")) && *vc && strcmp(vc, s->village)) {
+		BY();
+		rc = fc_err_set(s->err, FC_ECONFLICT,
+				"villages/%s: commit %s brings household %s of village %s: refused",
+				s->village, by, id, vc);
+	}
+cleanup:
+#undef BY
+	record_free(r);
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return rc;
 }
 
 /* Every commit the village ref brings (not yet merged here) is signed by a
@@ -345,6 +499,8 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 		goto cleanup;
 	memset(&sc, 0, sizeof(sc));
 	sc.village = village;
+	sc.theirs = &theirs;
+	sc.base = has_base ? &base : NULL;
 	sc.l = l;
 	sc.err = err;
 	snprintf(sc.prefix, sizeof(sc.prefix), "villages/%s/", village);
@@ -515,14 +671,19 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 		store_rollback(a->st);
 		goto cleanup;
 	}
+	/* Forms go to DIR/forms before the store records that it reached this
+	 * tree: a sync cut in between writes them again next time, where the
+	 * other order would leave old forms for good. */
+	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
 	git_oid_tostr(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK ||
 	    (rc = store_commit(a->st, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}
-	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK)
-		goto cleanup;
 	res->records_updated += f.records;
 cleanup:
 	free(old_hex);
@@ -530,6 +691,28 @@ cleanup:
 }
 
 /* ---- the whole sync ---- */
+
+/* Keep the remote in the ledger's own config too (remote.county.url), so
+ * that `check --rebuild` can bring it back if the store is lost. A --remote
+ * given for one sync is kept only while the store names none. Best effort:
+ * the sync does not depend on it. */
+static void note_remote(ledger *l, const char *url, int one_off, fc_app *a)
+{
+	git_config *cfg = NULL;
+	git_buf have = { 0 };
+	char *meta = NULL;
+
+	if (!url || !*url)
+		return;
+	if (one_off && store_meta_get(a->st, "remote", &meta, NULL) == FC_OK && meta && *meta)
+		url = meta;
+	if (git_repository_config(&cfg, ledger_repo(l)) == 0 &&
+	    (git_config_get_string_buf(&have, cfg, "remote.county.url") != 0 || strcmp(have.ptr, url)))
+		git_config_set_string(cfg, "remote.county.url", url);
+	git_buf_dispose(&have);
+	git_config_free(cfg);
+	free(meta);
+}
 
 static int count_conflicts(const store_conflict *c, void *ud)
 {
@@ -548,12 +731,13 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	size_t nv = util_strv_len(a->villages);
 	transport_opts to;
 	ledger_author who;
-	int rc, offline = 0;
-	fc_err off;
+	int rc, offline = 0, refused = 0;
+	fc_err off, refusal;
 
 	memset(res, 0, sizeof(*res));
 	memset(&key, 0, sizeof(key));
 	fc_err_clear(&off);
+	fc_err_clear(&refusal);
 	if ((rc = sig_key_load(keyfile, o->passphrase, &key, err)) != FC_OK ||
 	    (rc = ledger_open(a->ledger_path, 1, &l, err)) != FC_OK ||
 	    (rc = store_meta_get(a->st, "device", &device, err)) != FC_OK)
@@ -597,10 +781,25 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		fc_err_clear(err);
 	} else if (rc != FC_OK)
 		goto cleanup;
+	else
+		note_remote(l, remote, o->remote != NULL, a);
 
-	for (size_t i = 0; i < nv; i++)
-		if ((rc = merge_village(l, branch, a->villages[i], &who, o, res, err)) != FC_OK)
+	/* A village ref that fails verification is refused whole and the rest
+	 * of the sync goes on: the device's own changeset still reaches the
+	 * county, and the refusal is the sync's outcome. */
+	for (size_t i = 0; i < nv; i++) {
+		fc_err verr;
+
+		fc_err_clear(&verr);
+		rc = merge_village(l, branch, a->villages[i], &who, o, res, &verr);
+		if (rc == FC_ECONFLICT && !refused) {
+			refusal = verr;
+			refused = 1;
+		} else if (rc != FC_OK && rc != FC_ECONFLICT) {
+			*err = verr;
 			goto cleanup;
+		}
+	}
 
 	step(o, "store", "bringing the local records up to date");
 	if ((rc = follow_tree(a, l, branch, res, err)) != FC_OK)
@@ -627,6 +826,10 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		}
 	}
 	rc = FC_OK;
+	if (refused) {
+		*err = refusal;
+		rc = refusal.code;
+	}
 cleanup:
 	sig_key_wipe(&key);
 	util_strv_free(specs);

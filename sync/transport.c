@@ -42,6 +42,11 @@ typedef struct xfer {
 	char why[768];          /* our own reason, better than libgit2's */
 	fc_buf push_errors;     /* "ref: reason; " from the server */
 	char host_port[300];    /* "[host]:port" or "host" for known_hosts */
+	char band[256];         /* side-band text of a line not ended yet */
+	size_t band_n;
+	git_repository *repo;   /* ours (for measuring a push to a path) */
+	git_odb *remote_odb;    /* a path remote's objects, while pushing to it */
+	size_t local_pack_bytes; /* the pack of a push to a path */
 } xfer;
 
 static double now_mono(void)
@@ -82,7 +87,7 @@ static void report(xfer *x, size_t bytes)
 	double dt = now_mono() - x->t0;
 
 	x->st.bytes = bytes;
-	x->st.rate = dt > 0.05 ? (double)bytes / dt : 0.0;
+	x->st.rate = dt > 0.01 ? (double)bytes / dt : 0.0;
 	if (x->o->progress && x->o->progress->update)
 		x->o->progress->update(&x->st, x->o->progress->ud);
 }
@@ -482,29 +487,68 @@ static int cb_push_progress(unsigned int current, unsigned int total, size_t byt
 
 	x->st.objects_done = current;
 	x->st.objects_total = total;
+	/* libgit2's local transport copies objects without counting bytes
+	 * (it passes a constant);
+	 * the pack measured at negotiation stands in, in step with the objects. */
+	if (x->local_pack_bytes && total)
+		bytes = (size_t)((double)x->local_pack_bytes * current / total);
 	report(x, bytes);
 	return 0;
+}
+
+/* Pushing to a path: measure the pack that will be copied (what the remote
+ * lacks of each update), so that progress shows real bytes there too. */
+static int cb_push_negotiation(const git_push_update **updates, size_t len, void *payload)
+{
+	xfer *x = payload;
+	git_packbuilder *pb = NULL;
+	git_revwalk *walk = NULL;
+	git_buf pack = { NULL, 0, 0 };
+
+	if (!is_local_url(x->o->url) || !x->repo || !x->remote_odb)
+		return 0;
+	if (git_packbuilder_new(&pb, x->repo) == 0 && git_revwalk_new(&walk, x->repo) == 0) {
+		int ok = 1;
+
+		for (size_t i = 0; i < len && ok; i++) {
+			/* The remote holds it already (a new ref to a commit it has):
+			 * nothing to copy, and no walk of the whole history. */
+			if (git_odb_exists(x->remote_odb, &updates[i]->dst))
+				continue;
+			ok = git_revwalk_push(walk, &updates[i]->dst) == 0;
+			if (!git_oid_is_zero(&updates[i]->src) &&
+			    git_odb_exists(x->remote_odb, &updates[i]->src))
+				git_revwalk_hide(walk, &updates[i]->src);
+		}
+		if (ok && git_packbuilder_insert_walk(pb, walk) == 0 && git_packbuilder_write_buf(&pack, pb) == 0)
+			x->local_pack_bytes = pack.size;
+	}
+	git_buf_dispose(&pack);
+	git_revwalk_free(walk);
+	git_packbuilder_free(pb);
+	return 0; /* only measuring: never stop the push over it */
 }
 
 static int cb_sideband(const char *str, int len, void *payload)
 {
 	xfer *x = payload;
-	char line[256];
-	int n = 0;
 
-	/* The server sends "Counting objects:  50% (1/2)\r": pass whole lines. */
+	/* The server sends "Counting objects:  50% (1/2)\r" many times, then
+	 * "..., done.\n", in packets that cut lines anywhere: keep the text
+	 * across calls and pass on finished lines only; our own progress line
+	 * already shows objects and bytes as they move. */
 	for (int i = 0; i < len; i++) {
-		if (str[i] == '\r' || str[i] == '\n') {
-			line[n] = '\0';
-			if (n)
-				say(x->o, line);
-			n = 0;
-		} else if (n < (int)sizeof(line) - 1)
-			line[n++] = str[i];
-	}
-	if (n) {
-		line[n] = '\0';
-		say(x->o, line);
+		char ch = str[i];
+
+		if (ch == '\r') {
+			x->band_n = 0;
+		} else if (ch == '\n') {
+			x->band[x->band_n] = '\0';
+			if (x->band_n)
+				say(x->o, x->band);
+			x->band_n = 0;
+		} else if (x->band_n < sizeof(x->band) - 1)
+			x->band[x->band_n++] = ch;
 	}
 	return 0;
 }
@@ -527,6 +571,7 @@ static void callbacks_init(git_remote_callbacks *cb, xfer *x)
 	cb->push_transfer_progress = cb_push_progress;
 	cb->sideband_progress = cb_sideband;
 	cb->push_update_reference = cb_push_ref;
+	cb->push_negotiation = cb_push_negotiation;
 	cb->payload = x;
 }
 
@@ -542,6 +587,7 @@ static void callbacks_init(git_remote_callbacks *cb, xfer *x)
 typedef struct local_pack {
 	git_odb_writepack *wp;
 	git_indexer_progress stats;
+	size_t bytes;           /* pack bytes copied from the stick so far */
 	xfer *x;
 } local_pack;
 
@@ -550,8 +596,12 @@ static int local_pack_chunk(void *buf, size_t size, void *payload)
 	local_pack *lp = payload;
 	int rc = lp->wp->append(lp->wp, buf, size, &lp->stats);
 
-	if (rc == 0)
+	/* The odb's writepack does not count bytes: we do. */
+	lp->bytes += size;
+	if (rc == 0) {
+		lp->stats.received_bytes = lp->bytes;
 		cb_fetch_progress(&lp->stats, lp->x);
+	}
 	return rc;
 }
 
@@ -768,6 +818,16 @@ static int link_failure(int rc, const git_error *e)
 	}
 }
 
+/* A ref update the server could not make for a passing reason (its lock
+ * held by another receive-pack), as opposed to a refusal (not a
+ * fast-forward, a hook or branch rule said no). */
+static int push_busy(const char *status)
+{
+	return !strstr(status, "non-fast-forward") && !strstr(status, "fetch first") &&
+	       !strstr(status, "hook") && !strstr(status, "denied") &&
+	       (strstr(status, "failed to update ref") || strstr(status, "lock"));
+}
+
 static int run(const char *repo_path, const transport_opts *o, op_kind op, char *const *specs,
 	       size_t n, fc_err *err)
 {
@@ -804,6 +864,15 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 	x.st.pushing = op == OP_PUSH;
 	buf_init(&x.push_errors);
 	ssh_host_port(o->url, x.host_port, sizeof(x.host_port));
+	x.repo = repo;
+	if (op == OP_PUSH && is_local_url(o->url)) {
+		git_repository *r = NULL;
+
+		/* Best effort: without it a push to a path shows no bytes. */
+		if (git_repository_open_bare(&r, local_path(o->url)) == 0)
+			git_repository_odb(&x.remote_odb, r);
+		git_repository_free(r);
+	}
 
 	for (int i = 1; i <= tries; i++) {
 		const git_error *e;
@@ -814,6 +883,8 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		x.refused = 0;
 		x.why[0] = '\0';
 		buf_reset(&x.push_errors);
+		x.band_n = 0;
+		x.local_pack_bytes = 0;
 		memset(&x.st, 0, sizeof(x.st));
 		x.st.pushing = op == OP_PUSH;
 		git_error_clear();
@@ -823,6 +894,18 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 			connected = 0;
 		} else
 			grc = attempt(repo, &x, op, specs, n, &connected);
+		if (grc == 0 && x.push_errors.len && push_busy(x.push_errors.data) && i < tries) {
+			/* An earlier push of ours, cut on our side, may still be
+			 * going on at the server and hold the ref's lock. */
+			char *msg = util_asprintf("the county repository is busy: %s; trying again in %d s (%d of %d)",
+						  x.push_errors.data, (delay + 999) / 1000, i + 1, tries);
+
+			say(o, msg);
+			free(msg);
+			sleep_ms(delay);
+			delay *= 2;
+			continue;
+		}
 		if (grc == 0)
 			break;
 		e = git_error_last();
@@ -849,7 +932,11 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 			delay *= 2;
 		}
 	}
-	if (grc == 0 && x.push_errors.len) {
+	if (grc == 0 && x.push_errors.len && push_busy(x.push_errors.data)) {
+		rc = fc_err_set(err, FC_EOFFLINE,
+				"the county repository at %s could not take the push now: %s; "
+				"nothing was lost, run sync again later", o->url, x.push_errors.data);
+	} else if (grc == 0 && x.push_errors.len) {
 		rc = fc_err_set(err, FC_ECONFLICT,
 				"the county repository at %s refused the push (only fast-forwards are allowed): %s",
 				o->url, x.push_errors.data);
@@ -873,6 +960,7 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 				o->url, reason);
 	}
 	buf_free(&x.push_errors);
+	git_odb_free(x.remote_odb);
 	git_repository_free(repo);
 	return rc;
 }

@@ -4,6 +4,7 @@
  *
  *   netproxy -l LISTEN_PORT -t TARGET_PORT [-d DELAY_MS] [-b BYTES_PER_S]
  *            [-p DROP_PERCENT] [-c CUT_AFTER_BYTES] [-s SEED] [-f PORTFILE]
+ *            [-o COUNTFILE]
  *
  * -d  every chunk is held DELAY_MS before it goes on (both directions)
  * -b  at most BYTES_PER_S per direction per connection
@@ -11,9 +12,12 @@
  *     number of bytes (0..64 KiB): a link that drops mid-transfer
  * -c  every connection is cut after this many bytes (both directions summed)
  * -f  with -l 0, write the port chosen to PORTFILE (for tests on free ports)
+ * -o  when a connection ends, append "UP DOWN" (bytes client->server and
+ *     server->client) as one line to COUNTFILE: bytes on the wire
  * One process per connection (fork); the parent only accepts. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -44,6 +48,7 @@ typedef struct pipeq {
 } pipeq;
 
 static int delay_ms, rate, drop_pct, target_port;
+static const char *countfile;
 static long cut_after = -1;
 
 static double now(void)
@@ -60,7 +65,7 @@ static void serve(int a, long cut)
 	struct sockaddr_in sa;
 	int fd[2] = { a, b };
 	static pipeq pq[2];   /* pq[0]: a -> b, pq[1]: b -> a */
-	long moved = 0;
+	long moved = 0, dir_bytes[2] = { 0, 0 };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -134,6 +139,7 @@ static void serve(int a, long cut)
 				if (w > 0) {
 					c->off += (size_t)w;
 					moved += w;
+					dir_bytes[d] += w;
 					if (rate > 0)
 						q->next_send = (q->next_send > t ? q->next_send : t) +
 							       (double)w / rate;
@@ -160,6 +166,18 @@ done:
 	}
 	close(a);
 	close(b);
+	if (countfile) {
+		char line[64];
+		int n = snprintf(line, sizeof(line), "%ld %ld\n", dir_bytes[0], dir_bytes[1]);
+		int o = open(countfile, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		/* One write with O_APPEND: lines of parallel connections never mix. */
+		if (o >= 0) {
+			if (write(o, line, (size_t)n) != n)
+				_exit(1);
+			close(o);
+		}
+	}
 	_exit(0);
 }
 
@@ -171,7 +189,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 
-	while ((opt = getopt(argc, argv, "l:t:d:b:p:c:s:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:t:d:b:p:c:s:f:o:")) != -1) {
 		switch (opt) {
 		case 'l': port = atoi(optarg); break;
 		case 't': target_port = atoi(optarg); break;
@@ -181,8 +199,9 @@ int main(int argc, char **argv)
 		case 'c': cut_after = atol(optarg); break;
 		case 's': seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'f': portfile = optarg; break;
+		case 'o': countfile = optarg; break;
 		default:
-			fprintf(stderr, "usage: netproxy -l PORT -t PORT [-d MS] [-b BYTES/S] [-p PCT] [-c BYTES] [-s SEED] [-f FILE]\n");
+			fprintf(stderr, "usage: netproxy -l PORT -t PORT [-d MS] [-b BYTES/S] [-p PCT] [-c BYTES] [-s SEED] [-f FILE] [-o COUNTFILE]\n");
 			return 2;
 		}
 	}

@@ -39,7 +39,11 @@ typedef struct sync_result {
 
 /* Run the whole sync. FC_EOFFLINE if the remote cannot be reached (what was
  * committed and merged locally stays; run again later); FC_ECONFLICT if a
- * village commit fails verification (nothing of it is merged) or the push
+ * village commit fails verification (nothing of that village is merged and
+ * err names the commit and the reason: unsigned, bad signature, unknown
+ * key, a path outside villages/<code>, forms/ and keys/, a malformed
+ * record file or one at a path its id does not name, a file over 1 MiB;
+ * the other villages merge and the branch is still pushed) or the push
  * is refused; conflicts found while merging do not fail the sync (they are
  * counted in res and listed by `fieldcard conflicts`). */
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err);

@@ -55,6 +55,8 @@ run "$FC" --dir "$A" sync
 is "device A sync exits 0" "$rc" 0
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
 like "sync shows its steps" "$out" "sync: signing 1 changed record"
+like "a push to a path shows real bytes and a rate" "$out" "sending: [0-9]+/[0-9]+ objects, [1-9][0-9.]* (B|KiB), [1-9][0-9.]* (B|KiB|MiB)/s"
+like "a fetch from a path shows real bytes" "$out" "receiving: [0-9]+/[0-9]+ objects, [1-9][0-9.]* (B|KiB)"
 ok "county has batches/cadre-a" git --git-dir="$C" show-ref -q --verify refs/heads/batches/cadre-a
 git --git-dir="$C" show main:keys/allowed_signers >"$T/signers"
 run git --git-dir="$C" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/signers" verify-commit \
@@ -106,6 +108,8 @@ srv_git_daemon "$T"
 run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
 is "sync over git:// exits 0" "$rc" 0
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+like "a push over git:// shows real bytes and a rate" "$out" "sending: [0-9]+/[0-9]+ objects, [1-9][0-9.]* (B|KiB), [1-9][0-9.]* (B|KiB|MiB)/s"
+ok "the server's progress chatter is not repeated line by line" test "$(echo "$out" | grep -c '%')" -le 4
 like "the county has the edit made while offline" \
 	"$(git --git-dir="$C" show "batches/cadre-a:villages/$VA/$HA/household")" "head_phone: 13900139000"
 is "committed once (no duplicate changeset)" \
