@@ -113,6 +113,70 @@ static int check_household(const record *r, void *ud)
 	return 0;
 }
 
+/* Before a rebuild: a store that is missing or will not open or is damaged
+ * is moved aside (never deleted: a person may still want it) and an empty
+ * one made, so `check --rebuild` alone brings a device back from its ledger. */
+static int rebuild_prepare(const char *dir, fc_err *err)
+{
+	char *db = util_asprintf("%s/fieldcard.db", dir);
+	char *ledger = util_asprintf("%s/ledger.git", dir);
+	store *st = NULL;
+	fc_buf report = FC_BUF_INIT;
+	int rc = FC_OK, broken = 0;
+
+	if (!util_file_exists(ledger)) {
+		rc = fc_err_set(err, FC_EINVALID, "%s has no ledger to rebuild from", dir);
+		goto out;
+	}
+	if (util_file_exists(db)) {
+		fc_err e;
+
+		if (store_open(db, &st, &e) != FC_OK) {
+			broken = 1;
+			fprintf(stderr, "the store does not open (%s)\n", e.msg);
+		} else if (store_check(st, &report, &e) != FC_OK && strstr(buf_cstr(&report), "integrity")) {
+			broken = 1;
+			fprintf(stderr, "the store is damaged:\n%s", buf_cstr(&report));
+		}
+		if (st)
+			store_close(st);
+		st = NULL;
+		if (broken) {
+			char stamp[32], *aside;
+			const char *sfx[] = { "-wal", "-shm" };
+
+			util_now_iso(stamp);
+			aside = util_asprintf("%s.broken-%s", db, stamp);
+			if (rename(db, aside) != 0) {
+				rc = fc_err_set(err, FC_ERROR, "cannot move the damaged store aside to %s", aside);
+				free(aside);
+				goto out;
+			}
+			for (int i = 0; i < 2; i++) {
+				char *from = util_asprintf("%s%s", db, sfx[i]), *to = util_asprintf("%s%s", aside, sfx[i]);
+
+				if (util_file_exists(from))
+					rename(from, to);
+				free(from);
+				free(to);
+			}
+			fprintf(stderr, "moved the damaged store aside to %s\n", aside);
+			free(aside);
+		}
+	}
+	if (!util_file_exists(db)) {
+		if ((rc = store_open(db, &st, err)) != FC_OK)
+			goto out;
+		store_close(st);
+		fprintf(stderr, "made an empty store; rebuilding it from the ledger\n");
+	}
+out:
+	buf_free(&report);
+	free(db);
+	free(ledger);
+	return rc;
+}
+
 int cmd_check(const cli_ctx *c, int argc, char **argv)
 {
 	struct check_state cs;
@@ -129,6 +193,8 @@ int cmd_check(const cli_ctx *c, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (rebuild && (rc = rebuild_prepare(c->dir, &err)) != FC_OK)
+		goto fail;
 	if ((rc = app_open(c->dir, &a, &err)) != FC_OK)
 		goto fail;
 	if (rebuild) {
