@@ -184,6 +184,22 @@ static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
 		}
 		return key_action(UI_FK((int)c), scope, text);
 	}
+	if (c == UI_ESC) {
+		/* An escape sequence the terminal description does not know
+		 * (PgDn under TERM=vt100, Alt+key) arrives as Esc and more bytes
+		 * at once: swallow it rather than take it as "back". */
+		wint_t n;
+		int more;
+		timeout(0);
+		more = get_wch(&n);
+		if (more != ERR && (n == '[' || n == 'O')) {
+			while (get_wch(&n) != ERR && !(n >= 0x40 && n <= 0x7e))
+				;
+		}
+		timeout(1000);
+		if (more != ERR)
+			return ACT_NONE;
+	}
 	*ch = c;
 	return key_action((int)c, scope, text);
 }
