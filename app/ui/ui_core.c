@@ -192,7 +192,15 @@ static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
 		int more;
 		timeout(0);
 		more = get_wch(&n);
-		if (more != ERR && (n == '[' || n == 'O')) {
+		if (more == OK && n != '[' && n != 'O') {
+			/* Esc then another key quickly (typed fast, or batched by a
+			 * slow link): this one is a real Esc. */
+			unget_wch(n);
+			more = ERR;
+		} else if (more == KEY_CODE_YES) {
+			ungetch((int)n);
+			more = ERR;
+		} else if (more == OK) {
 			while (get_wch(&n) != ERR && !(n >= 0x40 && n <= 0x7e))
 				;
 		}
