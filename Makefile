@@ -100,7 +100,10 @@ build/locale/%/LC_MESSAGES/fieldcard.mo: po/%.po
 run: all
 	$(Q)scripts/run-demo.sh build/release/fieldcard
 
+# The release build is made too: -O2 finds warnings -O1 does not, and
+# `make run` must never be the first to meet them.
 test: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release bin
 	$(Q)$(MAKE) --no-print-directory MODE=asan $(BUILD)/asan/fieldcard $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) $(MO_FILES)
 	$(Q)tests/run.sh $(BUILD)/asan
 

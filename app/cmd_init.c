@@ -12,6 +12,7 @@
 #include "fieldcard/demo.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/sig.h"
+#include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
 typedef struct init_opts {
@@ -84,6 +85,10 @@ static int init_dir(const char *dir, const init_opts *o, fc_err *err)
 	}
 	if ((rc = sig_keygen(&key, o->name, err)) != FC_OK ||
 	    (rc = sig_key_save(&key, keyfile, pass, err)) != FC_OK)
+		goto out;
+	/* The SSH transport key, apart from the signing key, so county staff
+	 * can authorise it before the first sync. */
+	if ((rc = sync_transport_key(dir, err)) != FC_OK)
 		goto out;
 	if ((rc = ledger_open(ledger_path, 1, &lg, err)) != FC_OK)
 		goto out;

@@ -1,6 +1,7 @@
 /* cmd_review.c — `review ID (--approve | --return --comment TEXT)`: the first
  * secretary's decision on a household card, the same call the review screen
- * makes. A returned card shows its comment on the cadre's home and list. */
+ * makes. A returned card shows its comment on the cadre's home and list;
+ * `--submit` is the cadre sending a returned card back for review. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ int cmd_review(const cli_ctx *c, int argc, char **argv)
 			state = "approved";
 		else if (!strcmp(argv[i], "--return"))
 			state = "returned";
+		else if (!strcmp(argv[i], "--submit"))
+			state = "submitted";
 		else if (!strcmp(argv[i], "--comment") && i + 1 < argc)
 			comment = argv[++i];
 		else if (argv[i][0] != '-' && !id)
@@ -38,7 +41,7 @@ int cmd_review(const cli_ctx *c, int argc, char **argv)
 	}
 	if ((rc = app_open(c->dir, &a, &err)) != FC_OK)
 		goto fail;
-	if (strcmp(a->role, "secretary") && strcmp(a->role, "county")) {
+	if (strcmp(state, "submitted") && strcmp(a->role, "secretary") && strcmp(a->role, "county")) {
 		fprintf(stderr, "fieldcard review: this device's role is %s; only a first secretary (or county staff) reviews cards\n",
 			a->role);
 		app_close(a);
@@ -53,7 +56,7 @@ int cmd_review(const cli_ctx *c, int argc, char **argv)
 		rc = fc_err_set(&err, FC_EINVALID, "record %s is a %s; review whole household cards", id, r->kind);
 		goto fail;
 	}
-	if ((rc = store_review_set(a->st, id, state, comment, a->principal, &err)) != FC_OK)
+	if ((rc = app_review(a, id, state, comment, &err)) != FC_OK)
 		goto fail;
 	printf("%s %s\n", id, state);
 	record_free(r);
@@ -65,6 +68,6 @@ fail:
 	app_close(a);
 	return fc_err_exit_code(rc);
 usage:
-	fprintf(stderr, "usage: fieldcard review ID (--approve | --return --comment TEXT)\n");
+	fprintf(stderr, "usage: fieldcard review ID (--approve | --return --comment TEXT | --submit)\n");
 	return 2;
 }

@@ -65,6 +65,7 @@ int cmd_import(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
 		return fc_err_exit_code(rc);
 	}
+	a->keep_review = 1;
 	rc = xport_import(a, file, kind, fmt, &res, &report, &err);
 	fputs(buf_cstr(&report), stderr);
 	if (rc)

@@ -446,16 +446,16 @@ typedef struct hh_kind {
 	int weight;
 } hh_kind;
 static const hh_kind kinds[] = {
-	{ "lifted_policy", "lifted", NULL, 44 },
-	{ "dibao", "lifted", NULL, 12 },
+	{ "lifted_policy", "lifted", NULL, 52 },
+	{ "dibao", "lifted", NULL, 13 },
 	{ "dibao_poor", "lifted", NULL, 6 },
 	{ "wubao", "lifted", NULL, 5 },
-	{ "general", "lifted", NULL, 10 },
-	{ "unstable", "lifted", "unstable", 9 },
-	{ "marginal", "not_lifted", "marginal", 7 },
-	{ "sudden", "not_lifted", "sudden", 3 },
-	{ "other", "returned", "unstable", 2 },
-	{ "lifted_policy", "lifted", NULL, 2 },
+	{ "general", "lifted", NULL, 13 },
+	/* About one household in ten is monitored: a few, as in a real village. */
+	{ "unstable", "lifted", "unstable", 5 },
+	{ "marginal", "not_lifted", "marginal", 3 },
+	{ "sudden", "not_lifted", "sudden", 2 },
+	{ "other", "returned", "unstable", 1 },
 };
 
 static const hh_kind *pick_kind(gen *x)
@@ -500,8 +500,8 @@ static int make_members(gen *x, record *hh, const hh_kind *k, member_info *mv)
 			    head_male ? spouse_surname : PICK(&x->g, surnames), monitored);
 		spouse = 1;
 	}
-	/* Children take the father's surname. */
-	child_surname = head_male || !spouse ? head_surname : mv[1].surname;
+	/* Children take the father's surname (a widow's late husband's). */
+	child_surname = head_male ? head_surname : spouse ? mv[1].surname : PICK(&x->g, surnames);
 	{
 		int nchildren = rnd_in(&x->g, head_age > 60 ? 0 : 1, 3);
 
@@ -945,6 +945,34 @@ static int save_one(gen *x, const form *f, record *r, fc_err *err)
 	return store_put(x->a->st, r, buf_cstr(&x->canon), who, STORE_LOCAL, err);
 }
 
+/* Where each card stands in review, so the secretary's queue, the returned
+ * cards on the cadre's home and the approved diffs all have something to
+ * show: most submitted, a quarter approved, one in ten returned. */
+static void review_state(gen *x, record *hh, long index)
+{
+	static const char *const comments[] = {
+		"缺少户主联系电话，请补充",
+		"外出务工收入与走访记录不一致，请核实",
+		"住房安全等级请现场复核",
+		"请补充帮扶措施",
+	};
+	char at[32];
+
+	snprintf(at, sizeof(at), "%sT09:00:00Z", x->today_s);
+	if (index % 10 == 3) {
+		record_set(hh, F_REVIEW_STATE, "returned");
+		record_set(hh, F_REVIEW_COMMENT, comments[(index / 10) % 4]);
+		record_set(hh, F_REVIEW_BY, "sec-demo");
+	} else if (index % 4 == 0) {
+		record_set(hh, F_REVIEW_STATE, "approved");
+		record_set(hh, F_REVIEW_BY, "sec-demo");
+	} else {
+		record_set(hh, F_REVIEW_STATE, "submitted");
+		record_set(hh, F_REVIEW_BY, x->a->principal ? x->a->principal : "demo");
+	}
+	record_set(hh, F_REVIEW_AT, at);
+}
+
 /* Make, calculate, validate and store one household with its children. */
 static int one_household(gen *x, long index, fc_err *err)
 {
@@ -991,6 +1019,8 @@ static int one_household(gen *x, long index, fc_err *err)
 	}
 	x->st->warnings += rep.nwarnings;
 	val_report_free(&rep);
+	if (!rc)
+		review_state(x, hh, index);
 	if (!rc)
 		rc = save_one(x, x->fh, hh, err);
 	for (int i = 0; i < nall && !rc; i++)

@@ -951,7 +951,9 @@ static expr_ctx instance_ctx(const expr_ctx *ctx, const list_ref *lr,
 	c.form = sub_form(ctx, lr->kind);
 	c.parent = ctx->rec;
 	c.parent_form = ctx->form;
-	c.self = lr->field ? record_val(child, lr->field) : NULL;
+	/* "." is the instance's value of the aggregated field; otherwise it
+	 * keeps meaning the value being constrained. */
+	c.self = lr->field ? record_val(child, lr->field) : ctx->self;
 	c.today = ctx->today;
 	return c;
 }
@@ -982,6 +984,18 @@ static expr_value eval_ref(const expr_ctx *ctx, const char *name)
 
 static int eval(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err);
 
+typedef struct find_list {
+	const expr_ctx *ctx;
+	list_ref lr;
+} find_list;
+
+static int find_list_cb(const char *name, void *ud)
+{
+	find_list *fl = ud;
+
+	return resolve_list(fl->ctx, name, &fl->lr);
+}
+
 /* Visit every value an aggregate argument stands for: each instance's
  * value when it is a repeat field at household level, else the argument's
  * single value. cb returns nonzero to stop. */
@@ -1007,6 +1021,32 @@ static int each_value(const expr *a, const expr_ctx *ctx, value_cb cb, void *ud,
 				break;
 		}
 		return 0;
+	}
+	if (a->kind != N_REF) {
+		find_list fl;
+
+		/* An expression over a repeat's fields, such as
+		 * sum(if(${member_status} != 'left', 1, 0)), is evaluated in
+		 * each instance of that repeat in turn. */
+		memset(&fl, 0, sizeof(fl));
+		fl.ctx = ctx;
+		if (expr_each_ref(a, find_list_cb, &fl)) {
+			fl.lr.field = NULL;
+			for (i = 0; i < ctx->nchildren; i++) {
+				expr_ctx c;
+
+				if (strcmp(ctx->children[i]->kind, fl.lr.kind) != 0)
+					continue;
+				c = instance_ctx(ctx, &fl.lr, ctx->children[i]);
+				if ((rc = eval(a, &c, &v, err)) != 0)
+					return rc;
+				rc = cb(&v, ud);
+				expr_value_clear(&v);
+				if (rc)
+					break;
+			}
+			return 0;
+		}
 	}
 	if ((rc = eval(a, ctx, &v, err)) != 0)
 		return rc;
@@ -1044,6 +1084,13 @@ static int minmax_cb(const expr_value *v, void *ud)
 	if (!a->n || (a->is_max ? d > a->best : d < a->best))
 		a->best = d;
 	a->n++;
+	return 0;
+}
+
+static int count_cb(const expr_value *v, void *ud)
+{
+	if (v->type != EV_NULL)
+		(*(int *)ud)++;
 	return 0;
 }
 
@@ -1093,18 +1140,6 @@ static int eval_filtered(const expr *e, const expr_ctx *ctx, const list_ref *lr,
 	}
 	*out = e->fn == F_ANY ? v_bool(0) : v_num(total);
 	return 0;
-}
-
-typedef struct find_list {
-	const expr_ctx *ctx;
-	list_ref lr;
-} find_list;
-
-static int find_list_cb(const char *name, void *ud)
-{
-	find_list *fl = ud;
-
-	return resolve_list(fl->ctx, name, &fl->lr);
 }
 
 /* Number of UTF-8 characters: XLSForm string-length counts characters, and
@@ -1276,11 +1311,12 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 				if (strcmp(ctx->children[i]->kind, lr.kind) == 0)
 					n++;
 		} else {
-			if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
-				break;
-			n = a.type != EV_NULL;
+			/* Of an expression: the non-empty results, one per
+			 * instance when it reads a repeat. */
+			rc = each_value(e->args[0], ctx, count_cb, &n, err);
 		}
-		*out = v_num(n);
+		if (rc == 0)
+			*out = v_num(n);
 		break;
 	}
 	case F_MAX:

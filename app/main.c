@@ -16,12 +16,21 @@ static const struct {
 } commands[] = {
 	/* Keep in CLI.md order. */
 	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL]" },
-	{ "demo", cmd_demo, "demo [--households N]" },
+	{ "init-county", cmd_init_county, "init-county PATH --name NAME --county CODE" },
+	{ "enroll", cmd_enroll, "enroll PUBKEY-FILE --principal P --role ROLE --village CODE[,CODE...]" },
+	{ "demo", cmd_demo, "demo [--households N] [--lang zh|en]" },
 	{ "import", cmd_import, "import FILE [--form NAME]" },
 	{ "export", cmd_export, "export [--form NAME] [--format csv|jsonl|xlsx] [-o FILE]" },
 	{ "show", cmd_show, "show ID" },
 	{ "set", cmd_set, "set ID FIELD=VALUE..." },
-	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT)" },
+	{ "sync", cmd_sync, "sync [--remote URL]" },
+	{ "batches", cmd_batches, "batches" },
+	{ "merge", cmd_merge, "merge [--all | BATCH...]" },
+	{ "conflicts", cmd_conflicts, "conflicts" },
+	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V)" },
+	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT | --submit)" },
+	{ "verify", cmd_verify, "verify [REV]" },
+	{ "report", cmd_report, "report village|monitor|notice [--village CODE] [--format text|csv]" },
 	{ "check", cmd_check, "check [--rebuild]" },
 	{ "form", cmd_form, "form check PATH" },
 };

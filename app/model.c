@@ -215,6 +215,24 @@ static const record **children_with(record **children, size_t n, const record *r
 	return v;
 }
 
+/* A cadre's change puts the card (back) in the first secretary's queue; a
+ * returned card keeps its comment until the cadre resubmits it. */
+static void mark_submitted(const fc_app *a, record *hh)
+{
+	const char *state = record_val(hh, F_REVIEW_STATE);
+
+	if (a->keep_review && *state)
+		return;
+	if (!strcmp(a->role, "cadre") && strcmp(state, "submitted") && strcmp(state, "returned")) {
+		char now[32];
+
+		util_now_iso(now);
+		record_set(hh, F_REVIEW_STATE, "submitted");
+		record_set(hh, F_REVIEW_BY, a->principal);
+		record_set(hh, F_REVIEW_AT, now);
+	}
+}
+
 int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
 {
 	const form *f = app_form(a, r->kind), *hf = app_form(a, K_HOUSEHOLD);
@@ -250,6 +268,7 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
 		if ((rc = store_begin(a->st, err)) != FC_OK)
 			goto out;
 		began = 1;
+		mark_submitted(a, r);
 		if ((rc = put_record(a, r, f, err)) != FC_OK)
 			goto out;
 	} else {
@@ -280,6 +299,7 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
 		if ((rc = store_begin(a->st, err)) != FC_OK)
 			goto out;
 		began = 1;
+		mark_submitted(a, h.hh);
 		if ((rc = put_record(a, r, f, err)) != FC_OK ||
 		    (rc = put_record(a, h.hh, hf, err)) != FC_OK)
 			goto out;
@@ -293,6 +313,46 @@ out:
 	app_household_free(&h);
 	if (report == &local)
 		val_report_free(&local);
+	return rc;
+}
+
+int app_review(fc_app *a, const char *household_id, const char *state,
+	       const char *comment, fc_err *err)
+{
+	const form *hf = app_form(a, K_HOUSEHOLD);
+	val_report rep;
+	record *r = NULL;
+	char now[32];
+	int rc;
+
+	if (strcmp(state, "approved") && strcmp(state, "returned") && strcmp(state, "submitted"))
+		return fc_err_set(err, FC_EINVALID, "unknown review decision '%s'", state);
+	if (!strcmp(state, "returned") && (!comment || !*comment))
+		return fc_err_set(err, FC_EINVALID,
+				  "household %s: returning a card needs a comment saying what to fix",
+				  household_id);
+	if ((rc = store_get(a->st, household_id, &r, err)) != FC_OK) {
+		if (rc == FC_ENOTFOUND)
+			rc = fc_err_set(err, FC_EINVALID, "record %s does not exist", household_id);
+		return rc;
+	}
+	if (strcmp(r->kind, K_HOUSEHOLD)) {
+		rc = fc_err_set(err, FC_EINVALID, "record %s is a %s; review whole household cards",
+				household_id, r->kind);
+		goto out;
+	}
+	util_now_iso(now);
+	record_set(r, F_REVIEW_STATE, state);
+	record_set(r, F_REVIEW_COMMENT, !strcmp(state, "returned") ? comment : "");
+	record_set(r, F_REVIEW_BY, a->principal);
+	record_set(r, F_REVIEW_AT, now);
+	/* The decision is saved even if the card has errors: returning a card
+	 * with errors is exactly what a secretary must be able to do. */
+	val_report_init(&rep);
+	rc = put_record(a, r, hf, err);
+	val_report_free(&rep);
+out:
+	record_free(r);
 	return rc;
 }
 
@@ -327,6 +387,13 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 		if (!fld || !form_field_has_value(fld)) {
 			rc = fc_err_set(err, FC_EINVALID, "record %s: unknown field '%s' in form %s",
 					id, name, f->id);
+			free(name);
+			goto out;
+		}
+		if (fld->read_only && fld->type != FT_CALCULATE) {
+			rc = fc_err_set(err, FC_EINVALID,
+					"record %s field %s: read-only (set by %s)", id, name,
+					!strncmp(name, "review_", 7) ? "`fieldcard review`" : "the program");
 			free(name);
 			goto out;
 		}

@@ -5,6 +5,7 @@
  * so serialising is deterministic (form order, then extras in byte order) and
  * parsing is strict: anything serialise would not have written is rejected
  * with the line that is wrong, rather than guessed at. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,11 +287,17 @@ typedef struct parse_ctx {
 	fc_err *err;
 } parse_ctx;
 
-static int perr(parse_ctx *c, size_t line, const char *fmt, const char *a, const char *b)
+static int perr(parse_ctx *c, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(parse_ctx *c, size_t line, const char *fmt, ...)
 {
 	char msg[512];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	return fc_err_set(c->err, FC_EINVALID, "%s:%zu: %s", c->where, line, msg);
 }
 
@@ -329,20 +336,20 @@ static int parse_header(parse_ctx *c, const char *s, size_t len, record *r)
 	size_t klen;
 
 	if (len < 6 || memcmp(s, "form: ", 6) != 0)
-		return perr(c, 1, "expected the header \"form: KIND VERSION\" on the first line", NULL, NULL);
+		return perr(c, 1, "expected the header \"form: KIND VERSION\" on the first line");
 	s += 6;
 	len -= 6;
 	sp = memchr(s, ' ', len);
 	klen = sp ? (size_t)(sp - s) : len;
 	if (!name_ok(s, klen))
-		return perr(c, 1, "bad record kind in the header", NULL, NULL);
+		return perr(c, 1, "bad record kind in the header");
 	free(r->kind);
 	r->kind = util_strndup(s, klen);
 	if (sp) {
 		size_t vlen = len - klen - 1;
 
 		if (!name_ok(sp + 1, vlen))
-			return perr(c, 1, "bad form version in the header", NULL, NULL);
+			return perr(c, 1, "bad form version in the header");
 		r->form_version = util_strndup(sp + 1, vlen);
 	}
 	return 0;
@@ -364,11 +371,11 @@ int record_parse(const char *text, size_t len, const char *where,
 
 		for (size_t i = 0; i < bad; i++)
 			l += text[i] == '\n';
-		rc = perr(&c, l, "invalid UTF-8", NULL, NULL);
+		rc = perr(&c, l, "invalid UTF-8");
 		goto cleanup;
 	}
 	if (len == 0) {
-		rc = perr(&c, 1, "empty record: expected the header \"form: KIND VERSION\"", NULL, NULL);
+		rc = perr(&c, 1, "empty record: expected the header \"form: KIND VERSION\"");
 		goto cleanup;
 	}
 	while (pos < len) {
@@ -379,11 +386,11 @@ int record_parse(const char *text, size_t len, const char *where,
 		line++;
 		pos += llen + (nl ? 1 : 0);
 		if (memchr(s, '\0', llen)) {
-			rc = perr(&c, line, "NUL byte in a record", NULL, NULL);
+			rc = perr(&c, line, "NUL byte in a record");
 			goto cleanup;
 		}
 		if (memchr(s, '\r', llen)) {
-			rc = perr(&c, line, "raw carriage return (CRLF line ending?); a CR in a value is written \\r", NULL, NULL);
+			rc = perr(&c, line, "raw carriage return (CRLF line ending?); a CR in a value is written \\r");
 			goto cleanup;
 		}
 		if (line == 1) {
@@ -404,27 +411,27 @@ int record_parse(const char *text, size_t len, const char *where,
 			nlen = llen - 1;
 			vlen = 0;
 		} else {
-			rc = perr(&c, line, "expected \"name: value\" (or \"name:\" when empty)", NULL, NULL);
+			rc = perr(&c, line, "expected \"name: value\" (or \"name:\" when empty)");
 			goto cleanup;
 		}
 		if (!name_ok(s, nlen) || nlen >= sizeof(name)) {
-			rc = perr(&c, line, "bad field name", NULL, NULL);
+			rc = perr(&c, line, "bad field name");
 			goto cleanup;
 		}
 		memcpy(name, s, nlen);
 		name[nlen] = '\0';
 		buf_reset(&val);
 		if (record_unescape(sep ? sep + SEPLEN : s + llen, vlen, &val)) {
-			rc = perr(&c, line, "field %s: bad escape (only \\\\, \\n and \\r are known)", name, NULL);
+			rc = perr(&c, line, "field %s: bad escape (only \\\\, \\n and \\r are known)", name);
 			goto cleanup;
 		}
 		if (line == 2) {
 			if (strcmp(name, "id") != 0) {
-				rc = perr(&c, line, "missing id: expected \"id: ...\" after the header", NULL, NULL);
+				rc = perr(&c, line, "missing id: expected \"id: ...\" after the header");
 				goto cleanup;
 			}
 			if (val.len == 0) {
-				rc = perr(&c, line, "empty id", NULL, NULL);
+				rc = perr(&c, line, "empty id");
 				goto cleanup;
 			}
 			free(r->id);
@@ -433,14 +440,14 @@ int record_parse(const char *text, size_t len, const char *where,
 		}
 		if (line == 3 && strcmp(name, "parent") == 0) {
 			if (val.len == 0) {
-				rc = perr(&c, line, "empty parent", NULL, NULL);
+				rc = perr(&c, line, "empty parent");
 				goto cleanup;
 			}
 			r->parent = util_strdup(buf_cstr(&val));
 			continue;
 		}
 		if (is_reserved(name)) {
-			rc = perr(&c, line, "field %s is reserved and belongs in the header lines", name, NULL);
+			rc = perr(&c, line, "field %s is reserved and belongs in the header lines", name);
 			goto cleanup;
 		}
 		record_append(r, util_strdup(name), util_strdup(buf_cstr(&val)));
@@ -452,7 +459,7 @@ int record_parse(const char *text, size_t len, const char *where,
 		seen[nseen++].line = line;
 	}
 	if (line < 2) {
-		rc = perr(&c, line + 1, "missing id: expected \"id: ...\" after the header", NULL, NULL);
+		rc = perr(&c, line + 1, "missing id: expected \"id: ...\" after the header");
 		goto cleanup;
 	}
 	/* Duplicates found by sorting: records can have hundreds of fields and
@@ -461,11 +468,8 @@ int record_parse(const char *text, size_t len, const char *where,
 		qsort(seen, nseen, sizeof(*seen), cmp_name_line);
 	for (size_t i = 1; i < nseen; i++)
 		if (strcmp(seen[i - 1].name, seen[i].name) == 0) {
-			char first[32];
-
-			snprintf(first, sizeof(first), "%zu", seen[i - 1].line);
-			rc = perr(&c, seen[i].line, "duplicate field %s (first on line %s)",
-				  seen[i].name, first);
+			rc = perr(&c, seen[i].line, "duplicate field %s (first on line %zu)",
+				  seen[i].name, seen[i - 1].line);
 			goto cleanup;
 		}
 	*out = r;

@@ -43,7 +43,6 @@ static const store_migration migrations[] = {
 	  " kind TEXT NOT NULL,"
 	  " parent TEXT REFERENCES records(id),"
 	  " village TEXT NOT NULL DEFAULT '',"
-	  " canonical TEXT NOT NULL,"
 	  " code TEXT NOT NULL DEFAULT '',"
 	  " head_name TEXT NOT NULL DEFAULT '',"
 	  " head_id_number TEXT NOT NULL DEFAULT '',"
@@ -56,13 +55,20 @@ static const store_migration migrations[] = {
 	  " visit_date TEXT NOT NULL DEFAULT '',"
 	  " members INTEGER NOT NULL DEFAULT 0,"
 	  " last_visit TEXT NOT NULL DEFAULT '',"
-	  " updated_at TEXT NOT NULL);"
+	  " updated_at TEXT NOT NULL,"
+	  /* Last, so that lists read the columns above without walking the
+	   * text's overflow pages. */
+	  " canonical TEXT NOT NULL);"
 	  /* Children of a household (and the foreign-key check on delete). */
 	  "CREATE INDEX records_parent ON records(parent, kind);"
-	  /* One index per list order, so a village lists without sorting. */
-	  "CREATE INDEX records_by_code ON records(kind, village, code);"
-	  "CREATE INDEX records_by_name ON records(kind, village, head_name);"
-	  "CREATE INDEX records_by_visit ON records(kind, village, last_visit);"
+	  /* Every list column of households, village by village: a list is
+	   * read from this index alone. A village's rows sit together here,
+	   * while in the table they are spread among members, visits and other
+	   * villages saved at the same time. kind is a column too, or SQLite
+	   * 3.40 would not see the index as covering. */
+	  "CREATE INDEX households_list ON records(kind, village, code, id, head_name,"
+	  " head_id_number, household_type, poverty_status, monitor_category,"
+	  " last_visit, members) WHERE kind = '" K_HOUSEHOLD "';"
 	  "CREATE TABLE reviews("
 	  " household TEXT PRIMARY KEY,"
 	  " state TEXT NOT NULL CHECK (state IN"
@@ -357,6 +363,9 @@ int store_open(const char *path, store **out, fc_err *err)
 	if ((rc = set_wal(s, err)) ||
 	    (rc = db_exec(s, "PRAGMA synchronous = FULL", "setting synchronous", err)) ||
 	    (rc = db_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) ||
+	    /* 16 MB of page cache: a village's list and its lookups stay in
+	     * memory between screens. */
+	    (rc = db_exec(s, "PRAGMA cache_size = -16384", "sizing the cache", err)) ||
 	    (rc = migrate(s, err)))
 		goto fail;
 	*out = s;
@@ -556,30 +565,37 @@ static int audit_row(store *s, const char *id, const char *field, const char *ol
 }
 
 /* Audit rows for every field whose value differs (a missing field equals an
- * empty one); *changes counts them. A new record (old NULL) audits its
- * non-empty fields with no old value. */
+ * empty one); *changes counts them. A new record gets one row, field "*",
+ * rather than one per field: its first values are the old values of the
+ * first changes (or still current), and a row per field of every card an
+ * import or a first sync brings would make the audit most of the store. */
 static int audit_diff(store *s, const record *old, const record *r, const char *who,
 		      const char *at, int write, int *changes, fc_err *err)
 {
 	int rc;
 
 	*changes = 0;
-	if (old && strcmp(old->parent ? old->parent : "", r->parent ? r->parent : "") != 0) {
+	if (!old) {
+		*changes = 1;
+		return write ? audit_row(s, r->id, STORE_AUDIT_CREATED, NULL, "created", who,
+					 at, err) : 0;
+	}
+	if (strcmp(old->parent ? old->parent : "", r->parent ? r->parent : "") != 0) {
 		(*changes)++;
 		if (write && (rc = audit_row(s, r->id, "parent", old->parent, r->parent, who, at, err)))
 			return rc;
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		const char *ov = old ? record_val(old, r->names[i]) : "";
+		const char *ov = record_val(old, r->names[i]);
 
 		if (strcmp(ov, r->values[i]) == 0)
 			continue;
 		(*changes)++;
-		if (write && (rc = audit_row(s, r->id, r->names[i], old ? ov : NULL,
-					     r->values[i], who, at, err)))
+		if (write && (rc = audit_row(s, r->id, r->names[i], ov, r->values[i],
+					     who, at, err)))
 			return rc;
 	}
-	for (size_t i = 0; old && i < old->n; i++) {
+	for (size_t i = 0; i < old->n; i++) {
 		if (!old->values[i][0] || record_get(r, old->names[i]))
 			continue;
 		(*changes)++;
@@ -598,6 +614,39 @@ static int recompute_household(store *s, const char *hid, fc_err *err)
 		return FC_ERROR;
 	bind_s(st, 1, hid);
 	return step_done(s, st, "updating the household's list columns", err);
+}
+
+static int valid_state(const char *state);
+
+/* The review state travels in the household record itself (fields
+ * review_state, review_comment, review_by, review_at), so a first
+ * secretary's decision is signed, synced and merged like any edit; the
+ * reviews table mirrors it for lists. The field audit already records it. */
+static int lift_review(store *s, const record *r, const char *canonical, fc_err *err)
+{
+	const char *state = record_val(r, F_REVIEW_STATE);
+	sqlite3_stmt *st;
+
+	if (!*state || !valid_state(state))
+		return 0;
+	if (!(st = prepare(s,
+		"INSERT INTO reviews(household, state, comment, approved, who, at)"
+		" VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(household) DO UPDATE SET"
+		" state = ?2, comment = nullif(?3, ''), approved = coalesce(?4, approved), who = ?5, at = ?6",
+		err)))
+		return FC_ERROR;
+	bind_s(st, 1, r->id);
+	bind_s(st, 2, state);
+	bind_s(st, 3, record_val(r, F_REVIEW_COMMENT));
+	bind_s(st, 4, strcmp(state, "approved") == 0 ? canonical : NULL);
+	bind_s(st, 5, record_val(r, F_REVIEW_BY));
+	bind_s(st, 6, record_val(r, F_REVIEW_AT));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(s, err, "saving a review state");
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 static int index_search(store *s, long long rid, const char *household, const record *r,
@@ -803,6 +852,8 @@ int store_put(store *s, const record *r, const char *canonical,
 				goto cleanup;
 		}
 		if ((rc = recompute_household(s, r->id, err)))
+			goto cleanup;
+		if ((rc = lift_review(s, r, canonical, err)))
 			goto cleanup;
 	} else {
 		if ((rc = recompute_household(s, r->parent, err)))
@@ -1262,6 +1313,12 @@ int store_review_set(store *s, const char *household_id, const char *state,
 	in_tx = 1;
 	if ((rc = store_get_canonical(s, household_id, &canon, err)))
 		goto cleanup;
+	if (strncmp(canon, "form: " K_HOUSEHOLD, 6 + strlen(K_HOUSEHOLD)) != 0 ||
+	    (canon[6 + strlen(K_HOUSEHOLD)] != ' ' && canon[6 + strlen(K_HOUSEHOLD)] != '\n')) {
+		rc = fc_err_set(err, FC_EINVALID, "%s is not a household: only household cards "
+				"are reviewed", household_id);
+		goto cleanup;
+	}
 	if ((rc = store_review_get(s, household_id, &old_state, &old_comment, err)))
 		goto cleanup;
 	/* A returned card keeps its comment until the cadre submits again. */
@@ -1526,12 +1583,12 @@ static int check_canonical(store *s, fc_buf *report, int *problems, fc_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = col_s(st, 0), *kind = col_s(st, 1), *parent = col_s(st, 2);
 		record *r = NULL;
-		fc_err perr;
+		fc_err pe = { 0, "" };
 		const char *bad = NULL;
 
 		if (parse_canonical((const char *)sqlite3_column_text(st, 3),
-				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &perr))
-			bad = perr.msg;
+				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &pe))
+			bad = pe.msg;
 		else if (strcmp(r->id, id) != 0 || strcmp(r->kind, kind) != 0 ||
 			 strcmp(r->parent ? r->parent : "", parent) != 0)
 			bad = "canonical text names another id, kind or parent";

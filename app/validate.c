@@ -49,7 +49,6 @@ static void report_add(val_report *r, val_severity sev, const record *rec,
 		       const char *field, const char *code, const char *fmt, ...)
 {
 	val_issue *it;
-	fc_buf msg = FC_BUF_INIT;
 	char line[1024];
 	va_list ap;
 
@@ -60,13 +59,12 @@ static void report_add(val_report *r, val_severity sev, const record *rec,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	buf_adds(&msg, line);
 	it = &r->items[r->n++];
 	it->severity = sev;
 	it->record_id = util_strdup(rec->id ? rec->id : "");
 	it->field = util_strdup(field);
 	it->code = util_strdup(code);
-	it->message = buf_detach(&msg);
+	it->message = util_strdup(line);
 	if (sev == VAL_ERROR)
 		r->nerrors++;
 	else
@@ -765,7 +763,7 @@ static int ident_month(const record *h)
 	return best;
 }
 
-static void household_rules(const form *f, const record *h,
+static void household_rules(const record *h,
 			    const record *const *children, size_t nchildren,
 			    const rules *rules, const char *today, int lang,
 			    val_report *report)
@@ -775,7 +773,6 @@ static void household_rules(const form *f, const record *h,
 	int heads = 0, disabled = 0, schooling = 0, ill = 0;
 	size_t i, j;
 
-	(void)f;
 	for (i = 0; i < nchildren; i++) {
 		const record *m = children[i];
 		const char *id = record_val(m, F_M_ID);
@@ -862,7 +859,7 @@ static int validate_one(const form *f, const record *rec, const record *parent,
 	if (strcmp(rec->kind, K_MEMBER) == 0 && is_present(rec))
 		member_rules(f, rec, t, lang, report);
 	if (household_level && strcmp(rec->kind, K_HOUSEHOLD) == 0)
-		household_rules(f, rec, children, nchildren, rules, t, lang, report);
+		household_rules(rec, children, nchildren, rules, t, lang, report);
 	return 0;
 }
 

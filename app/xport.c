@@ -215,6 +215,17 @@ static int is_empty(const char *s)
 	return !s || !*s;
 }
 
+/* A record id from a file: a ULID as made here, or another system's key
+ * of letters, digits, '-' and '_' (it becomes a file name in the ledger, so
+ * nothing that could leave its folder). */
+static int id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "abcdefghijklmnopqrstuvwxyz-_") == n;
+}
+
 /* Does the record kind `kind` belong under a household-like parent form? */
 static int needs_parent(const form *f)
 {
@@ -235,9 +246,9 @@ static int import_row(ictx *c, const xrow *x)
 
 	val_report_init(&rep);
 	fc_err_clear(&e);
-	if (shown_id && !util_ulid_valid(shown_id)) {
+	if (shown_id && !id_ok(shown_id)) {
 		problem(c, x->line, VAL_ERROR, NULL, "id",
-			"'%s' is not a record id (26 characters, ULID)", shown_id);
+			"'%s' is not a record id (up to 64 letters, digits, - or _)", shown_id);
 		bad = 1;
 		shown_id = NULL;
 	}
@@ -250,9 +261,9 @@ static int import_row(ictx *c, const xrow *x)
 			"missing: a %s record belongs to a %s (give its id in column parent)",
 			kind, x->f->parent->id);
 		bad = 1;
-	} else if (!is_empty(x->parent) && !util_ulid_valid(x->parent)) {
+	} else if (!is_empty(x->parent) && !id_ok(x->parent)) {
 		problem(c, x->line, VAL_ERROR, shown_id, "parent",
-			"'%s' is not a record id (26 characters, ULID)", x->parent);
+			"'%s' is not a record id (up to 64 letters, digits, - or _)", x->parent);
 		bad = 1;
 	}
 	if (bad)
@@ -293,7 +304,6 @@ static int import_row(ictx *c, const xrow *x)
 			problem(c, x->line, VAL_ERROR, shown_id, NULL,
 				"a new %s record needs column(s) %s", kind, x->missing);
 			bad = 1;
-			goto done;
 		}
 		if (!is_empty(x->parent)) {
 			rc = store_get(st, x->parent, &p, &e);
@@ -322,6 +332,8 @@ static int import_row(ictx *c, const xrow *x)
 				goto done;
 			}
 		}
+		if (bad)
+			goto done;
 		r = record_new(kind, shown_id, is_empty(x->parent) ? NULL : x->parent);
 		/* A new form opens with its defaults filled in; so does a new row. */
 		for (size_t i = 0; i < x->f->nfields; i++) {
@@ -336,8 +348,10 @@ static int import_row(ictx *c, const xrow *x)
 		const form_field *fld = form_field_find(x->f, x->names[i]);
 
 		/* Calculated fields are recomputed by app_save, whatever the file
-		 * says: an exported file carries them, and they must not block. */
-		if (!fld || fld->type == FT_CALCULATE)
+		 * says: an exported file carries them, and they must not block.
+		 * Read-only ones (the review state) are the app's to set, as in the
+		 * UI: a file must not approve its own cards. */
+		if (!fld || fld->type == FT_CALCULATE || fld->read_only)
 			continue;
 		if (!is_empty(x->values[i]) &&
 		    val_check_type(fld, x->values[i], c->a->lang, &e)) {
@@ -358,7 +372,9 @@ static int import_row(ictx *c, const xrow *x)
 	for (size_t i = 0; i < rep.n; i++) {
 		const val_issue *is = &rep.items[i];
 
-		problem(c, x->line, is->severity,
+		/* An error on another record (a stored member checked with its
+		 * household) did not block this save: it is a warning here. */
+		problem(c, x->line, rc ? is->severity : VAL_WARNING,
 			is->record_id ? is->record_id : r->id, is->field, "%s", is->message);
 	}
 	if (rc == FC_EINVALID) {

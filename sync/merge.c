@@ -1,315 +1,282 @@
 /* merge.c — three-way, field-level merge of records and of ledger trees
- * (merge.h, DESIGN.md "Merging").
+ * (include/fieldcard/merge.h; DESIGN.md, "Merging").
  *
- * Trees: only the paths that changed from base to theirs are looked at
- * (ledger_diff skips equal subtrees), and the result is written over ours
- * with ledger_tree_update, so the cost grows with the change, not with the
- * county. A record changed on both sides is merged field by field; the
- * merged text is ours with values replaced line by line, so it stays in the
- * form's field order without needing the form here. Files that are not
- * records (forms/, keys/) changed on both sides take theirs: only county
- * principals may change them.
- *
- * Open conflicts are listed in the tree beside the household, in
- * villages/<code>/<household>/conflicts, one line per record field:
- *     RECORD-ID TAB FIELD TAB BASE TAB OURS TAB THEIRS
- * values escaped as in record.h (plus TAB as \t), lines sorted, one line
- * per (record, field): a newer conflict on the same field replaces the
- * older. A resolution removes its line. */
+ * The tree merge walks only what changed from base to theirs (ledger_diff
+ * skips equal subtrees) and writes the result on top of ours with
+ * ledger_tree_update, so a county of 100,000 households costs no more than
+ * the households a batch touched. Records both sides changed are parsed and
+ * merged per field; a field both sides set differently keeps ours and is
+ * written, with base and theirs, to the village's conflict file so that the
+ * conflict travels with the tree and nothing is lost. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/fields.h"
+#include "fieldcard/form.h"
 #include "fieldcard/merge.h"
 #include "fieldcard/util.h"
 
-#define CONFLICTS_NAME "conflicts"
+/* The pseudo-field a removed record is reported under (records are never
+ * deleted, so a removal is always a conflict to look at). */
+#define DELETED_FIELD "_deleted"
+
+/* ---- conflicts list ---- */
+
+void merge_conflict_clear(merge_conflict *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->record_id);
+	free(c->field);
+	free(c->base);
+	free(c->ours);
+	free(c->theirs);
+	free(c->ours_who);
+	free(c->theirs_who);
+	free(c->kind);
+	memset(c, 0, sizeof(*c));
+}
 
 void merge_conflicts_free(merge_conflicts *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].path);
-		free(c->v[i].record_id);
-		free(c->v[i].field);
-		free(c->v[i].base);
-		free(c->v[i].ours);
-		free(c->v[i].theirs);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		merge_conflict_clear(&c->v[i]);
 	free(c->v);
 	c->v = NULL;
 	c->n = c->cap = 0;
 }
 
-static void conflict_add(merge_conflicts *c, const char *path, const char *id, const char *field,
-			 const char *b, const char *o, const char *t)
+static merge_conflict *conflict_push(merge_conflicts *c, const char *path, const char *id,
+				     const char *field, const char *base, const char *ours,
+				     const char *theirs)
 {
 	merge_conflict *m;
 
-	if (!c)
-		return;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->v = util_realloc(c->v, c->cap * sizeof(*c->v));
 	}
 	m = &c->v[c->n++];
-	m->path = util_strdup(path ? path : "");
+	memset(m, 0, sizeof(*m));
+	m->path = util_strdup(path);
 	m->record_id = util_strdup(id ? id : "");
 	m->field = util_strdup(field);
-	m->base = util_strdup(b);
-	m->ours = util_strdup(o);
-	m->theirs = util_strdup(t);
+	m->base = util_strdup(base ? base : "");
+	m->ours = util_strdup(ours ? ours : "");
+	m->theirs = util_strdup(theirs ? theirs : "");
+	m->ours_who = util_strdup("");
+	m->theirs_who = util_strdup("");
+	return m;
+}
+
+/* ---- record merge ---- */
+
+static const char *val(const record *r, const char *name)
+{
+	return r ? record_val(r, name) : "";
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* 1 if side changed any field other than the member status pair. */
+static int edited_besides_status(const record *base, const record *side)
+{
+	for (size_t i = 0; i < side->n; i++) {
+		const char *n = side->names[i];
+
+		if (strcmp(n, F_M_STATUS) == 0 || strcmp(n, F_M_LEFT_REASON) == 0)
+			continue;
+		if (strcmp(side->values[i], val(base, n)) != 0)
+			return 1;
+	}
+	for (size_t i = 0; base && i < base->n; i++) {
+		const char *n = base->names[i];
+
+		if (strcmp(n, F_M_STATUS) == 0 || strcmp(n, F_M_LEFT_REASON) == 0)
+			continue;
+		if (!record_get(side, n) && *base->values[i])
+			return 1;
+	}
+	return 0;
+}
+
+static int marked_left(const record *base, const record *side)
+{
+	return strcmp(val(side, F_M_STATUS), C_LEFT) == 0 &&
+	       strcmp(val(base, F_M_STATUS), C_LEFT) != 0;
+}
+
+/* The names of ours, then those only theirs has, then those only base has
+ * (removed on both sides: they merge to ""). */
+static void add_names(const char ***names, size_t *n, size_t *cap, const record *r,
+		      const record *a, const record *b)
+{
+	for (size_t i = 0; r && i < r->n; i++) {
+		if ((a && record_get(a, r->names[i])) || (b && record_get(b, r->names[i])))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*names = util_realloc(*names, *cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = r->names[i];
+	}
 }
 
 int merge_record(const record *base, const record *ours, const record *theirs,
 		 record **out, merge_conflicts *c, fc_err *err)
 {
+	const char **names = NULL;
+	size_t n = 0, cap = 0;
 	record *m;
+	int left_ours, left_theirs, status_conflict = 0;
 
+	*out = NULL;
 	if (!ours || !theirs)
-		return fc_err_set(err, FC_EINVALID, "merge: both sides of a record are needed");
-	if (strcmp(ours->id, theirs->id) != 0 || strcmp(ours->kind, theirs->kind) != 0)
-		return fc_err_set(err, FC_EINVALID, "merge: %s %s and %s %s are not the same record",
-				  ours->kind, ours->id, theirs->kind, theirs->id);
-	m = record_dup(ours);
-	/* The newer form version wins; versions are "YYYY.MM.N", so byte order
-	 * is age order within the same shape. */
-	if (theirs->form_version &&
-	    (!m->form_version || strcmp(theirs->form_version, m->form_version) > 0))
-		record_set_version(m, theirs->form_version);
-	for (int side = 0; side < 2; side++) {
-		const record *r = side == 0 ? theirs : base;
+		return fc_err_set(err, FC_EINVALID, "merge: a record side is missing");
+	if (!same_str(ours->kind, theirs->kind) || !same_str(ours->id, theirs->id) ||
+	    !same_str(ours->parent, theirs->parent) ||
+	    (base && (!same_str(base->kind, ours->kind) || !same_str(base->id, ours->id) ||
+		      !same_str(base->parent, ours->parent))))
+		return fc_err_set(err, FC_EINVALID,
+				  "merge: record %s: kind, id or parent differ between the sides "
+				  "(%s %s/%s against %s %s/%s)",
+				  ours->id, ours->kind, ours->id, ours->parent ? ours->parent : "",
+				  theirs->kind, theirs->id, theirs->parent ? theirs->parent : "");
 
-		if (!r)
+	m = record_new(ours->kind, ours->id, ours->parent);
+	/* The form version: one side's change wins; both changed, the newer. */
+	if (same_str(ours->form_version, theirs->form_version) ||
+	    (base && same_str(theirs->form_version, base->form_version)))
+		m->form_version = util_strdup(ours->form_version);
+	else if (base && same_str(ours->form_version, base->form_version))
+		m->form_version = util_strdup(theirs->form_version);
+	else
+		m->form_version = util_strdup(strcmp(ours->form_version ? ours->form_version : "",
+						     theirs->form_version ? theirs->form_version : "") >= 0
+						      ? ours->form_version : theirs->form_version);
+
+	add_names(&names, &n, &cap, ours, NULL, NULL);
+	add_names(&names, &n, &cap, theirs, ours, NULL);
+	add_names(&names, &n, &cap, base, ours, theirs);
+
+	/* A member marked as left on one side while the other edited it is a
+	 * decision for a person (the edit may show the member is still there),
+	 * even though no single field was changed on both sides. */
+	left_ours = strcmp(ours->kind, K_MEMBER) == 0 && marked_left(base, ours);
+	left_theirs = strcmp(ours->kind, K_MEMBER) == 0 && marked_left(base, theirs);
+	if (left_ours != left_theirs &&
+	    ((left_ours && edited_besides_status(base, theirs)) ||
+	     (left_theirs && edited_besides_status(base, ours))))
+		status_conflict = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		const char *b = val(base, name), *o = val(ours, name), *t = val(theirs, name);
+		int is_status = strcmp(name, F_M_STATUS) == 0 ||
+				(left_theirs && strcmp(name, F_M_LEFT_REASON) == 0);
+
+		if (status_conflict && is_status) {
+			record_set(m, name, o);
+			if (strcmp(o, t) != 0 && c)
+				conflict_push(c, NULL, ours->id, name, b, o, t);
 			continue;
-		for (size_t i = 0; i < r->n; i++) {
-			const char *name = r->names[i];
-			const char *b = base ? record_val(base, name) : "";
-			const char *o = record_val(ours, name);
-			const char *t = record_val(theirs, name);
-
-			if (side == 1 && record_get(theirs, name))
-				continue; /* already seen from theirs */
-			if (!strcmp(t, b) || !strcmp(o, t))
-				continue;          /* theirs unchanged, or the same change */
-			if (!strcmp(o, b))
-				record_set(m, name, t); /* only theirs changed it */
-			else
-				conflict_add(c, NULL, ours->id, name, b, o, t);
+		}
+		if (strcmp(o, t) == 0 || strcmp(t, b) == 0) {
+			record_set(m, name, o);
+		} else if (strcmp(o, b) == 0) {
+			record_set(m, name, t);
+		} else {
+			record_set(m, name, o);
+			if (c)
+				conflict_push(c, NULL, ours->id, name, b, o, t);
 		}
 	}
+	free(names);
 	*out = m;
 	return FC_OK;
 }
 
-/* ---- trees ---- */
+/* ---- paths ---- */
 
-typedef struct pending_change {
-	char *path;
-	fc_buf data;
-	int remove;
-} pending_change;
-
-typedef struct tmerge {
-	ledger *l;
-	const git_oid *base, *ours, *theirs;
-	pending_change *v;
-	size_t n, cap;
-	merge_conflicts *c;
-	size_t c_first;        /* conflicts of this merge start here */
-	merge_conflicts local; /* used when the caller passes none */
-	fc_err *err;
-} tmerge;
-
-static pending_change *change_new(tmerge *m, const char *path)
+/* Split "villages/<code>/<hh>/{household,members/<id>,visits/<id>}" into
+ * village, household and kind. */
+static int record_path_parts(const char *path, char village[64], char hh[64],
+			     const char **kind)
 {
-	pending_change *p;
+	char **p = util_split(path, '/');
+	size_t n = util_strv_len(p);
+	int ok = 0;
 
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 16;
-		m->v = util_realloc(m->v, m->cap * sizeof(*m->v));
-	}
-	p = &m->v[m->n++];
-	memset(p, 0, sizeof(*p));
-	p->path = util_strdup(path);
-	buf_init(&p->data);
-	return p;
-}
-
-static int read_opt(ledger *l, const git_oid *tree, const char *path, fc_buf *out, int *found,
-		    fc_err *err)
-{
-	int rc;
-
-	*found = 0;
-	buf_reset(out);
-	if (!tree)
-		return FC_OK;
-	rc = ledger_read_tree(l, tree, path, out, err);
-	if (rc == FC_ENOTFOUND) {
-		fc_err_clear(err);
-		return FC_OK;
-	}
-	if (rc == FC_OK)
-		*found = 1;
-	return rc;
-}
-
-/* Is path a record file (villages/V/H/household, .../members/ID, .../visits/ID)? */
-static int is_record_path(const char *path)
-{
-	const char *last = strrchr(path, '/');
-
-	return strncmp(path, "villages/", 9) == 0 && last && strcmp(last + 1, CONFLICTS_NAME) != 0;
-}
-
-/* The merged record's text: ours' lines with merged values, then fields
- * ours lacks (a newer form's) in byte order of name. */
-static void render(const char *ours_text, const record *merged, fc_buf *out)
-{
-	const char *p = ours_text;
-	char **seen = util_calloc(merged->n + 1, sizeof(*seen));
-	size_t nseen = 0;
-	char **extra = util_calloc(merged->n + 1, sizeof(*extra));
-	size_t nextra = 0;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *colon;
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *name;
-
-		colon = memchr(p, ':', len);
-		if (!colon) {
-			buf_add(out, p, len);
-			buf_addc(out, '\n');
-		} else {
-			name = util_strndup(p, (size_t)(colon - p));
-			if (!strcmp(name, "form") && merged->form_version) {
-				buf_printf(out, "form: %s %s\n", merged->kind, merged->form_version);
-			} else if (!strcmp(name, "form") || !strcmp(name, "id") || !strcmp(name, "parent") ||
-				   !record_get(merged, name)) {
-				buf_add(out, p, len);
-				buf_addc(out, '\n');
-			} else {
-				const char *v = record_val(merged, name);
-
-				buf_adds(out, name);
-				buf_addc(out, ':');
-				if (*v) {
-					buf_addc(out, ' ');
-					record_escape(v, out);
-				}
-				buf_addc(out, '\n');
-				seen[nseen++] = util_strdup(name);
-			}
-			free(name);
+	if (n >= 4 && strcmp(p[0], "villages") == 0 && strlen(p[1]) < 64 && strlen(p[2]) < 64) {
+		if (n == 4 && strcmp(p[3], K_HOUSEHOLD) == 0) {
+			*kind = K_HOUSEHOLD;
+			ok = 1;
+		} else if (n == 5 && strcmp(p[3], "members") == 0) {
+			*kind = K_MEMBER;
+			ok = 1;
+		} else if (n == 5 && strcmp(p[3], "visits") == 0) {
+			*kind = K_VISIT;
+			ok = 1;
 		}
-		p = nl ? nl + 1 : p + len;
-	}
-	for (size_t i = 0; i < merged->n; i++) {
-		int found = 0;
-
-		for (size_t j = 0; j < nseen && !found; j++)
-			found = !strcmp(seen[j], merged->names[i]);
-		if (!found)
-			extra[nextra++] = merged->names[i];
-	}
-	for (size_t i = 1; i < nextra; i++)
-		for (size_t j = i; j > 0 && strcmp(extra[j - 1], extra[j]) > 0; j--) {
-			char *t = extra[j];
-
-			extra[j] = extra[j - 1];
-			extra[j - 1] = t;
+		if (ok) {
+			snprintf(village, 64, "%s", p[1]);
+			snprintf(hh, 64, "%s", p[2]);
 		}
-	for (size_t i = 0; i < nextra; i++) {
-		const char *v = record_val(merged, extra[i]);
-
-		buf_adds(out, extra[i]);
-		buf_addc(out, ':');
-		if (*v) {
-			buf_addc(out, ' ');
-			record_escape(v, out);
-		}
-		buf_addc(out, '\n');
 	}
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i]);
-	free(seen);
-	free(extra);
+	util_strv_free(p);
+	return ok;
 }
 
-static int merge_file(tmerge *m, const char *path, const fc_buf *b, int hb, const fc_buf *o,
-		      const fc_buf *t)
+int merge_is_conflict_path(const char *path)
 {
-	record *rb = NULL, *ro = NULL, *rt = NULL, *rm = NULL;
-	size_t before = m->c->n;
-	pending_change *pc;
-	int rc;
+	char **p = util_split(path, '/');
+	int ok = util_strv_len(p) == 4 && strcmp(p[0], "villages") == 0 &&
+		 strcmp(p[3], MERGE_CONFLICTS_FILE) == 0;
 
-	if (!is_record_path(path)) {
-		pc = change_new(m, path); /* forms/, keys/, conflicts: the county's */
-		buf_add(&pc->data, t->data, t->len);
-		return FC_OK;
-	}
-	if ((hb && (rc = record_parse(b->data, b->len, path, &rb, m->err)) != FC_OK) ||
-	    (rc = record_parse(o->data, o->len, path, &ro, m->err)) != FC_OK ||
-	    (rc = record_parse(t->data, t->len, path, &rt, m->err)) != FC_OK ||
-	    (rc = merge_record(rb, ro, rt, &rm, m->c, m->err)) != FC_OK)
-		goto cleanup;
-	for (size_t i = before; i < m->c->n; i++) {
-		free(m->c->v[i].path);
-		m->c->v[i].path = util_strdup(path);
-	}
-	pc = change_new(m, path);
-	render(o->data, rm, &pc->data);
-	if (pc->data.len == o->len && memcmp(pc->data.data, o->data, o->len) == 0) {
-		buf_free(&pc->data);
-		free(pc->path);
-		m->n--; /* nothing changed on our side */
-	}
-cleanup:
-	record_free(rb);
-	record_free(ro);
-	record_free(rt);
-	record_free(rm);
-	return rc;
+	util_strv_free(p);
+	return ok;
 }
 
-static int on_delta(const ledger_delta *d, void *payload)
+char *merge_conflict_path_for(const char *record_path)
 {
-	tmerge *m = payload;
-	fc_buf b = FC_BUF_INIT, o = FC_BUF_INIT, t = FC_BUF_INIT;
-	int hb, ho, ht, rc;
+	char village[64], hh[64];
+	const char *kind;
 
-	if ((rc = read_opt(m->l, m->base, d->path, &b, &hb, m->err)) != FC_OK ||
-	    (rc = read_opt(m->l, m->ours, d->path, &o, &ho, m->err)) != FC_OK ||
-	    (rc = read_opt(m->l, m->theirs, d->path, &t, &ht, m->err)) != FC_OK)
-		goto cleanup;
-	if (ho && ht && o.len == t.len && !memcmp(o.data, t.data, o.len))
-		goto cleanup; /* already the same */
-	if (!ht) {
-		/* Removed on theirs (forms or keys retired): follow it unless we
-		 * changed the file ourselves. Records are never removed. */
-		if (ho && hb && o.len == b.len && !memcmp(o.data, b.data, b.len))
-			change_new(m, d->path)->remove = 1;
-		goto cleanup;
-	}
-	if (!ho || (hb && o.len == b.len && !memcmp(o.data, b.data, b.len))) {
-		pending_change *pc = change_new(m, d->path); /* only theirs changed it */
-
-		buf_add(&pc->data, t.data, t.len);
-		goto cleanup;
-	}
-	rc = merge_file(m, d->path, &b, hb, &o, &t);
-cleanup:
-	buf_free(&b);
-	buf_free(&o);
-	buf_free(&t);
-	return rc;
+	if (!record_path_parts(record_path, village, hh, &kind))
+		return NULL;
+	return util_asprintf("villages/%s/%s/%s", village, hh, MERGE_CONFLICTS_FILE);
 }
 
-/* Escape for a conflicts line: record escaping plus TAB. */
-static void esc_field(const char *v, fc_buf *out)
+/* Canonical text of a merged record, its fields in the order of the record
+ * (ours first), so a merge rewrites the lines that changed and no others. */
+static void serialise_in_order(const record *r, fc_buf *out)
+{
+	form f;
+	form_field *ff = util_calloc(r->n ? r->n : 1, sizeof(*ff));
+
+	memset(&f, 0, sizeof(f));
+	for (size_t i = 0; i < r->n; i++) {
+		ff[i].type = FT_TEXT;
+		ff[i].name = r->names[i];
+	}
+	f.id = r->kind;
+	f.version = r->form_version;
+	f.fields = ff;
+	f.nfields = r->n;
+	record_serialise(r, &f, out);
+	free(ff);
+}
+
+/* ---- conflict lines: "ID TAB FIELD TAB BASE TAB OURS TAB THEIRS" ---- */
+
+static void esc_value(const char *v, fc_buf *out)
 {
 	fc_buf tmp = FC_BUF_INIT;
 
@@ -323,144 +290,753 @@ static void esc_field(const char *v, fc_buf *out)
 	buf_free(&tmp);
 }
 
-static int cmp_str(const void *a, const void *b)
+static void unesc_value(const char *s, fc_buf *out)
+{
+	fc_buf tmp = FC_BUF_INIT;
+
+	/* \t first; the other escapes are the record's. */
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 't') {
+			buf_addc(&tmp, '\t');
+			s++;
+		} else if (s[0] == '\\' && s[1]) {
+			buf_add(&tmp, s, 2);
+			s++;
+		} else {
+			buf_addc(&tmp, *s);
+		}
+	}
+	if (record_unescape(buf_cstr(&tmp), tmp.len, out) != 0)
+		buf_adds(out, buf_cstr(&tmp));
+	buf_free(&tmp);
+}
+
+static char *line_encode(const char *id, const char *field, const char *b, const char *o,
+			 const char *t)
+{
+	fc_buf line = FC_BUF_INIT;
+
+	buf_printf(&line, "%s\t%s\t", id, field);
+	esc_value(b, &line);
+	buf_addc(&line, '\t');
+	esc_value(o, &line);
+	buf_addc(&line, '\t');
+	esc_value(t, &line);
+	return buf_detach(&line);
+}
+
+/* Length of "ID TAB FIELD TAB", the key of a line; 0 if malformed. */
+static size_t line_key_len(const char *line)
+{
+	const char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+	return t2 ? (size_t)(t2 - line + 1) : 0;
+}
+
+static int same_key(const char *a, const char *b)
+{
+	size_t ka = line_key_len(a);
+
+	return ka && ka == line_key_len(b) && memcmp(a, b, ka) == 0;
+}
+
+/* The well-formed lines of a conflicts file. */
+static char **lines_of(const char *text, size_t *n)
+{
+	char **v = util_split(text ? text : "", '\n');
+	size_t k = 0;
+
+	for (size_t i = 0; v[i]; i++) {
+		if (*v[i] && line_key_len(v[i]))
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	v[k] = NULL;
+	*n = k;
+	return v;
+}
+
+static const char *line_find(char **v, const char *key_line)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (same_key(v[i], key_line))
+			return v[i];
+	return NULL;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Write the conflicts file of each household that got new conflicts. */
-static int write_conflicts(tmerge *m)
+/* Sorted lines joined; NULL (remove the file) when there are none. */
+static char *lines_join(char **v, size_t n, size_t *len)
 {
-	for (size_t i = m->c_first; i < m->c->n; i++) {
-		const char *path = m->c->v[i].path;
-		char *dir, *cpath, **lines = NULL;
-		size_t nlines = 0;
-		fc_buf old = FC_BUF_INIT;
-		pending_change *pc = NULL;
-		int found = 0, rc, dup = 0;
-		const char *slash;
+	fc_buf out = FC_BUF_INIT;
 
-		/* villages/V/H/... -> villages/V/H */
-		slash = path + 9;
-		slash = strchr(slash, '/');
-		slash = slash ? strchr(slash + 1, '/') : NULL;
-		if (!slash)
-			continue;
-		dir = util_strndup(path, (size_t)(slash - path));
-		cpath = util_asprintf("%s/%s", dir, CONFLICTS_NAME);
-		for (size_t j = m->c_first; j < i && !dup; j++)
-			dup = !strncmp(m->c->v[j].path, dir, strlen(dir)) && m->c->v[j].path[strlen(dir)] == '/';
-		if (dup) {
-			free(dir);
-			free(cpath);
-			continue; /* this household's file is already written */
+	qsort(v, n, sizeof(*v), cmp_str_ptr);
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(&out, v[i]);
+		buf_addc(&out, '\n');
+	}
+	*len = out.len;
+	if (!n) {
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+/* One conflict from a line; path = the household folder's record path
+ * is filled in by the caller. */
+static void line_decode(const char *line, merge_conflicts *out, const char *path,
+			const char *kind)
+{
+	char **col = util_split(line, '\t');
+	fc_buf v[3] = { FC_BUF_INIT, FC_BUF_INIT, FC_BUF_INIT };
+	merge_conflict *x;
+
+	if (util_strv_len(col) == 5) {
+		for (int k = 0; k < 3; k++)
+			unesc_value(col[2 + k], &v[k]);
+		x = conflict_push(out, path, col[0], col[1], buf_cstr(&v[0]), buf_cstr(&v[1]),
+				  buf_cstr(&v[2]));
+		x->kind = util_strdup(kind);
+	}
+	for (int k = 0; k < 3; k++)
+		buf_free(&v[k]);
+	util_strv_free(col);
+}
+
+/* ---- tree merge ---- */
+
+typedef struct change {
+	char *path;
+	char *data;      /* NULL = remove */
+	size_t len;
+} change;
+
+typedef struct mt {
+	ledger *l;
+	git_repository *repo;
+	git_tree *ours;
+	const char *ours_who, *theirs_who;
+	change *v;
+	size_t n, cap;
+	merge_conflicts fresh;     /* conflicts of this merge, path = record path */
+	merge_conflicts *out;
+	fc_err *err;
+} mt;
+
+static void change_put(mt *m, const char *path, char *data, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].path, path) == 0) {
+			free(m->v[i].data);
+			m->v[i].data = data;
+			m->v[i].len = len;
+			return;
 		}
-		/* Start from ours' (or an earlier change's) list. */
-		for (size_t j = 0; j < m->n; j++)
-			if (!strcmp(m->v[j].path, cpath)) {
-				pc = &m->v[j];
-				buf_add(&old, pc->data.data, pc->data.len);
-				found = 1;
-			}
-		if (!found && (rc = read_opt(m->l, m->ours, cpath, &old, &found, m->err)) != FC_OK) {
-			free(dir);
-			free(cpath);
-			buf_free(&old);
-			return rc;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->v = util_realloc(m->v, m->cap * sizeof(*m->v));
+	}
+	m->v[m->n].path = util_strdup(path);
+	m->v[m->n].data = data;
+	m->v[m->n].len = len;
+	m->n++;
+}
+
+static change *change_find(mt *m, const char *path)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].path, path) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+static int blob_read(git_repository *repo, const git_oid *id, const char *path, char **data,
+		     size_t *len, fc_err *err)
+{
+	git_blob *b = NULL;
+	int g = git_blob_lookup(&b, repo, id);
+
+	if (g < 0)
+		return ledger_git_error(err, g, path);
+	*len = (size_t)git_blob_rawsize(b);
+	*data = util_malloc(*len + 1);
+	memcpy(*data, git_blob_rawcontent(b), *len);
+	(*data)[*len] = '\0';
+	git_blob_free(b);
+	return FC_OK;
+}
+
+static int blob_parse(mt *m, const git_oid *id, const char *path, record **out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = blob_read(m->repo, id, path, &data, &len, m->err);
+
+	if (rc == FC_OK)
+		rc = record_parse(data, len, path, out, m->err);
+	free(data);
+	return rc;
+}
+
+/* Both sides changed a record file: merge per field. */
+static int merge_record_file(mt *m, const char *path, const char *kind, const ledger_delta *d,
+			     const git_oid *ours_blob)
+{
+	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
+	merge_conflicts local = { NULL, 0, 0 };
+	fc_buf text = FC_BUF_INIT;
+	size_t len;
+	int rc;
+
+	rc = blob_parse(m, ours_blob, path, &o);
+	if (rc == FC_OK)
+		rc = blob_parse(m, &d->new_blob, path, &t);
+	if (rc == FC_OK && d->has_old)
+		rc = blob_parse(m, &d->old_blob, path, &b);
+	if (rc)
+		goto cleanup;
+	rc = merge_record(b, o, t, &r, &local, m->err);
+	if (rc) {
+		fc_err_prefix(m->err, "%s: ", path);
+		goto cleanup;
+	}
+	serialise_in_order(r, &text);
+	len = text.len;
+	change_put(m, path, buf_detach(&text), len);
+	for (size_t i = 0; i < local.n; i++) {
+		merge_conflict *x = conflict_push(&m->fresh, path, local.v[i].record_id,
+						  local.v[i].field, local.v[i].base,
+						  local.v[i].ours, local.v[i].theirs);
+		x->kind = util_strdup(kind);
+	}
+cleanup:
+	merge_conflicts_free(&local);
+	record_free(b);
+	record_free(o);
+	record_free(t);
+	record_free(r);
+	buf_free(&text);
+	return rc;
+}
+
+/* Both sides changed a household's conflicts file (each merged or settled
+ * something): three-way per (record, field) line; where both changed one
+ * line, ours stays (the conflict is open either way). */
+static int merge_conflict_file(mt *m, const char *path, const ledger_delta *d,
+			       const git_oid *ours_blob, int has_ours)
+{
+	char *tb = NULL, *ob = NULL, *bb = NULL, **bl, **ol, **tl, **res, *joined;
+	size_t len = 0, nb, no, nt, nr = 0;
+	int rc = FC_OK;
+
+	if (has_ours)
+		rc = blob_read(m->repo, ours_blob, path, &ob, &len, m->err);
+	if (rc == FC_OK && d->has_new)
+		rc = blob_read(m->repo, &d->new_blob, path, &tb, &len, m->err);
+	if (rc == FC_OK && d->has_old)
+		rc = blob_read(m->repo, &d->old_blob, path, &bb, &len, m->err);
+	if (rc) {
+		free(ob);
+		free(tb);
+		free(bb);
+		return rc;
+	}
+	bl = lines_of(bb, &nb);
+	ol = lines_of(ob, &no);
+	tl = lines_of(tb, &nt);
+	res = util_calloc(nb + no + nt + 1, sizeof(*res));
+	for (int side = 0; side < 3; side++) {
+		char **src = side == 0 ? ol : side == 1 ? tl : bl;
+
+		for (size_t i = 0; src[i]; i++) {
+			const char *key = src[i], *b, *o, *t, *pick;
+			int seen = 0;
+
+			/* Each key once: ours' lines, then theirs' new keys,
+			 * then keys only base had (settled on both sides). */
+			for (size_t j = 0; j < nr && !seen; j++)
+				seen = same_key(res[j], key);
+			if (seen)
+				continue;
+			if ((side >= 1 && line_find(ol, key)) || (side == 2 && line_find(tl, key)))
+				continue;
+			b = line_find(bl, key);
+			o = line_find(ol, key);
+			t = line_find(tl, key);
+			if (same_str(o, t) || same_str(t, b))
+				pick = o;
+			else if (same_str(o, b))
+				pick = t;
+			else
+				pick = o;
+			if (pick)
+				res[nr++] = util_strdup(pick);
 		}
-		if (found)
-			lines = util_split(old.data, '\n');
-		for (size_t k = 0; lines && lines[k]; k++)
-			if (*lines[k])
-				nlines++;
-		{
-			char **all = util_calloc(nlines + (m->c->n - i) + 1, sizeof(*all));
-			size_t na = 0;
+	}
+	joined = lines_join(res, nr, &len);
+	change_put(m, path, joined, len);
+	for (size_t i = 0; i < nr; i++)
+		free(res[i]);
+	free(res);
+	util_strv_free(bl);
+	util_strv_free(ol);
+	util_strv_free(tl);
+	free(ob);
+	free(tb);
+	free(bb);
+	return FC_OK;
+}
 
-			for (size_t j = i; j < m->c->n; j++) {
-				merge_conflict *x = &m->c->v[j];
-				fc_buf line = FC_BUF_INIT;
+static int take_theirs(mt *m, const ledger_delta *d)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
 
-				if (strncmp(x->path, dir, strlen(dir)) || x->path[strlen(dir)] != '/')
-					continue;
-				buf_printf(&line, "%s\t%s\t", x->record_id, x->field);
-				esc_field(x->base, &line);
-				buf_addc(&line, '\t');
-				esc_field(x->ours, &line);
-				buf_addc(&line, '\t');
-				esc_field(x->theirs, &line);
-				all[na++] = buf_detach(&line);
-			}
-			for (size_t k = 0; lines && lines[k]; k++) {
-				char *t1 = strchr(lines[k], '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-				int replaced = 0;
+	if (!d->has_new) {
+		change_put(m, d->path, NULL, 0);
+		return FC_OK;
+	}
+	rc = blob_read(m->repo, &d->new_blob, d->path, &data, &len, m->err);
+	if (rc == FC_OK)
+		change_put(m, d->path, data, len);
+	return rc;
+}
 
-				if (!*lines[k] || !t2)
-					continue;
-				for (size_t j = 0; j < na && !replaced; j++)
-					replaced = !strncmp(all[j], lines[k], (size_t)(t2 - lines[k] + 1));
-				if (!replaced)
-					all[na++] = util_strdup(lines[k]);
-			}
-			qsort(all, na, sizeof(*all), cmp_str);
-			if (!pc)
-				pc = change_new(m, cpath);
-			buf_reset(&pc->data);
-			for (size_t j = 0; j < na; j++) {
-				buf_adds(&pc->data, all[j]);
-				buf_addc(&pc->data, '\n');
-				free(all[j]);
-			}
-			free(all);
+static int on_delta(const ledger_delta *d, void *payload)
+{
+	mt *m = payload;
+	git_tree_entry *e = NULL;
+	git_oid ours_blob;
+	int has_ours, rc = FC_OK;
+	char village[64], hh[64];
+	const char *kind = NULL;
+
+	has_ours = git_tree_entry_bypath(&e, m->ours, d->path) == 0 &&
+		   git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	if (has_ours)
+		git_oid_cpy(&ours_blob, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+
+	/* Ours already equals theirs: nothing to do. */
+	if (has_ours == d->has_new && (!has_ours || git_oid_equal(&ours_blob, &d->new_blob)))
+		return FC_OK;
+	/* Records are never deleted; a removal keeps ours and is shown to a
+	 * person, whoever changed what. */
+	if (!d->has_new && has_ours && record_path_parts(d->path, village, hh, &kind)) {
+		record *o = NULL;
+
+		rc = blob_parse(m, &ours_blob, d->path, &o);
+		if (rc == FC_OK) {
+			merge_conflict *x = conflict_push(&m->fresh, d->path, o->id, DELETED_FIELD,
+							  "present", "present", "deleted");
+			x->kind = util_strdup(kind);
 		}
-		util_strv_free(lines);
-		buf_free(&old);
-		free(dir);
-		free(cpath);
+		record_free(o);
+		return rc;
+	}
+	/* Ours did not change it: take theirs. */
+	if (has_ours == d->has_old && (!has_ours || git_oid_equal(&ours_blob, &d->old_blob)))
+		return take_theirs(m, d);
+
+	/* Both sides changed the path. */
+	if (merge_is_conflict_path(d->path))
+		return merge_conflict_file(m, d->path, d, &ours_blob, has_ours);
+	if (record_path_parts(d->path, village, hh, &kind)) {
+		if (!has_ours)
+			return FC_OK; /* ours never had it while base did: nothing to merge into */
+		return merge_record_file(m, d->path, kind, d, &ours_blob);
+	}
+	/* Another file (forms/, keys/) changed on both sides: no field-level
+	 * merge is possible; ours stays and the caller is told. */
+	if (m->out) {
+		char ob[GIT_OID_HEXSZ + 1] = "", tb[GIT_OID_HEXSZ + 1] = "", bb[GIT_OID_HEXSZ + 1] = "";
+		merge_conflict *x;
+
+		if (has_ours)
+			git_oid_tostr(ob, sizeof(ob), &ours_blob);
+		if (d->has_new)
+			git_oid_tostr(tb, sizeof(tb), &d->new_blob);
+		if (d->has_old)
+			git_oid_tostr(bb, sizeof(bb), &d->old_blob);
+		x = conflict_push(m->out, d->path, "", "(file)", bb, ob, tb);
+		free(x->ours_who);
+		free(x->theirs_who);
+		x->ours_who = util_strdup(m->ours_who ? m->ours_who : "");
+		x->theirs_who = util_strdup(m->theirs_who ? m->theirs_who : "");
 	}
 	return FC_OK;
+}
+
+/* Write the fresh conflicts into their households' conflicts files, on top
+ * of what the file holds in the merge result so far. */
+static int write_conflict_files(mt *m)
+{
+	int rc = FC_OK;
+
+	for (size_t i = 0; i < m->fresh.n && rc == FC_OK; i++) {
+		merge_conflict *x = &m->fresh.v[i];
+		char *cpath = merge_conflict_path_for(x->path), *text = NULL, **lines, *line;
+		size_t len = 0, n, k;
+		change *ch;
+
+		if (!cpath)
+			continue;
+		ch = change_find(m, cpath);
+		if (ch) {
+			text = util_strdup(ch->data);
+		} else {
+			git_tree_entry *e = NULL;
+
+			if (git_tree_entry_bypath(&e, m->ours, cpath) == 0)
+				rc = blob_read(m->repo, git_tree_entry_id(e), cpath, &text, &len, m->err);
+			git_tree_entry_free(e);
+		}
+		if (rc == FC_OK) {
+			line = line_encode(x->record_id, x->field, x->base, x->ours, x->theirs);
+			lines = lines_of(text, &n);
+			lines = util_realloc(lines, (n + 2) * sizeof(*lines));
+			for (k = 0; k < n && !same_key(lines[k], line); k++)
+				;
+			if (k < n) {
+				free(lines[k]);
+				lines[k] = line; /* a newer conflict on the field replaces the older */
+			} else {
+				lines[n++] = line;
+			}
+			lines[n] = NULL;
+			free(text);
+			text = lines_join(lines, n, &len);
+			change_put(m, cpath, text, len);
+			text = NULL;
+			util_strv_free(lines);
+		}
+		free(text);
+		free(cpath);
+	}
+	return rc;
+}
+
+static int peel_tree(ledger *l, const git_oid *id, git_oid *tree, fc_err *err)
+{
+	git_object *o = NULL, *t = NULL;
+	int g = git_object_lookup(&o, ledger_repo(l), id, GIT_OBJECT_ANY);
+
+	if (g == 0)
+		g = git_object_peel(&t, o, GIT_OBJECT_TREE);
+	if (g == 0)
+		git_oid_cpy(tree, git_object_id(t));
+	git_object_free(t);
+	git_object_free(o);
+	if (g < 0) {
+		char s[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(s, 8, id);
+		return ledger_git_error(err, g, s);
+	}
+	return FC_OK;
+}
+
+int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
+		    const git_oid *theirs, const char *ours_who, const char *theirs_who,
+		    git_oid *out, merge_conflicts *c, fc_err *err)
+{
+	mt m;
+	git_oid bt, ot, tt;
+	ledger_change *lc = NULL;
+	int rc = FC_OK, g;
+
+	memset(&m, 0, sizeof(m));
+	m.l = l;
+	m.repo = ledger_repo(l);
+	m.ours_who = ours_who;
+	m.theirs_who = theirs_who;
+	m.out = c;
+	m.err = err;
+	if ((base && (rc = peel_tree(l, base, &bt, err))) ||
+	    (ours && (rc = peel_tree(l, ours, &ot, err))) || (rc = peel_tree(l, theirs, &tt, err)))
+		return rc;
+	if (!ours && (rc = ledger_tree_update(l, NULL, NULL, 0, &ot, err)))
+		return rc;
+	g = git_tree_lookup(&m.ours, m.repo, &ot);
+	if (g < 0)
+		return ledger_git_error(err, g, "ours");
+
+	rc = ledger_diff(l, base ? &bt : NULL, &tt, on_delta, &m, err);
+	if (rc == FC_OK)
+		rc = write_conflict_files(&m);
+	if (rc)
+		goto cleanup;
+	if (m.n == 0) {
+		git_oid_cpy(out, &ot);
+	} else {
+		lc = util_calloc(m.n, sizeof(*lc));
+		for (size_t i = 0; i < m.n; i++) {
+			lc[i].path = m.v[i].path;
+			lc[i].data = m.v[i].data;
+			lc[i].len = m.v[i].len;
+		}
+		rc = ledger_tree_update(l, &ot, lc, m.n, out, err);
+		if (rc)
+			goto cleanup;
+	}
+	if (c) {
+		for (size_t i = 0; i < m.fresh.n; i++) {
+			merge_conflict *x = &m.fresh.v[i];
+			merge_conflict *y = conflict_push(c, x->path, x->record_id, x->field,
+							  x->base, x->ours, x->theirs);
+
+			y->kind = util_strdup(x->kind);
+			free(y->ours_who);
+			free(y->theirs_who);
+			y->ours_who = util_strdup(ours_who ? ours_who : "");
+			y->theirs_who = util_strdup(theirs_who ? theirs_who : "");
+		}
+	}
+cleanup:
+	free(lc);
+	for (size_t i = 0; i < m.n; i++) {
+		free(m.v[i].path);
+		free(m.v[i].data);
+	}
+	free(m.v);
+	merge_conflicts_free(&m.fresh);
+	git_tree_free(m.ours);
+	return rc;
 }
 
 int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_oid *theirs,
 		git_oid *out, merge_conflicts *c, fc_err *err)
 {
-	tmerge m;
-	ledger_change *ch = NULL;
+	return merge_trees_who(l, base, ours, theirs, NULL, NULL, out, c, err);
+}
+
+/* ---- reading and settling open conflicts ---- */
+
+/* The record path of id inside household folder hdir (a git tree). */
+static char *record_path_in(git_tree *ht, const char *hdir, const char *hh, const char *id,
+			    const char **kind)
+{
+	git_tree_entry *e = NULL;
+	char *rel;
+
+	if (strcmp(id, hh) == 0) {
+		*kind = K_HOUSEHOLD;
+		return util_asprintf("%s/%s", hdir, K_HOUSEHOLD);
+	}
+	rel = util_asprintf("members/%s", id);
+	if (git_tree_entry_bypath(&e, ht, rel) == 0) {
+		git_tree_entry_free(e);
+		free(rel);
+		*kind = K_MEMBER;
+		return util_asprintf("%s/members/%s", hdir, id);
+	}
+	free(rel);
+	*kind = K_VISIT;
+	return util_asprintf("%s/visits/%s", hdir, id);
+}
+
+/* Append the open conflicts of household folder hdir ("villages/V/H"). */
+static int household_conflicts(ledger *l, git_tree *ht, const char *hdir, const char *hh,
+			       merge_conflicts *out, fc_err *err)
+{
+	const git_tree_entry *ce = git_tree_entry_byname(ht, MERGE_CONFLICTS_FILE);
+	char *text = NULL, **lines;
+	size_t len, n;
 	int rc;
 
-	memset(&m, 0, sizeof(m));
-	m.l = l;
-	m.base = base;
-	m.ours = ours;
-	m.theirs = theirs;
-	m.c = c ? c : &m.local;
-	m.c_first = m.c->n;
-	m.err = err;
-	if ((rc = ledger_diff(l, base, theirs, on_delta, &m, err)) != FC_OK)
+	if (!ce || git_tree_entry_type(ce) != GIT_OBJECT_BLOB)
+		return FC_OK;
+	rc = blob_read(ledger_repo(l), git_tree_entry_id(ce), hdir, &text, &len, err);
+	if (rc)
+		return rc;
+	lines = lines_of(text, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *tab = strchr(lines[i], '\t'), *kind;
+		char *id = util_strndup(lines[i], (size_t)(tab - lines[i]));
+		char *path = record_path_in(ht, hdir, hh, id, &kind);
+
+		line_decode(lines[i], out, path, kind);
+		free(id);
+		free(path);
+	}
+	util_strv_free(lines);
+	free(text);
+	return FC_OK;
+}
+
+/* Every household folder of one village tree. */
+static int village_conflicts(ledger *l, git_tree *vt, const char *village,
+			     merge_conflicts *out, fc_err *err)
+{
+	size_t n = git_tree_entrycount(vt);
+	int rc = FC_OK;
+
+	for (size_t i = 0; i < n && rc == FC_OK; i++) {
+		const git_tree_entry *he = git_tree_entry_byindex(vt, i);
+		git_tree *ht = NULL;
+		char *hdir;
+		int g;
+
+		if (git_tree_entry_type(he) != GIT_OBJECT_TREE)
+			continue;
+		g = git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he));
+		if (g < 0)
+			return ledger_git_error(err, g, git_tree_entry_name(he));
+		hdir = util_asprintf("villages/%s/%s", village, git_tree_entry_name(he));
+		rc = household_conflicts(l, ht, hdir, git_tree_entry_name(he), out, err);
+		free(hdir);
+		git_tree_free(ht);
+	}
+	return rc;
+}
+
+int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
+			 merge_conflicts *out, fc_err *err)
+{
+	git_tree *root = NULL, *vs = NULL;
+	git_tree_entry *e = NULL;
+	git_oid t;
+	int rc = peel_tree(l, tree, &t, err), g;
+
+	if (rc)
+		return rc;
+	g = git_tree_lookup(&root, ledger_repo(l), &t);
+	if (g < 0)
+		return ledger_git_error(err, g, "reading the tree");
+	if (git_tree_entry_bypath(&e, root, "villages") != 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		goto cleanup;
-	if ((rc = write_conflicts(&m)) != FC_OK)
-		goto cleanup;
-	if (m.n == 0) {
-		if (ours)
-			*out = *ours;
-		else
-			rc = ledger_tree_update(l, NULL, NULL, 0, out, err);
+	g = git_tree_lookup(&vs, ledger_repo(l), git_tree_entry_id(e));
+	if (g < 0) {
+		rc = ledger_git_error(err, g, "villages");
 		goto cleanup;
 	}
-	ch = util_calloc(m.n, sizeof(*ch));
-	for (size_t i = 0; i < m.n; i++) {
-		ch[i].path = m.v[i].path;
-		ch[i].data = m.v[i].remove ? NULL : (m.v[i].data.data ? m.v[i].data.data : "");
-		ch[i].len = m.v[i].data.len;
+	for (size_t i = 0; i < git_tree_entrycount(vs) && rc == FC_OK; i++) {
+		const git_tree_entry *ve = git_tree_entry_byindex(vs, i);
+		git_tree *vt = NULL;
+
+		if (git_tree_entry_type(ve) != GIT_OBJECT_TREE ||
+		    (village && strcmp(village, git_tree_entry_name(ve)) != 0))
+			continue;
+		g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(ve));
+		rc = g < 0 ? ledger_git_error(err, g, git_tree_entry_name(ve))
+			   : village_conflicts(l, vt, git_tree_entry_name(ve), out, err);
+		git_tree_free(vt);
 	}
-	rc = ledger_tree_update(l, ours, ch, m.n, out, err);
 cleanup:
-	for (size_t i = 0; i < m.n; i++) {
-		free(m.v[i].path);
-		buf_free(&m.v[i].data);
+	git_tree_free(vs);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	return rc;
+}
+
+int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_path,
+			  const char *record_id, const char *field, const char *value,
+			  ledger_change out[2], merge_conflict *found, fc_err *err)
+{
+	merge_conflicts open = { NULL, 0, 0 };
+	record *rec = NULL;
+	fc_buf text = FC_BUF_INIT;
+	char *cpath = NULL, *ctext = NULL, **lines = NULL, *key = NULL;
+	const merge_conflict *hit = NULL;
+	git_tree *root = NULL, *ht = NULL;
+	git_tree_entry *he = NULL;
+	git_oid t;
+	size_t n = 0, k = 0, len;
+	int rc;
+
+	memset(out, 0, 2 * sizeof(*out));
+	if (found)
+		memset(found, 0, sizeof(*found));
+	rc = peel_tree(l, tree, &t, err);
+	if (rc)
+		return rc;
+	if (record_path && (cpath = merge_conflict_path_for(record_path))) {
+		/* Only the one household folder is read. */
+		char *hdir = util_strndup(cpath, strlen(cpath) - strlen(MERGE_CONFLICTS_FILE) - 1);
+		const char *hh = strrchr(hdir, '/') + 1;
+		int g = git_tree_lookup(&root, ledger_repo(l), &t);
+
+		if (g == 0 && git_tree_entry_bypath(&he, root, hdir) == 0 &&
+		    git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he)) == 0)
+			rc = household_conflicts(l, ht, hdir, hh, &open, err);
+		free(hdir);
+		free(cpath);
+		cpath = NULL;
+	} else {
+		rc = merge_conflicts_read(l, &t, NULL, &open, err);
 	}
-	free(m.v);
-	free(ch);
-	merge_conflicts_free(&m.local);
+	if (rc)
+		goto cleanup;
+	for (size_t i = 0; i < open.n && !hit; i++)
+		if (strcmp(open.v[i].record_id, record_id) == 0 && strcmp(open.v[i].field, field) == 0)
+			hit = &open.v[i];
+	if (!hit) {
+		rc = fc_err_set(err, FC_ENOTFOUND, "record %s has no open conflict on field %s",
+				record_id, field);
+		goto cleanup;
+	}
+	cpath = merge_conflict_path_for(hit->path);
+	/* The record with the chosen value (a removed record is settled by
+	 * keeping it as it is). */
+	rc = ledger_read_tree(l, &t, hit->path, &text, err);
+	if (rc == FC_OK)
+		rc = record_parse(buf_cstr(&text), text.len, hit->path, &rec, err);
+	if (rc)
+		goto cleanup;
+	if (strcmp(field, DELETED_FIELD) != 0)
+		record_set(rec, field, value);
+	buf_reset(&text);
+	serialise_in_order(rec, &text);
+	out[0].path = util_strdup(hit->path);
+	out[0].len = text.len;
+	out[0].data = buf_detach(&text);
+
+	/* The conflicts file without this line. */
+	rc = ledger_read_tree(l, &t, cpath, &text, err);
+	if (rc)
+		goto cleanup;
+	ctext = buf_detach(&text);
+	lines = lines_of(ctext, &n);
+	key = line_encode(record_id, field, "", "", "");
+	for (size_t i = 0; i < n; i++) {
+		if (same_key(lines[i], key))
+			free(lines[i]);
+		else
+			lines[k++] = lines[i];
+	}
+	lines[k] = NULL;
+	out[1].data = lines_join(lines, k, &len);
+	out[1].len = len;
+	out[1].path = cpath;
+	cpath = NULL;
+	if (found) {
+		merge_conflicts one = { NULL, 0, 0 };
+		merge_conflict *x = conflict_push(&one, hit->path, hit->record_id, hit->field,
+						  hit->base, hit->ours, hit->theirs);
+
+		x->kind = util_strdup(hit->kind);
+		*found = *x;
+		free(one.v);
+	}
+cleanup:
+	merge_conflicts_free(&open);
+	record_free(rec);
+	buf_free(&text);
+	util_strv_free(lines);
+	free(ctext);
+	free(key);
+	free(cpath);
+	git_tree_free(ht);
+	git_tree_entry_free(he);
+	git_tree_free(root);
 	return rc;
 }

@@ -30,7 +30,7 @@ static int put_file(const char *path, const git_oid *blob, const void *data, siz
 	if ((rc = record_parse(data, len, path, &r, rs->err)) != FC_OK)
 		return rc;
 	text = util_strndup(data, len);
-	rc = store_put(rs->a->st, r, text, "ledger", STORE_SYNCED, rs->err);
+	rc = store_put(rs->a->st, r, text, "ledger", STORE_REBUILD, rs->err);
 	if (rc != FC_OK)
 		fc_err_prefix(rs->err, "%s: ", path);
 	else

@@ -555,6 +555,61 @@ static int local_pack_chunk(void *buf, size_t size, void *payload)
 	return rc;
 }
 
+/* One ref to copy: its commit and where it lands here. */
+typedef struct want {
+	git_oid oid;
+	char *dst;
+	int force;
+} want;
+
+static void want_add(want **v, size_t *n, size_t *cap, const git_oid *oid, const char *dst, int force)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*v = util_realloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[*n].oid = *oid;
+	(*v)[*n].dst = util_strdup(dst);
+	(*v)[*n].force = force;
+	(*n)++;
+}
+
+/* The source refs a refspec names (one, or every match of a glob). */
+static int local_wants(git_repository *src, const git_refspec *rs, want **v, size_t *n, size_t *cap)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	git_oid oid;
+	int rc;
+
+	if (!strchr(git_refspec_src(rs), '*')) {
+		rc = git_reference_name_to_id(&oid, src, git_refspec_src(rs));
+		if (rc == GIT_ENOTFOUND)
+			return 0; /* not there yet: not an error */
+		if (rc == 0)
+			want_add(v, n, cap, &oid, git_refspec_dst(rs), git_refspec_force(rs));
+		return rc;
+	}
+	if ((rc = git_reference_iterator_new(&it, src)) < 0)
+		return rc;
+	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+
+		if (git_refspec_src_matches(rs, name) &&
+		    git_reference_name_to_id(&oid, src, name) == 0) {
+			git_buf dst = { NULL, 0, 0 };
+
+			rc = git_refspec_transform(&dst, rs, name);
+			if (rc == 0)
+				want_add(v, n, cap, &oid, dst.ptr, git_refspec_force(rs));
+			git_buf_dispose(&dst);
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return rc;
+}
+
 static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t n)
 {
 	git_repository *src = NULL;
@@ -564,10 +619,9 @@ static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	local_pack lp;
-	git_oid *oids = util_calloc(n + 1, sizeof(*oids));
-	git_refspec **rs = util_calloc(n + 1, sizeof(*rs));
-	int *have = util_calloc(n + 1, sizeof(*have));
-	int rc, any = 0;
+	want *w = NULL;
+	size_t nw = 0, capw = 0;
+	int rc;
 
 	memset(&lp, 0, sizeof(lp));
 	lp.x = x;
@@ -576,18 +630,20 @@ static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t
 	    (rc = git_revwalk_new(&walk, src)) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = git_refspec_parse(&rs[i], specs[i], 1)) < 0)
+		git_refspec *rs = NULL;
+
+		if ((rc = git_refspec_parse(&rs, specs[i], 1)) < 0)
 			goto cleanup;
-		rc = git_reference_name_to_id(&oids[i], src, git_refspec_src(rs[i]));
-		if (rc == GIT_ENOTFOUND)
-			continue; /* not there yet: not an error */
-		if (rc < 0 || (rc = git_revwalk_push(walk, &oids[i])) < 0)
+		rc = local_wants(src, rs, &w, &nw, &capw);
+		git_refspec_free(rs);
+		if (rc < 0)
 			goto cleanup;
-		have[i] = 1;
-		any = 1;
 	}
-	if (!any)
+	if (nw == 0)
 		goto cleanup;
+	for (size_t i = 0; i < nw; i++)
+		if ((rc = git_revwalk_push(walk, &w[i].oid)) < 0)
+			goto cleanup;
 	/* Hide everything we already hold that the source knows too. */
 	if ((rc = git_reference_iterator_new(&it, repo)) < 0)
 		goto cleanup;
@@ -606,11 +662,9 @@ static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t
 		    (rc = lp.wp->commit(lp.wp, &lp.stats)) < 0)
 			goto cleanup;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!have[i])
-			continue;
-		rc = git_reference_create(&ref, repo, git_refspec_dst(rs[i]), &oids[i],
-					  git_refspec_force(rs[i]), "fieldcard sync: fetch");
+	for (size_t i = 0; i < nw; i++) {
+		rc = git_reference_create(&ref, repo, w[i].dst, &w[i].oid, w[i].force,
+					  "fieldcard sync: fetch");
 		if (rc < 0)
 			goto cleanup;
 		git_reference_free(ref);
@@ -619,17 +673,15 @@ static int local_fetch(git_repository *repo, xfer *x, char *const *specs, size_t
 cleanup:
 	if (lp.wp)
 		lp.wp->free(lp.wp);
-	for (size_t i = 0; i < n; i++)
-		git_refspec_free(rs[i]);
+	for (size_t i = 0; i < nw; i++)
+		free(w[i].dst);
+	free(w);
 	git_reference_iterator_free(it);
 	git_packbuilder_free(pb);
 	git_revwalk_free(walk);
 	git_odb_free(odb);
 	git_odb_free(src_odb);
 	git_repository_free(src);
-	free(oids);
-	free(rs);
-	free(have);
 	return rc;
 }
 
@@ -774,9 +826,8 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 		if (grc == 0)
 			break;
 		e = git_error_last();
-		reason[0] = '\0';
-		strncat(reason, x.why[0] ? x.why : e && e->message ? e->message : "unknown error",
-			sizeof(reason) - 1);
+		snprintf(reason, sizeof(reason), "%s",
+			 x.why[0] ? x.why : e && e->message ? e->message : "unknown error");
 		if (!connected && x.cred_tries > 0 && !x.refused) {
 			/* The server took the connection but not our key. */
 			x.refused = 1;

@@ -26,6 +26,8 @@ typedef struct fc_app {
 	char *role;           /* cadre, secretary, county */
 	char *principal;      /* who signs; audit "who" */
 	char **villages;      /* NULL-terminated village codes of this device */
+	int keep_review;      /* import: a review state given in the data is
+	                         kept (app_save marks only cards without one) */
 } fc_app;
 
 /* Path of the data directory: explicit, else $FIELDCARD_DIR, else
@@ -60,6 +62,13 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err);
  * (the `set` command). Unknown field: FC_EINVALID naming it. */
 int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n,
 		   val_report *report, fc_err *err);
+
+/* A review decision on a household card (first secretary: "approved", or
+ * "returned" with a comment; the cadre: "submitted" to resubmit a returned
+ * card). It is written into the household record's review fields and saved
+ * like any edit, so it is audited, signed and synced to the other devices. */
+int app_review(fc_app *a, const char *household_id, const char *state,
+	       const char *comment, fc_err *err);
 
 /* Rebuild the store's records from the ledger (`check --rebuild`): clear
  * them, then put every record file of the device branch, as synced. Drafts,

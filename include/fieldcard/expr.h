@@ -21,7 +21,11 @@
  * sub-form stands for f in every child of that kind, in order, and
  * ${member} (the repeat's name) for the children themselves. sum() (empties
  * count 0), count(), max(), min() and concat() run over all of them; used as
- * a single value such a reference means the first instance. In a member
+ * a single value such a reference means the first instance. An aggregate's
+ * argument that is an expression reading a repeat's fields is evaluated in
+ * each instance of that repeat (the repeat of the first such field):
+ * sum(if(${member_status} != 'left', 1, 0)) counts members present, and
+ * count(expr) counts the instances where expr is not empty. In a member
  * expression ${x} is the member's field if the member form or record has it,
  * else the household's (ctx->parent).
  *

@@ -32,6 +32,12 @@
 #define F_RELOCATED "relocated"              /* yes no */
 #define F_SAFE_WATER "safe_water"            /* yes no */
 #define F_MEASURES "measures"                /* select_multiple */
+/* Review (DOMAIN.md workflows): set by app_review and app_save, read-only
+ * in the form, carried in the household file so decisions sync signed. */
+#define F_REVIEW_STATE "review_state"        /* submitted approved returned merged */
+#define F_REVIEW_COMMENT "review_comment"    /* why a card was returned */
+#define F_REVIEW_BY "review_by"              /* principal of the last decision */
+#define F_REVIEW_AT "review_at"              /* ISO time of it */
 
 /* Member. */
 #define F_M_NAME "name"

@@ -53,8 +53,10 @@ typedef enum store_origin {
  * pending queue (STORE_LOCAL), and drops its draft. Members and visits must
  * have a parent that exists. `canonical` is its canonical text (the caller
  * serialises it with its form), stored as is; NULL serialises r without a
- * form. A new record audits each non-empty field (old value NULL). Saving the
- * same values again writes no audit row and queues nothing. */
+ * form. A new record gets one audit row, field STORE_AUDIT_CREATED, old NULL,
+ * new "created" (its first values are the old values of later changes).
+ * Saving the same values again writes no audit row and queues nothing. */
+#define STORE_AUDIT_CREATED "*"
 int store_put(store *s, const record *r, const char *canonical,
 	      const char *who, store_origin origin, fc_err *err);
 
@@ -96,7 +98,8 @@ typedef struct store_query {
 	const char *household_type;
 	const char *review_state;
 	int monitored_only;           /* monitor_category not empty */
-	int not_visited_days;         /* 0 = off; else no visit in N days */
+	int not_visited_days;         /* 0 = off; else last visit on or before
+	                                 today - N days (or never) */
 	store_sort sort;
 	int offset, limit;            /* limit 0 = no limit */
 } store_query;
@@ -178,8 +181,9 @@ int store_conflict_drop(store *s, const char *record_id, const char *field, fc_e
  * returns FC_EINVALID if any. */
 struct fc_buf;
 int store_check(store *s, struct fc_buf *report, fc_err *err);
-/* Delete every record, search row and pending entry (drafts, audit and
- * settings stay): the first step of `check --rebuild`. */
+/* Delete every record, search row and pending entry (drafts, audit, review
+ * states, conflicts and settings stay): the first step of `check --rebuild`,
+ * which then saves the ledger's records with STORE_REBUILD. */
 int store_clear_records(store *s, fc_err *err);
 
 #endif

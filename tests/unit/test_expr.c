@@ -16,74 +16,6 @@
 #include "fieldcard/record.h"
 #include "fieldcard/util.h"
 
-/* Minimal private record functions until record.c lands on main; only
- * what the evaluator and these tests use. */
-record *record_new(const char *kind, const char *id, const char *parent)
-{
-	record *r = util_calloc(1, sizeof(*r));
-	char ulid[UTIL_ULID_LEN + 1];
-
-	if (!id)
-		util_ulid(ulid);
-	r->kind = util_strdup(kind);
-	r->id = util_strdup(id ? id : ulid);
-	r->parent = util_strdup(parent);
-	return r;
-}
-
-void record_free(record *r)
-{
-	size_t i;
-
-	if (!r)
-		return;
-	for (i = 0; i < r->n; i++) {
-		free(r->names[i]);
-		free(r->values[i]);
-	}
-	free(r->names);
-	free(r->values);
-	free(r->kind);
-	free(r->id);
-	free(r->parent);
-	free(r->form_version);
-	free(r);
-}
-
-const char *record_get(const record *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return r->values[i];
-	return NULL;
-}
-
-const char *record_val(const record *r, const char *name)
-{
-	const char *v = record_get(r, name);
-
-	return v ? v : "";
-}
-
-void record_set(record *r, const char *name, const char *value)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		if (strcmp(r->names[i], name) == 0) {
-			free(r->values[i]);
-			r->values[i] = util_strdup(value ? value : "");
-			return;
-		}
-	}
-	r->names = util_realloc(r->names, (r->n + 1) * sizeof(char *));
-	r->values = util_realloc(r->values, (r->n + 1) * sizeof(char *));
-	r->names[r->n] = util_strdup(name);
-	r->values[r->n++] = util_strdup(value ? value : "");
-}
-
 /* A household form with a member repeat and a visit repeat, built by hand. */
 static form_field hh_fields[] = {
 	{ .type = FT_TEXT, .name = "province" },
@@ -379,9 +311,20 @@ static void test_expr__aggregates(void **state)
 	EXPECT("count-if(${member}, ${member_status} != 'left')", &c, "2");
 	EXPECT("sum-if(${member_income}, ${member_status} != 'left')", &c, "3000");
 	EXPECT("sum-if(${member_income}, . > 4000)", &c, "5000");
+	EXPECT("count-if(${member_status}, . != 'left')", &c, "2");
 	EXPECT("count-if(${member_income}, . = '')", &c, "1");
+	/* In a constraint, "." stays the constrained value inside any(). */
+	c.self = "4000";
+	EXPECT("any(${member_income} > .)", &c, "true");
+	EXPECT("count-if(${member}, ${member_income} > .)", &c, "1");
+	c.self = NULL;
 	/* Conditions may read household fields through the parent. */
 	EXPECT("count-if(${member}, ${province} = '贵州省')", &c, "3");
+	/* Expressions over a repeat's fields run per instance. */
+	EXPECT("sum(if(${member_status} != 'left', 1, 0))", &c, "2");
+	EXPECT("count(if(${member_status} = 'left', 1, ''))", &c, "1");
+	EXPECT("max(coalesce(${member_income}, 0) * 2)", &c, "10000");
+	EXPECT("concat(if(${health} = 'chronic', ${name}, ''))", &c, "王五");
 	EXPECT("any(${health} = 'disabled')", &c, "true");
 	EXPECT("any(${health} = 'disabled' and ${member_status} != 'left')", &c, "false");
 	EXPECT("any(${health} = 'serious')", &c, "false");

@@ -319,17 +319,17 @@ static void test_store__audit_per_changed_field(void **state)
 
 	OK(store_put(f->s, h, NULL, "cadre1", STORE_LOCAL, ERR));
 	a = history(f->s, "H1");
-	assert_int_equal(a.n, 5); /* non-empty fields of a new record */
-	for (int i = 0; i < a.n; i++) {
-		assert_true(a.old_null[i]);
-		assert_string_equal(a.who[i], "cadre1");
-	}
+	assert_int_equal(a.n, 1); /* a new record: one row */
+	assert_string_equal(a.field[0], STORE_AUDIT_CREATED);
+	assert_true(a.old_null[0]);
+	assert_string_equal(a.new[0], "created");
+	assert_string_equal(a.who[0], "cadre1");
 
 	record_set(h, F_HEAD_NAME, "张三丰");
 	record_set(h, F_POVERTY_STATUS, "not_lifted");
 	OK(store_put(f->s, h, NULL, "secretary2", STORE_LOCAL, ERR));
 	a = history(f->s, "H1");
-	assert_int_equal(a.n, 7);
+	assert_int_equal(a.n, 3);
 	/* Newest first; the two new rows in field order of the record. */
 	assert_string_equal(a.field[0], F_POVERTY_STATUS);
 	assert_string_equal(a.old[0], "lifted");
@@ -342,7 +342,7 @@ static void test_store__audit_per_changed_field(void **state)
 	/* Saving the same values: no audit rows and nothing queued. */
 	OK(store_pending_clear(f->s, 1000000, ERR));
 	OK(store_put(f->s, h, NULL, "cadre1", STORE_LOCAL, ERR));
-	assert_int_equal(history(f->s, "H1").n, 7);
+	assert_int_equal(history(f->s, "H1").n, 3);
 	assert_int_equal(pending_count(f->s), 0);
 
 	/* A field removed counts as changed to empty. */
@@ -353,14 +353,14 @@ static void test_store__audit_per_changed_field(void **state)
 		record_set(h2, F_HOUSEHOLD_TYPE, NULL);
 		OK(store_put(f->s, h2, NULL, "cadre1", STORE_SYNCED, ERR));
 		a = history(f->s, "H1");
-		assert_int_equal(a.n, 8);
+		assert_int_equal(a.n, 4);
 		assert_string_equal(a.field[0], F_HOUSEHOLD_TYPE);
 		assert_string_equal(a.old[0], "general");
 		assert_string_equal(a.new[0], "");
 		assert_int_equal(pending_count(f->s), 0); /* synced: not queued */
 		record_free(h2);
 	}
-	assert_int_equal(history(f->s, NULL).n, 8);
+	assert_int_equal(history(f->s, NULL).n, 4);
 	record_free(h);
 }
 
@@ -650,6 +650,9 @@ static void test_store__review_states(void **state)
 	assert_int_equal(store_review_set(f->s, "H1", "returned", NULL, "sec", &e), FC_EINVALID);
 	assert_int_equal(store_review_set(f->s, "H1", "done", NULL, "sec", &e), FC_EINVALID);
 	assert_int_equal(store_review_set(f->s, "H404", "approved", NULL, "sec", &e), FC_ENOTFOUND);
+	put_member(f->s, "M1", "H1", "张一", "", "");
+	assert_int_equal(store_review_set(f->s, "M1", "approved", NULL, "sec", &e), FC_EINVALID);
+	assert_non_null(strstr(e.msg, "not a household"));
 
 	OK(store_review_set(f->s, "H1", "submitted", NULL, "cadre", ERR));
 	OK(store_review_set(f->s, "H1", "returned", "收入填写不全", "sec", ERR));

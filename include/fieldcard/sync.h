@@ -1,0 +1,56 @@
+/* sync.h — the whole `fieldcard sync` of a device (DESIGN.md, "Branches and
+ * sync"): commit pending changes as one signed changeset on
+ * batches/<principal> → fetch the device's villages/<code> refs → merge each
+ * into the device branch, field by field, with the explicit base (the
+ * village commit merged last, kept in refs/fieldcard/merged/villages/<code>)
+ * → bring the store up to the merged tree (records as STORE_SYNCED, open
+ * conflicts, forms into DIR/forms) → push the branch, fast-forward only.
+ *
+ * Every step can be cut and run again: a changeset whose tree is already
+ * the branch's is not committed twice, a village already merged is not
+ * merged again, the store follows the tree from the one it last reached
+ * (setting "store_tree"), and a push repeats until the remote has the
+ * branch. The UI's sync screen calls sync_run with its own progress
+ * callbacks; no ncurses here. */
+#ifndef FIELDCARD_SYNC_H
+#define FIELDCARD_SYNC_H
+
+#include "fieldcard/app.h"
+#include "fieldcard/err.h"
+#include "fieldcard/transport.h"
+
+typedef struct sync_opts {
+	const char *remote;        /* NULL: the setting "remote" */
+	const char *passphrase;    /* signing key passphrase, NULL if none */
+	const transport_progress *progress; /* may be NULL */
+	/* Called at the start of each step ("commit", "fetch", "merge",
+	 * "store", "push") with a short line for a person. May be NULL. */
+	void (*step)(const char *name, const char *text, void *ud);
+	void *ud;
+} sync_opts;
+
+typedef struct sync_result {
+	int committed;          /* records in the new changeset (0 = none) */
+	int villages_merged;    /* village refs that brought something */
+	int records_updated;    /* store records written from the ledger */
+	int conflicts;          /* open conflicts after the sync */
+	int pushed;             /* 1 if the branch went to the remote */
+} sync_result;
+
+/* Run the whole sync. FC_EOFFLINE if the remote cannot be reached (what was
+ * committed and merged locally stays; run again later); FC_ECONFLICT if a
+ * village commit fails verification (nothing of it is merged) or the push
+ * is refused; conflicts found while merging do not fail the sync (they are
+ * counted in res and listed by `fieldcard conflicts`). */
+int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err);
+
+/* Make the SSH transport key DIR/keys/transport_ed25519 (OpenSSH format,
+ * apart from the signing key) if there is none. */
+int sync_transport_key(const char *dir, fc_err *err);
+
+/* Ledger path of a record: villages/<village>/<household>/household,
+ * .../members/<id>, .../visits/<id>. Caller frees. NULL if kind unknown. */
+char *sync_record_path(const char *kind, const char *village, const char *id,
+		       const char *parent);
+
+#endif

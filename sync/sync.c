@@ -1,0 +1,639 @@
+/* sync.c — `fieldcard sync` for a device (sync.h): commit, fetch, merge,
+ * update the store, push; each step safe to cut and run again. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldcard/ledger.h"
+#include "fieldcard/merge.h"
+#include "fieldcard/sig.h"
+#include "fieldcard/store.h"
+#include "fieldcard/sync.h"
+#include "fieldcard/util.h"
+
+#define MAX_FILE (1024 * 1024) /* a record file bigger than this is refused */
+
+static void step(const sync_opts *o, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void step(const sync_opts *o, const char *name, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!o->step)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o->step(name, line, o->ud);
+}
+
+char *sync_record_path(const char *kind, const char *village, const char *id,
+		       const char *parent)
+{
+	if (!kind || !village || !*village || !id)
+		return NULL;
+	if (!strcmp(kind, "household"))
+		return util_asprintf("villages/%s/%s/household", village, id);
+	if (!parent || !*parent)
+		return NULL;
+	if (!strcmp(kind, "member"))
+		return util_asprintf("villages/%s/%s/members/%s", village, parent, id);
+	if (!strcmp(kind, "visit"))
+		return util_asprintf("villages/%s/%s/visits/%s", village, parent, id);
+	return NULL;
+}
+
+int sync_transport_key(const char *dir, fc_err *err)
+{
+	char *path = util_asprintf("%s/keys/transport_ed25519", dir);
+	sig_key k;
+	int rc = FC_OK;
+
+	memset(&k, 0, sizeof(k));
+	if (!util_file_exists(path)) {
+		if ((rc = sig_keygen(&k, "fieldcard-transport", err)) == FC_OK)
+			rc = sig_key_save(&k, path, NULL, err);
+		sig_key_wipe(&k);
+	}
+	free(path);
+	return rc;
+}
+
+/* ---- step 1: pending changes -> one signed changeset ---- */
+
+typedef struct pend {
+	sync_opts const *o;
+	fc_app *a;
+	ledger_change *ch;
+	char **paths;
+	size_t n, cap;
+	char **households;
+	size_t nh;
+	long long upto;
+	fc_err *err;
+} pend;
+
+static int on_pending(const store_pending *p, void *ud)
+{
+	pend *pd = ud;
+	const char *village = p->village;
+	const char *hh = p->parent && *p->parent ? p->parent : p->record_id;
+	record *parent = NULL;
+	char *path;
+	int found = 0;
+
+	if ((!village || !*village) && p->parent &&
+	    store_get(pd->a->st, p->parent, &parent, pd->err) == FC_OK)
+		village = record_val(parent, "village_code");
+	path = sync_record_path(p->kind, village, p->record_id, p->parent);
+	record_free(parent);
+	if (!path)
+		return fc_err_set(pd->err, FC_EINVALID,
+				  "record %s (%s): no village, cannot place it in the ledger",
+				  p->record_id, p->kind);
+	if (pd->n == pd->cap) {
+		pd->cap = pd->cap ? pd->cap * 2 : 32;
+		pd->ch = util_realloc(pd->ch, pd->cap * sizeof(*pd->ch));
+		pd->paths = util_realloc(pd->paths, pd->cap * sizeof(*pd->paths));
+		pd->households = util_realloc(pd->households, pd->cap * sizeof(*pd->households));
+	}
+	/* A record queued twice goes once, with its current text. */
+	for (size_t i = 0; i < pd->n; i++)
+		if (!strcmp(pd->paths[i], path)) {
+			free(path);
+			path = NULL;
+			break;
+		}
+	if (path) {
+		pd->paths[pd->n] = path;
+		pd->ch[pd->n].path = path;
+		pd->ch[pd->n].data = util_strdup(p->canonical);
+		pd->ch[pd->n].len = strlen(p->canonical);
+		pd->n++;
+	}
+	for (size_t i = 0; i < pd->nh && !found; i++)
+		found = !strcmp(pd->households[i], hh);
+	if (!found)
+		pd->households[pd->nh++] = util_strdup(hh);
+	if (p->seq > pd->upto)
+		pd->upto = p->seq;
+	return 0;
+}
+
+static int commit_pending(fc_app *a, ledger *l, const char *branch, const ledger_author *who,
+			  const sync_opts *o, sync_result *res, fc_err *err)
+{
+	pend pd;
+	git_oid head, tree, base_tree, commit;
+	int has_head, rc;
+	fc_buf msg = FC_BUF_INIT;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.o = o;
+	pd.a = a;
+	pd.err = err;
+	if ((rc = store_pending_each(a->st, on_pending, &pd, err)) != FC_OK || pd.n == 0)
+		goto cleanup;
+	step(o, "commit", "signing %zu changed record(s) of %zu household(s)", pd.n, pd.nh);
+	rc = ledger_ref_get(l, branch, &head, err);
+	if (rc != FC_OK && rc != FC_ENOTFOUND)
+		goto cleanup;
+	has_head = rc == FC_OK;
+	fc_err_clear(err);
+	if (has_head && (rc = ledger_commit_tree(l, &head, &base_tree, err)) != FC_OK)
+		goto cleanup;
+	if ((rc = ledger_tree_update(l, has_head ? &base_tree : NULL, pd.ch, pd.n, &tree, err)) != FC_OK)
+		goto cleanup;
+	/* Already committed by a run that was cut before clearing the queue. */
+	if (!has_head || !git_oid_equal(&tree, &base_tree)) {
+		ledger_message_changeset(&msg, who->principal, who->device,
+					 (const char *const *)pd.households, pd.nh, pd.n, pd.n);
+		if ((rc = ledger_commit_write(l, &tree, has_head ? &head : NULL, has_head ? 1 : 0, who,
+					      msg.data, &commit, err)) != FC_OK ||
+		    (rc = ledger_ref_set(l, branch, &commit, has_head ? &head : NULL,
+					 "fieldcard sync: changeset", err)) != FC_OK)
+			goto cleanup;
+		res->committed = (int)pd.n;
+	}
+	rc = store_pending_clear(a->st, pd.upto, err);
+cleanup:
+	for (size_t i = 0; i < pd.n; i++) {
+		free(pd.paths[i]);
+		free((void *)pd.ch[i].data);
+	}
+	for (size_t i = 0; i < pd.nh; i++)
+		free(pd.households[i]);
+	free(pd.paths);
+	free(pd.ch);
+	free(pd.households);
+	buf_free(&msg);
+	return rc;
+}
+
+/* ---- step 3: merge a village ---- */
+
+typedef struct scope {
+	const char *village;
+	char prefix[128];
+	fc_err *err;
+	ledger *l;
+} scope;
+
+/* What a village ref may bring: its own village, forms, keys; sane files. */
+static int on_scope(const ledger_delta *d, void *ud)
+{
+	scope *s = ud;
+	git_odb *odb = NULL;
+	size_t len = 0;
+	git_object_t type;
+
+	if (strstr(d->path, "..") ||
+	    (strncmp(d->path, s->prefix, strlen(s->prefix)) && strncmp(d->path, "forms/", 6) &&
+	     strncmp(d->path, "keys/", 5)))
+		return fc_err_set(s->err, FC_ECONFLICT,
+				  "villages/%s brings %s, outside that village: refused", s->village,
+				  d->path);
+	if (d->has_new && git_repository_odb(&odb, ledger_repo(s->l)) == 0) {
+		if (git_odb_read_header(&len, &type, odb, &d->new_blob) == 0 && len > MAX_FILE) {
+			git_odb_free(odb);
+			return fc_err_set(s->err, FC_ECONFLICT, "villages/%s brings %s of %zu bytes: refused",
+					  s->village, d->path, len);
+		}
+		git_odb_free(odb);
+	}
+	return 0;
+}
+
+/* Every commit the village ref brings (not yet merged here) is signed by a
+ * key of the tree before it. */
+static int verify_new(ledger *l, const git_oid *theirs, const git_oid *base, const git_oid *ours,
+		      fc_err *err)
+{
+	git_revwalk *w = NULL;
+	git_oid c;
+	int rc;
+
+	if ((rc = git_revwalk_new(&w, ledger_repo(l))) < 0 || (rc = git_revwalk_push(w, theirs)) < 0) {
+		rc = ledger_git_error(err, rc, "walking the village commits");
+		goto cleanup;
+	}
+	if (base)
+		git_revwalk_hide(w, base);
+	if (ours)
+		git_revwalk_hide(w, ours);
+	while (git_revwalk_next(&c, w) == 0) {
+		git_commit *cm = NULL;
+		git_oid signers_tree;
+
+		if ((rc = git_commit_lookup(&cm, ledger_repo(l), &c)) < 0) {
+			rc = ledger_git_error(err, rc, "reading a village commit");
+			goto cleanup;
+		}
+		/* The founding commit carries the keys it is judged by; any
+		 * later commit is judged by the keys before it. */
+		if (git_commit_parentcount(cm) > 0) {
+			git_commit *p = NULL;
+
+			rc = git_commit_parent(&p, cm, 0);
+			if (rc == 0)
+				signers_tree = *git_commit_tree_id(p);
+			git_commit_free(p);
+		} else
+			signers_tree = *git_commit_tree_id(cm);
+		git_commit_free(cm);
+		if (rc < 0) {
+			rc = ledger_git_error(err, rc, "reading a village commit's parent");
+			goto cleanup;
+		}
+		if ((rc = ledger_verify_commit(l, &c, NULL, &signers_tree, NULL, err)) != FC_OK)
+			goto cleanup;
+	}
+	rc = FC_OK;
+cleanup:
+	git_revwalk_free(w);
+	return rc;
+}
+
+/* The base for merging village commit `theirs` into the device branch. The
+ * village commit merged last (`merged`) is a true ancestor in content, but
+ * when the county has since merged one of this device's own batches, that
+ * batch tip is a closer one: with it, a field this device set and someone
+ * changed after the county took it is their change, not a conflict. The
+ * county names the merged batch tips on the village commits it cuts
+ * ("Fieldcard-Merged: P OID"); take the newest of ours that descends from
+ * `merged`. */
+static void village_base(ledger *l, const git_oid *theirs, const git_oid *merged,
+			 const char *principal, git_oid *base)
+{
+	git_repository *repo = ledger_repo(l);
+	char *needle = util_asprintf("\nFieldcard-Merged: %s ", principal);
+	git_oid at = *theirs;
+
+	for (int steps = 0; steps < 10000; steps++) {
+		git_commit *c = NULL;
+		const char *msg, *hit;
+		git_oid tip;
+		int found = 0;
+
+		if (merged && git_oid_equal(&at, merged))
+			break;
+		if (git_commit_lookup(&c, repo, &at) != 0)
+			break;
+		msg = git_commit_message(c);
+		hit = msg ? strstr(msg, needle) : NULL;
+		if (hit && git_oid_fromstrn(&tip, hit + strlen(needle), GIT_OID_HEXSZ) == 0) {
+			git_commit *tc = NULL;
+
+			if (git_commit_lookup(&tc, repo, &tip) == 0 &&
+			    (!merged || git_oid_equal(&tip, merged) ||
+			     git_graph_descendant_of(repo, &tip, merged) == 1)) {
+				*base = tip;
+				found = 1;
+			}
+			git_commit_free(tc);
+		}
+		if (found || git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			break;
+		}
+		at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+	}
+	free(needle);
+}
+
+static int merge_village(ledger *l, const char *branch, const char *village,
+			 const ledger_author *who, const sync_opts *o, sync_result *res, fc_err *err)
+{
+	char *tracking = util_asprintf("refs/remotes/county/villages/%s", village);
+	char *merged_ref = util_asprintf("refs/fieldcard/merged/villages/%s", village);
+	git_oid theirs, base, ours, t_tree, b_tree, o_tree, m_tree, commit, parents[2];
+	int has_base, has_ours, rc;
+	merge_conflicts c = { NULL, 0, 0 };
+	scope sc;
+	fc_buf msg = FC_BUF_INIT;
+
+	rc = ledger_ref_get(l, tracking, &theirs, err);
+	if (rc == FC_ENOTFOUND) {
+		fc_err_clear(err);
+		step(o, "merge", "villages/%s: not in the county repository yet", village);
+		rc = FC_OK;
+		goto cleanup;
+	}
+	if (rc != FC_OK)
+		goto cleanup;
+	rc = ledger_ref_get(l, merged_ref, &base, err);
+	if (rc != FC_OK && rc != FC_ENOTFOUND)
+		goto cleanup;
+	has_base = rc == FC_OK;
+	rc = ledger_ref_get(l, branch, &ours, err);
+	if (rc != FC_OK && rc != FC_ENOTFOUND)
+		goto cleanup;
+	has_ours = rc == FC_OK;
+	fc_err_clear(err);
+	rc = FC_OK;
+	if (has_base && git_oid_equal(&base, &theirs))
+		goto cleanup; /* nothing new */
+	if ((rc = verify_new(l, &theirs, has_base ? &base : NULL, has_ours ? &ours : NULL, err)) != FC_OK) {
+		fc_err_prefix(err, "villages/%s: ", village);
+		goto cleanup;
+	}
+	if ((rc = ledger_commit_tree(l, &theirs, &t_tree, err)) != FC_OK ||
+	    (has_base && (rc = ledger_commit_tree(l, &base, &b_tree, err)) != FC_OK))
+		goto cleanup;
+	memset(&sc, 0, sizeof(sc));
+	sc.village = village;
+	sc.l = l;
+	sc.err = err;
+	snprintf(sc.prefix, sizeof(sc.prefix), "villages/%s/", village);
+	if ((rc = ledger_diff(l, has_base ? &b_tree : NULL, &t_tree, on_scope, &sc, err)) != FC_OK)
+		goto cleanup;
+	step(o, "merge", "merging villages/%s", village);
+	if (!has_ours) {
+		/* First sync: the device branch starts at the village commit. */
+		if ((rc = ledger_ref_set(l, branch, &theirs, NULL, "fieldcard sync: start from village", err)) != FC_OK)
+			goto cleanup;
+	} else if (git_graph_descendant_of(ledger_repo(l), &ours, &theirs) != 1 &&
+		   !git_oid_equal(&ours, &theirs)) {
+		git_oid mbase = base;
+
+		if (!has_base)
+			memset(&mbase, 0, sizeof(mbase));
+		village_base(l, &theirs, has_base ? &base : NULL, who->principal, &mbase);
+		if (!git_oid_is_zero(&mbase)) {
+			if ((rc = ledger_commit_tree(l, &mbase, &b_tree, err)) != FC_OK)
+				goto cleanup;
+			has_base = 1;
+		}
+		if ((rc = ledger_commit_tree(l, &ours, &o_tree, err)) != FC_OK ||
+		    (rc = merge_trees_who(l, has_base ? &b_tree : NULL, &o_tree, &t_tree, who->principal,
+					     "county", &m_tree, &c, err)) != FC_OK)
+			goto cleanup;
+		buf_printf(&msg, "Merge villages/%s into %s\n\n%zu conflict(s) left for a person to settle.\n",
+			   village, branch + strlen("refs/heads/"), c.n);
+		ledger_message_trailers(&msg, who->principal, who->device);
+		parents[0] = ours;
+		parents[1] = theirs;
+		if ((rc = ledger_commit_write(l, &m_tree, parents, 2, who, msg.data, &commit, err)) != FC_OK ||
+		    (rc = ledger_ref_set(l, branch, &commit, &ours, "fieldcard sync: merge village", err)) != FC_OK)
+			goto cleanup;
+		res->conflicts += (int)c.n;
+	}
+	if ((rc = ledger_ref_force(l, merged_ref, &theirs, "fieldcard sync: merged", err)) != FC_OK)
+		goto cleanup;
+	res->villages_merged++;
+cleanup:
+	merge_conflicts_free(&c);
+	buf_free(&msg);
+	free(tracking);
+	free(merged_ref);
+	return rc;
+}
+
+/* ---- step 4: the store follows the tree ---- */
+
+typedef struct follow {
+	fc_app *a;
+	ledger *l;
+	const git_oid *tree;
+	int forms_changed;
+	int conflicts_changed;
+	int records;
+	const char *who;
+	fc_err *err;
+} follow;
+
+/* Open conflicts of the tree into the store (the store keeps one row per
+ * record and field, so adding again is harmless). */
+static int add_conflicts(follow *f)
+{
+	merge_conflicts c = { 0 };
+	int rc;
+
+	if ((rc = merge_conflicts_read(f->l, f->tree, NULL, &c, f->err)) != FC_OK)
+		goto cleanup;
+	for (size_t i = 0; i < c.n && rc == FC_OK; i++) {
+		store_conflict sc;
+
+		sc.record_id = c.v[i].record_id;
+		sc.field = c.v[i].field;
+		sc.base = c.v[i].base;
+		sc.ours = c.v[i].ours;
+		sc.theirs = c.v[i].theirs;
+		sc.ours_who = c.v[i].ours_who && *c.v[i].ours_who ? c.v[i].ours_who : f->a->principal;
+		sc.theirs_who = c.v[i].theirs_who && *c.v[i].theirs_who ? c.v[i].theirs_who : f->who;
+		rc = store_conflict_add(f->a->st, &sc, f->err);
+	}
+cleanup:
+	merge_conflicts_free(&c);
+	return rc;
+}
+
+static int on_follow(const ledger_delta *d, void *ud)
+{
+	follow *f = ud;
+	fc_buf data = FC_BUF_INIT;
+	record *r = NULL;
+	int rc = FC_OK;
+
+	if (!strncmp(d->path, "forms/", 6)) {
+		f->forms_changed = 1;
+		return 0;
+	}
+	if (strncmp(d->path, "villages/", 9))
+		return 0;
+	if (merge_is_conflict_path(d->path)) {
+		f->conflicts_changed = 1;
+		return 0;
+	}
+	if (!d->has_new)
+		return 0;
+	if ((rc = ledger_read_tree(f->l, f->tree, d->path, &data, f->err)) != FC_OK)
+		goto cleanup;
+	if ((rc = record_parse(data.data ? data.data : "", data.len, d->path, &r, f->err)) != FC_OK)
+		goto cleanup;
+	if ((rc = store_put(f->a->st, r, data.data, f->who, STORE_SYNCED, f->err)) != FC_OK)
+		goto cleanup;
+	f->records++;
+cleanup:
+	record_free(r);
+	buf_free(&data);
+	return rc;
+}
+
+static int on_form_file(const char *path, const git_oid *blob, const void *data, size_t len,
+			void *payload)
+{
+	follow *f = payload;
+	char *dst = util_asprintf("%s/%s", f->a->dir, path);
+	char *slash = strrchr(dst, '/');
+	int rc;
+
+	(void)blob;
+	*slash = '\0';
+	rc = util_mkdir_p(dst, 0755, f->err);
+	*slash = '/';
+	if (rc == FC_OK)
+		rc = util_write_file_atomic(dst, data, len, 0644, f->err);
+	free(dst);
+	return rc;
+}
+
+static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *res, fc_err *err)
+{
+	git_oid head, tree, old;
+	char *old_hex = NULL, hex[GIT_OID_HEXSZ + 1];
+	follow f;
+	int rc, has_old;
+
+	rc = ledger_ref_get(l, branch, &head, err);
+	if (rc == FC_ENOTFOUND) {
+		fc_err_clear(err);
+		return FC_OK;
+	}
+	if (rc != FC_OK || (rc = ledger_commit_tree(l, &head, &tree, err)) != FC_OK ||
+	    (rc = store_meta_get(a->st, "store_tree", &old_hex, err)) != FC_OK)
+		goto cleanup;
+	has_old = old_hex && git_oid_fromstr(&old, old_hex) == 0;
+	if (has_old && git_oid_equal(&old, &tree))
+		goto cleanup;
+	memset(&f, 0, sizeof(f));
+	f.a = a;
+	f.l = l;
+	f.tree = &tree;
+	f.who = "county";
+	f.err = err;
+	if ((rc = store_begin(a->st, err)) != FC_OK)
+		goto cleanup;
+	if ((rc = ledger_diff(l, has_old ? &old : NULL, &tree, on_follow, &f, err)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
+	if (f.conflicts_changed && (rc = add_conflicts(&f)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
+	git_oid_tostr(hex, sizeof(hex), &tree);
+	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK ||
+	    (rc = store_commit(a->st, err)) != FC_OK) {
+		store_rollback(a->st);
+		goto cleanup;
+	}
+	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK)
+		goto cleanup;
+	res->records_updated += f.records;
+cleanup:
+	free(old_hex);
+	return rc;
+}
+
+/* ---- the whole sync ---- */
+
+static int count_conflicts(const store_conflict *c, void *ud)
+{
+	(void)c;
+	(*(int *)ud)++;
+	return 0;
+}
+
+int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
+{
+	ledger *l = NULL;
+	sig_key key;
+	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
+	char *remote = NULL, *device = NULL, *branch = NULL;
+	char **specs = NULL;
+	size_t nv = util_strv_len(a->villages);
+	transport_opts to;
+	ledger_author who;
+	int rc, offline = 0;
+	fc_err off;
+
+	memset(res, 0, sizeof(*res));
+	memset(&key, 0, sizeof(key));
+	fc_err_clear(&off);
+	if ((rc = sig_key_load(keyfile, o->passphrase, &key, err)) != FC_OK ||
+	    (rc = ledger_open(a->ledger_path, 1, &l, err)) != FC_OK ||
+	    (rc = store_meta_get(a->st, "device", &device, err)) != FC_OK)
+		goto cleanup;
+	if (o->remote)
+		remote = util_strdup(o->remote);
+	else if ((rc = store_meta_get(a->st, "remote", &remote, err)) != FC_OK)
+		goto cleanup;
+	branch = util_asprintf("refs/heads/batches/%s", a->principal);
+	memset(&who, 0, sizeof(who));
+	who.principal = a->principal;
+	who.device = device ? device : "device";
+	who.key = &key;
+
+	if ((rc = commit_pending(a, l, branch, &who, o, res, err)) != FC_OK)
+		goto cleanup;
+
+	memset(&to, 0, sizeof(to));
+	to.url = remote;
+	to.dir = a->dir;
+	to.progress = o->progress;
+	{
+		char *tofu = NULL;
+
+		if (store_meta_get(a->st, "ssh_trust_first_contact", &tofu, NULL) == FC_OK && tofu)
+			to.ssh_trust_first = atoi(tofu) == 1;
+		free(tofu);
+	}
+	if (remote && !strncmp(remote, "ssh://", 6) && (rc = sync_transport_key(a->dir, err)) != FC_OK)
+		goto cleanup;
+	specs = util_calloc(nv + 1, sizeof(*specs));
+	for (size_t i = 0; i < nv; i++)
+		specs[i] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
+					 a->villages[i], a->villages[i]);
+	step(o, "fetch", "fetching %zu village(s) from %s", nv, remote ? remote : "(no remote)");
+	rc = transport_fetch(a->ledger_path, &to, specs, nv, err);
+	if (rc == FC_EOFFLINE) {
+		/* Merge what an earlier fetch brought; the push waits. */
+		off = *err;
+		offline = 1;
+		fc_err_clear(err);
+	} else if (rc != FC_OK)
+		goto cleanup;
+
+	for (size_t i = 0; i < nv; i++)
+		if ((rc = merge_village(l, branch, a->villages[i], &who, o, res, err)) != FC_OK)
+			goto cleanup;
+
+	step(o, "store", "bringing the local records up to date");
+	if ((rc = follow_tree(a, l, branch, res, err)) != FC_OK)
+		goto cleanup;
+	res->conflicts = 0;
+	if ((rc = store_conflict_each(a->st, count_conflicts, &res->conflicts, err)) != FC_OK)
+		goto cleanup;
+
+	if (offline) {
+		*err = off;
+		rc = off.code;
+		goto cleanup;
+	}
+	{
+		git_oid head;
+
+		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK) {
+			char *refs[1] = { branch };
+
+			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
+			if ((rc = transport_push(a->ledger_path, &to, refs, 1, err)) != FC_OK)
+				goto cleanup;
+			res->pushed = 1;
+		}
+	}
+	rc = FC_OK;
+cleanup:
+	sig_key_wipe(&key);
+	util_strv_free(specs);
+	ledger_free(l);
+	free(keyfile);
+	free(remote);
+	free(device);
+	free(branch);
+	return rc;
+}
