@@ -25,7 +25,7 @@ ok "relationship typed" ui_wait "Daughter"
 # Leave the field so the draft is written, then pull the plug.
 ui_keys Tab
 ok "moved on" ui_wait "> Education"
-pid=$(tm list-panes -t ui -F '#{pane_pid}')
+pid=$(ui_pid)
 kill -9 "$pid"
 ok "program killed" ui_exited
 is "killed by signal 9" "${ui_status:-}" 137
