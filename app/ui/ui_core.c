@@ -184,6 +184,30 @@ static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
 		}
 		return key_action(UI_FK((int)c), scope, text);
 	}
+	if (c == UI_ESC) {
+		/* An escape sequence the terminal description does not know
+		 * (PgDn under TERM=vt100, Alt+key) arrives as Esc and more bytes
+		 * at once: swallow it rather than take it as "back". */
+		wint_t n;
+		int more;
+		timeout(0);
+		more = get_wch(&n);
+		if (more == OK && n != '[' && n != 'O') {
+			/* Esc then another key quickly (typed fast, or batched by a
+			 * slow link): this one is a real Esc. */
+			unget_wch(n);
+			more = ERR;
+		} else if (more == KEY_CODE_YES) {
+			ungetch((int)n);
+			more = ERR;
+		} else if (more == OK) {
+			while (get_wch(&n) != ERR && !(n >= 0x40 && n <= 0x7e))
+				;
+		}
+		timeout(1000);
+		if (more != ERR)
+			return ACT_NONE;
+	}
 	*ch = c;
 	return key_action((int)c, scope, text);
 }

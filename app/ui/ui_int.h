@@ -50,7 +50,7 @@ enum {
 	X(UP, UI_FK(KEY_UP), 'k', 0, S_ALL, NULL, N_("move up")) \
 	X(DOWN, UI_FK(KEY_DOWN), 'j', 0, S_ALL, NULL, N_("move down")) \
 	X(PGUP, UI_FK(KEY_PPAGE), 0, 0, S_ALL, NULL, N_("page up")) \
-	X(PGDN, UI_FK(KEY_NPAGE), ' ', 0, S_ALL & ~S_FORM, NULL, N_("page down")) \
+	X(PGDN, UI_FK(KEY_NPAGE), ' ', 0, S_ALL, NULL, N_("page down")) \
 	X(FIRST, UI_FK(KEY_HOME), 'g', 0, S_ALL, NULL, N_("first line / start of field")) \
 	X(LAST, UI_FK(KEY_END), 'G', 0, S_ALL, NULL, N_("last line / end of field")) \
 	X(LEFT, UI_FK(KEY_LEFT), 0, 0, S_FORM | S_FILTER | S_CARD, NULL, N_("left: cursor, previous choice or section")) \
