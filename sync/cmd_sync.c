@@ -102,14 +102,13 @@ static int usage(void)
 int cmd_sync(const cli_ctx *c, int argc, char **argv)
 {
 	const char *remote = NULL, *passfile = NULL;
-	char *pass = NULL, now[32];
+	char *pass = NULL;
 	fc_app *a = NULL;
 	fc_err err;
 	term t = { 0, 0, 0, 0 };
 	transport_progress pr = { on_update, on_message, &t };
 	sync_opts o;
 	sync_result res;
-	fc_buf result = FC_BUF_INIT;
 	int rc, code;
 
 	for (int i = 1; i < argc; i++) {
@@ -145,19 +144,7 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 	o.ud = &t;
 	rc = sync_run(a, &o, &res, &err);
 	end_line(&t);
-	if (rc == FC_OK && res.conflicts > 0)
-		rc = FC_ECONFLICT;
-	util_now_iso(now);
-	if (rc == FC_OK)
-		buf_printf(&result, "ok: %d record(s) sent, %d village(s) merged, %d record(s) updated",
-			   res.committed, res.villages_merged, res.records_updated);
-	else if (rc == FC_ECONFLICT && res.conflicts > 0 && !err.msg[0])
-		buf_printf(&result, "conflicts: %d to settle", res.conflicts);
-	else
-		buf_printf(&result, "%s: %s", rc == FC_EOFFLINE ? "offline" : "error", err.msg);
-	/* Best effort: the sync's own outcome matters more than this note. */
-	store_meta_set(a->st, "last_sync_at", now, NULL);
-	store_meta_set(a->st, "last_sync_result", result.data, NULL);
+	rc = sync_note_result(a, rc, &res, &err);
 	if (rc == FC_OK) {
 		fprintf(stderr, "sync: done: %d record(s) sent, %d village(s) merged, %d record(s) updated%s\n",
 			res.committed, res.villages_merged, res.records_updated,
@@ -172,7 +159,6 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 				"nothing of the refused village was taken in\n", res.committed);
 	}
 	code = fc_err_exit_code(rc);
-	buf_free(&result);
 	app_close(a);
 	if (pass) {
 		memset(pass, 0, strlen(pass));

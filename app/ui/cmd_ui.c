@@ -6,6 +6,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/sync.h"
 #include "fieldcard/ui.h"
 
 int cmd_ui(const cli_ctx *c, int argc, char **argv)
@@ -25,6 +26,7 @@ int cmd_ui(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
 		return fc_err_exit_code(err.code);
 	}
+	ui_sync_hook = sync_run_lines;
 	rc = ui_run(a, &err);
 	app_close(a);
 	if (rc != 0) {

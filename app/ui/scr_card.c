@@ -425,8 +425,7 @@ static int card_action(ui *u, void *vst, ui_action act, wint_t ch)
 		fc_err err = { 0 };
 		if (!ui_confirm(u, _("Submit this card to the first secretary for review?")))
 			return 1;
-		if (store_review_set(u->app->st, st->id, "submitted", NULL,
-				     u->app->principal ? u->app->principal : "", &err) != 0)
+		if (app_review(u->app, st->id, "submitted", NULL, &err) != 0)
 			ui_status(u, 1, "%s", err.msg);
 		else
 			ui_status(u, 0, "%s", _("submitted for review"));

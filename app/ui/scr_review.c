@@ -194,7 +194,6 @@ static void review_draw(ui *u, void *vst, int top, int h)
 static int review_action(ui *u, void *vst, ui_action act, wint_t ch)
 {
 	review_state *st = vst;
-	const char *who = u->app->principal ? u->app->principal : "";
 	fc_err err = { 0 };
 
 	(void)ch;
@@ -219,7 +218,7 @@ static int review_action(ui *u, void *vst, ui_action act, wint_t ch)
 	case ACT_APPROVE:
 		if (st->cur >= st->n)
 			return 1;
-		if (store_review_set(u->app->st, st->q[st->cur].id, "approved", NULL, who, &err) != 0)
+		if (app_review(u->app, st->q[st->cur].id, "approved", NULL, &err) != 0)
 			ui_status(u, 1, "%s", err.msg);
 		else
 			ui_status(u, 0, _("approved %s"), st->q[st->cur].name);
@@ -235,8 +234,7 @@ static int review_action(ui *u, void *vst, ui_action act, wint_t ch)
 		}
 		if (!*comment) {
 			ui_status(u, 1, "%s", _("a returned card needs a comment saying what to fix"));
-		} else if (store_review_set(u->app->st, st->q[st->cur].id, "returned", comment,
-					    who, &err) != 0) {
+		} else if (app_review(u->app, st->q[st->cur].id, "returned", comment, &err) != 0) {
 			ui_status(u, 1, "%s", err.msg);
 		} else {
 			ui_status(u, 0, _("returned %s to the cadre"), st->q[st->cur].name);

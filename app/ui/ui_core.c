@@ -453,6 +453,8 @@ int ui_pick(ui *u, const char *title, const char *const *labels, int n, int cur)
 
 	if (n <= 0)
 		return -1;
+	/* Drawn while this call runs; cleared before it returns. */
+	// cppcheck-suppress autoVariables
 	u->pick = &p;
 	while (result == -2) {
 		wint_t ch;

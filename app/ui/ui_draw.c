@@ -52,7 +52,9 @@ size_t ui_fit(const char *s, int w)
 	wchar_t wc;
 	int used = 0;
 
-	while (p && *p) {
+	if (!s)
+		return 0;
+	while (*p) {
 		size_t n = dec(p, &wc);
 		int cw = wcw(wc);
 		if (used + cw > w)

@@ -48,6 +48,16 @@ typedef struct sync_result {
  * counted in res and listed by `fieldcard conflicts`). */
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err);
 
+/* Note the outcome of a sync in the store (last_sync_at, last_sync_result:
+ * what the home screen shows). Returns rc, made FC_ECONFLICT when
+ * conflicts remain. */
+int sync_note_result(fc_app *a, int rc, const sync_result *res, const fc_err *err);
+
+/* The whole sync for a front end that shows progress as whole lines (the
+ * UI's sync screen): steps, transfer progress (a line a quarter second at
+ * most) and server messages go to line(ud, text); the outcome is noted. */
+int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud, fc_err *err);
+
 /* Make the SSH transport key DIR/keys/transport_ed25519 (OpenSSH format,
  * apart from the signing key) if there is none. */
 int sync_transport_key(const char *dir, fc_err *err);
