@@ -89,5 +89,16 @@ like "... from the same device as before" "$out" "Fieldcard-Device: $(sqlite3 "$
 run "$FC" --dir "$D" check
 is "check exits 0 at the end" "$rc" 0
 
+# One step: check --rebuild alone moves a damaged store aside and rebuilds.
+BEFORE=$(exports)
+truncate -s 8192 "$D/fieldcard.db"
+rm -f "$D/fieldcard.db-wal" "$D/fieldcard.db-shm"
+run "$FC" --dir "$D" check --rebuild
+is "check --rebuild alone recovers a damaged store (exit 0)" "$rc" 0
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+like "... saying where the damaged store went" "$out" "moved the damaged store aside to .*fieldcard.db.broken-"
+ok "... which is kept, not deleted" bash -c 'compgen -G "$1" >/dev/null' _ "$D/fieldcard.db.broken-*"
+is "... with every record back" "$(exports)" "$BEFORE"
+
 echo "1..$_tap_n"
 [ "$_tap_fail" -eq 0 ]
