@@ -14,7 +14,7 @@
  *     store after opening the list, going to its end, searching and opening
  *     a card.
  *
- * Usage: bench_ui SCRATCH_DIR. The 100,000-household store takes minutes to
+ * Usage: bench_ui SCRATCH_DIR [keys|open|memory]. The 100,000-household store takes minutes to
  * make, so it is kept in $FIELDCARD_BENCH_CACHE (default
  * build/release/bench-cache) and reused; FIELDCARD_BENCH_HOUSEHOLDS sets a
  * smaller count for a quick run (the figure then says so). */
@@ -416,8 +416,12 @@ int main(int argc, char **argv)
 		die("no fieldcard binary at %s", fc);
 	if (!getenv("FIELDCARD_NOW"))
 		setenv("FIELDCARD_NOW", "2026-11-23T09:00:00Z", 1);
-	bench_keys(argv[1]);
-	bench_open(argv[1]);
-	bench_memory();
+	/* argv[2], if given, picks one part: keys, open or memory. */
+	if (argc < 3 || !strcmp(argv[2], "keys"))
+		bench_keys(argv[1]);
+	if (argc < 3 || !strcmp(argv[2], "open"))
+		bench_open(argv[1]);
+	if (argc < 3 || !strcmp(argv[2], "memory"))
+		bench_memory();
 	return 0;
 }
