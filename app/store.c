@@ -1027,14 +1027,17 @@ static void search_clause(const char *q, fc_buf *sql, where_args *a)
 	a->v[a->n++] = a->owned[0];
 }
 
-/* need_review: the caller reads review columns. Without them and without a
- * review filter the join is left out: a count of a village of 100,000 is
- * then read from the households_list index alone (about 4 times faster). */
+/* need_review: the caller reads review columns. Otherwise the join is left
+ * out unless the filter is "draft" (the absence of a review row): a count of
+ * a village of 100,000 is then read from the households_list index alone
+ * (about 3 times faster). */
 static void build_where(const store_query *q, int need_review, fc_buf *sql,
 			where_args *a)
 {
+	int draft = q && q->review_state && !strcmp(q->review_state, "draft");
+
 	memset(a, 0, sizeof(*a));
-	buf_adds(sql, need_review || (q && q->review_state) ?
+	buf_adds(sql, need_review || draft ?
 		 " FROM records h LEFT JOIN reviews v ON v.household = h.id"
 		 " WHERE h.kind = '" K_HOUSEHOLD "'" :
 		 " FROM records h WHERE h.kind = '" K_HOUSEHOLD "'");
@@ -1055,7 +1058,10 @@ static void build_where(const store_query *q, int need_review, fc_buf *sql,
 		a->v[a->n++] = q->household_type;
 	}
 	if (q->review_state) {
-		buf_adds(sql, " AND coalesce(v.state, 'draft') = ?");
+		/* Other states through the reviews table first: the home
+		 * screen's "returned" of 100,000 households, 165 -> 115 ms. */
+		buf_adds(sql, draft ? " AND coalesce(v.state, 'draft') = ?" :
+			 " AND h.id IN (SELECT household FROM reviews WHERE state = ?)");
 		a->v[a->n++] = q->review_state;
 	}
 	if (q->monitored_only)
