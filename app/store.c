@@ -1027,11 +1027,20 @@ static void search_clause(const char *q, fc_buf *sql, where_args *a)
 	a->v[a->n++] = a->owned[0];
 }
 
-static void build_where(const store_query *q, fc_buf *sql, where_args *a)
+/* need_review: the caller reads review columns. Otherwise the join is left
+ * out unless the filter is "draft" (the absence of a review row): a count of
+ * a village of 100,000 is then read from the households_list index alone
+ * (about 3 times faster). */
+static void build_where(const store_query *q, int need_review, fc_buf *sql,
+			where_args *a)
 {
+	int draft = q && q->review_state && !strcmp(q->review_state, "draft");
+
 	memset(a, 0, sizeof(*a));
-	buf_adds(sql, " FROM records h LEFT JOIN reviews v ON v.household = h.id"
-		      " WHERE h.kind = '" K_HOUSEHOLD "'");
+	buf_adds(sql, need_review || draft ?
+		 " FROM records h LEFT JOIN reviews v ON v.household = h.id"
+		 " WHERE h.kind = '" K_HOUSEHOLD "'" :
+		 " FROM records h WHERE h.kind = '" K_HOUSEHOLD "'");
 	if (!q)
 		return;
 	if (q->village) {
@@ -1049,7 +1058,10 @@ static void build_where(const store_query *q, fc_buf *sql, where_args *a)
 		a->v[a->n++] = q->household_type;
 	}
 	if (q->review_state) {
-		buf_adds(sql, " AND coalesce(v.state, 'draft') = ?");
+		/* Other states through the reviews table first: the home
+		 * screen's "returned" of 100,000 households, 165 -> 115 ms. */
+		buf_adds(sql, draft ? " AND coalesce(v.state, 'draft') = ?" :
+			 " AND h.id IN (SELECT household FROM reviews WHERE state = ?)");
 		a->v[a->n++] = q->review_state;
 	}
 	if (q->monitored_only)
@@ -1085,7 +1097,7 @@ int store_list(store *s, const store_query *q, store_row_cb cb, void *ud, fc_err
 		 " coalesce(v.state, 'draft'), v.comment, h.last_visit, h.members,"
 		 " EXISTS (SELECT 1 FROM pending p WHERE p.household = h.id),"
 		 " (SELECT count(*) FROM conflicts c WHERE c.household = h.id)");
-	build_where(q, &sql, &a);
+	build_where(q, 1, &sql, &a);
 	switch (q ? q->sort : STORE_SORT_CODE) {
 	case STORE_SORT_NAME: buf_adds(&sql, " ORDER BY h.head_name, h.code, h.id"); break;
 	/* Longest unvisited first: who needs a visit. */
@@ -1138,7 +1150,7 @@ int store_count(store *s, const store_query *q, int *out, fc_err *err)
 
 	*out = 0;
 	buf_adds(&sql, "SELECT count(*)");
-	build_where(q, &sql, &a);
+	build_where(q, 0, &sql, &a);
 	if (!(st = prepare(s, buf_cstr(&sql), err))) {
 		rc = FC_ERROR;
 		goto cleanup;
