@@ -5,7 +5,9 @@
  * "pick a household" step of a new visit. */
 #include "ui_int.h"
 
+#include <poll.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,7 @@ typedef struct list_state {
 	int total;
 	int cur, top, page;
 	int searching;
+	int search_stale;   /* typed ahead: the query waits for the last key */
 	ui_edit edit;
 	int loaded;
 } list_state;
@@ -355,11 +358,25 @@ static int list_text_mode(ui *u, void *vst)
 	return ((list_state *)vst)->searching;
 }
 
+/* More keys already typed (a fast typist, or keys batched by a slow SSH
+ * link)? Then a search for this prefix would only be thrown away. */
+static int input_pending(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static void search_changed(ui *u, list_state *st)
 {
 	free(st->search);
 	st->search = ui_edit_get(&st->edit);
 	st->cur = st->top = 0;
+	if (input_pending()) {
+		st->search_stale = 1;
+		return;
+	}
+	st->search_stale = 0;
 	settle(u, st, 1);
 }
 
@@ -372,6 +389,10 @@ static int list_action(ui *u, void *vst, ui_action act, wint_t ch)
 		switch (act) {
 		case ACT_ENTER:
 			st->searching = 0;
+			if (st->search_stale) {
+				st->search_stale = 0;
+				settle(u, st, 1);
+			}
 			return 1;
 		case ACT_BACK:
 			st->searching = 0;
@@ -439,6 +460,10 @@ static int list_action(ui *u, void *vst, ui_action act, wint_t ch)
 		return 1;
 	}
 	case ACT_IDLE:
+		if (st->search_stale) {
+			st->search_stale = 0;
+			settle(u, st, 1);
+		}
 		return 1;
 	default:
 		return 0;
