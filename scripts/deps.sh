@@ -5,7 +5,8 @@
 set -u
 PKGS="gcc make pkg-config libncurses-dev libsqlite3-dev libgit2-dev libsodium-dev
 libcmocka-dev libxlsxwriter-dev libjansson-dev gettext git tmux openssh-server openssh-client
-lighttpd fcgiwrap socat locales procps time openssl sqlite3"
+lighttpd fcgiwrap socat locales procps time openssl sqlite3
+python3 unzip iproute2 ca-certificates"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
