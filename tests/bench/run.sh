@@ -34,7 +34,11 @@ echo "export csv of 1,000 households: median $(median_ms "$FC" --dir "$W/d1k" ex
 for b in "$ROOT/$B"/tests/bench_*; do
 	[ -x "$b" ] || continue
 	echo "-- $(basename "$b")"
-	(cd "$ROOT" && "$b" "$W")
+	case $(basename "$b") in
+	bench_store) args=(5000 "$W/bench_store" 1) ;;  # one village of 5,000 households
+	*) args=("$W") ;;
+	esac
+	(cd "$ROOT" && "$b" "${args[@]}")
 done
 for s in "$ROOT"/tests/bench/*.sh; do
 	[ -f "$s" ] || continue
