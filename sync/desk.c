@@ -138,17 +138,27 @@ int desk_batch_each(desk *d, desk_batch_cb cb, void *ud, fc_err *err)
 	return FC_OK;
 }
 
-int desk_batches(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err)
+static int batches_walk(fc_app *a, int fetch, desk_batch_cb cb, void *ud, fc_err *err)
 {
 	desk *d = NULL;
 	int rc;
 
-	if ((rc = desk_open(a, 0, &d, err)) || (rc = desk_fetch(d, err)))
+	if ((rc = desk_open(a, 0, &d, err)) || (fetch && (rc = desk_fetch(d, err))))
 		goto out;
 	rc = desk_batch_each(d, cb, ud, err);
 out:
 	desk_close(d);
 	return rc;
+}
+
+int desk_batches(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err)
+{
+	return batches_walk(a, 1, cb, ud, err);
+}
+
+int desk_batches_local(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err)
+{
+	return batches_walk(a, 0, cb, ud, err);
 }
 
 int desk_merge_one(desk *d, const char *principal, fc_buf *report, size_t *conflicts,

@@ -27,6 +27,9 @@ typedef int (*desk_batch_cb)(const desk_batch *b, void *ud);
 /* Fetch from the county remote (if one is set), then call cb for every
  * batch not merged yet. A nonzero return from cb stops the walk. */
 int desk_batches(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err);
+/* The same without fetching: the batches as of the last fetch (cheap
+ * enough for a home screen). */
+int desk_batches_local(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err);
 
 /* Verify, merge and push batches/<principal> (county role; the merge
  * commit is signed with DIR/keys/id_ed25519, FIELDCARD_PASSPHRASE if the
