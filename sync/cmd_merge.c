@@ -10,54 +10,29 @@
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
 #include "fieldcard/county.h"
-#include "fieldcard/transport.h"
+#include "fieldcard/desk.h"
 #include "fieldcard/util.h"
 
-typedef struct desk {
+/* The CLI's session: the data directory and the desk over it. */
+typedef struct session {
 	fc_app *a;
-	ledger *l;
-	sig_key key;
-	char *device, *remote;
-	ledger_author who;
-} desk;
+	desk *d;
+} session;
 
-static void desk_close(desk *d)
+static void session_close(session *s)
 {
-	sig_key_wipe(&d->key);
-	ledger_free(d->l);
-	app_close(d->a);
-	free(d->device);
-	free(d->remote);
+	desk_close(s->d);
+	app_close(s->a);
 }
 
-static int desk_open(const cli_ctx *c, desk *d, int need_key, fc_err *err)
+static int session_open(const cli_ctx *c, session *s, int need_key, fc_err *err)
 {
-	char *keyfile = util_asprintf("%s/keys/id_ed25519", c->dir);
 	int rc;
 
-	memset(d, 0, sizeof(*d));
-	if ((rc = app_open(c->dir, &d->a, err)))
-		goto out;
-	if ((rc = ledger_open(d->a->ledger_path, 1, &d->l, err)) ||
-	    (rc = store_meta_get(d->a->st, "device", &d->device, err)) ||
-	    (rc = store_meta_get(d->a->st, "remote", &d->remote, err)))
-		goto out;
-	if (need_key) {
-		if (!d->a->role || strcmp(d->a->role, "county") != 0) {
-			rc = fc_err_set(err, FC_EINVALID,
-					"%s is a %s's data directory; only county staff may do this",
-					c->dir, d->a->role ? d->a->role : "device");
-			goto out;
-		}
-		if ((rc = sig_key_load(keyfile, getenv("FIELDCARD_PASSPHRASE"), &d->key, err)))
-			goto out;
-	}
-	d->who.principal = d->a->principal ? d->a->principal : "county";
-	d->who.device = d->device ? d->device : "county";
-	d->who.key = &d->key;
-out:
-	free(keyfile);
-	return rc;
+	memset(s, 0, sizeof(*s));
+	if ((rc = app_open(c->dir, &s->a, err)))
+		return rc;
+	return desk_open(s->a, need_key, &s->d, err);
 }
 
 static int fail(fc_err *err)
@@ -66,48 +41,18 @@ static int fail(fc_err *err)
 	return fc_err_exit_code(err->code);
 }
 
-static int fetch(desk *d, fc_err *err)
+static int print_batch(const desk_batch *b, void *ud)
 {
-	if (!d->remote || !*d->remote)
-		return FC_OK; /* the county's own ledger only */
-	return county_fetch(d->l, d->a->ledger_path, d->a->dir, d->remote, err);
-}
-
-/* Push main and every local villages/<code> to the county repository. */
-static int push(desk *d, fc_err *err)
-{
-	git_strarray refs = { NULL, 0 };
-	char **v;
-	size_t n = 0;
-	transport_opts o;
-	int rc;
-
-	if (!d->remote || !*d->remote)
-		return FC_OK;
-	if (git_reference_list(&refs, ledger_repo(d->l)) < 0)
-		return ledger_git_error(err, -1, "listing refs");
-	v = util_calloc(refs.count + 1, sizeof(*v));
-	for (size_t i = 0; i < refs.count; i++)
-		if (strcmp(refs.strings[i], "refs/heads/main") == 0 ||
-		    strncmp(refs.strings[i], "refs/heads/villages/", 20) == 0)
-			v[n++] = refs.strings[i];
-	memset(&o, 0, sizeof(o));
-	o.url = d->remote;
-	o.dir = d->a->dir;
-	rc = transport_global_init(&o, err);
-	if (rc == FC_OK)
-		rc = transport_push(d->a->ledger_path, &o, v, n, err);
-	free(v);
-	git_strarray_dispose(&refs);
-	return rc;
+	(void)ud;
+	printf("%-16s %-8s %-24s %6d %7d  %s%s%s\n", b->principal, b->role, b->villages, b->ahead,
+	       b->records, b->status, b->reason[0] ? ": " : "", b->reason);
+	return 0;
 }
 
 int cmd_batches(const cli_ctx *c, int argc, char **argv)
 {
-	desk d;
+	fc_app *a = NULL;
 	fc_err err;
-	county_batch *b = NULL;
-	size_t n = 0;
 	int rc;
 
 	(void)argv;
@@ -115,71 +60,66 @@ int cmd_batches(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "usage: fieldcard batches\n");
 		return 2;
 	}
-	if ((rc = desk_open(c, &d, 0, &err)) || (rc = fetch(&d, &err)) ||
-	    (rc = county_batches(d.l, &b, &n, &err))) {
-		rc = fail(&err);
-		goto out;
-	}
+	if ((rc = app_open(c->dir, &a, &err)))
+		return fail(&err);
 	printf("%-16s %-8s %-24s %6s %7s  %s\n", "principal", "role", "villages", "ahead",
 	       "records", "status");
-	for (size_t i = 0; i < n; i++) {
-		if (b[i].status == COUNTY_MERGED)
-			continue; /* merged batches drop out of the list */
-		printf("%-16s %-8s %-24s %6d %7d  %s%s%s\n", b[i].principal, b[i].who.role,
-		       b[i].who.villages, b[i].ahead, b[i].records, county_status_name(b[i].status),
-		       b[i].reason[0] ? ": " : "", b[i].reason);
-	}
-out:
-	free(b);
-	desk_close(&d);
+	if ((rc = desk_batches(a, print_batch, NULL, &err)))
+		rc = fail(&err);
+	app_close(a);
 	return rc;
+}
+
+static int add_name(const desk_batch *b, void *ud)
+{
+	char ***names = ud;
+	size_t n = 0;
+
+	while ((*names)[n])
+		n++;
+	*names = util_realloc(*names, (n + 2) * sizeof(**names));
+	(*names)[n] = util_strdup(b->principal);
+	(*names)[n + 1] = NULL;
+	return 0;
 }
 
 int cmd_merge(const cli_ctx *c, int argc, char **argv)
 {
-	desk d;
+	session s;
 	fc_err err;
-	county_batch *b = NULL;
-	size_t n = 0;
+	fc_buf report = FC_BUF_INIT;
 	int rc, all = 0, refused = 0, open = 0, merged = 0;
-	char **names = NULL;
-	size_t nn = 0;
+	char **names = util_calloc(1, sizeof(*names));
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--all") == 0)
 			all = 1;
 		else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: fieldcard merge [--all | BATCH...]\n");
+			free(names);
 			return 2;
 		}
 	}
-	if ((rc = desk_open(c, &d, 1, &err)) || (rc = fetch(&d, &err))) {
+	if ((rc = session_open(c, &s, 1, &err)) || (rc = desk_fetch(s.d, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	names = util_calloc((size_t)argc + 1, sizeof(*names));
 	if (all || argc == 1) {
-		if ((rc = county_batches(d.l, &b, &n, &err))) {
+		if ((rc = desk_batch_each(s.d, add_name, &names, &err))) {
 			rc = fail(&err);
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (b[i].status != COUNTY_MERGED)
-				names[nn++] = util_strdup(b[i].principal);
 	} else {
 		for (int i = 1; i < argc; i++) {
-			const char *s = argv[i];
-
-			if (strncmp(s, "batches/", 8) == 0)
-				s += 8;
-			names[nn++] = util_strdup(s);
+			desk_batch b = { argv[i], "", "", 0, 0, 1, "", "" };
+			add_name(&b, &names);
 		}
 	}
-	for (size_t i = 0; i < nn; i++) {
-		county_merge_result res;
-		merge_conflicts mc = { NULL, 0, 0 };
+	for (size_t i = 0; names[i]; i++) {
+		size_t nc = 0;
 
-		rc = county_merge(d.l, d.a->st, &d.who, names[i], &mc, &res, &err);
+		buf_reset(&report);
+		rc = desk_merge_one(s.d, names[i], &report, &nc, &err);
 		if (rc == FC_ECONFLICT) {
 			fprintf(stderr, "fieldcard: %s\n", err.msg);
 			refused++;
@@ -187,69 +127,41 @@ int cmd_merge(const cli_ctx *c, int argc, char **argv)
 		}
 		if (rc) {
 			rc = fail(&err);
-			merge_conflicts_free(&mc);
 			goto out;
 		}
 		merged++;
-		open += (int)res.conflicts;
-		printf("batches/%s: merged, %zu conflict(s), %zu duplicate(s), %d village(s) cut\n",
-		       names[i], res.conflicts, res.duplicates, res.villages_cut);
-		for (size_t k = 0; k < mc.n; k++)
-			printf("  conflict %s %s: base \"%s\", ours \"%s\" (%s), theirs \"%s\" (%s)\n",
-			       mc.v[k].record_id, mc.v[k].field, mc.v[k].base, mc.v[k].ours,
-			       mc.v[k].ours_who, mc.v[k].theirs, mc.v[k].theirs_who);
-		merge_conflicts_free(&mc);
+		open += (int)nc;
+		fputs(buf_cstr(&report), stdout);
 	}
-	if (merged && (rc = push(&d, &err))) {
+	if (merged && (rc = desk_push(s.d, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
 	rc = (refused || open) ? 3 : 0;
 out:
-	for (size_t i = 0; i < nn; i++)
+	for (size_t i = 0; names[i]; i++)
 		free(names[i]);
 	free(names);
-	free(b);
-	desk_close(&d);
+	buf_free(&report);
+	session_close(&s);
 	return rc;
 }
 
-typedef struct who_row {
-	merge_conflicts *mc;
-} who_row;
-
-/* The county store remembers who stood on each side of a conflict (the
- * tree keeps the values only): fill the principals in. */
-static int on_store_conflict(const store_conflict *sc, void *ud)
+static int print_conflict(const desk_conflict *m, void *ud)
 {
-	who_row *w = ud;
-
-	for (size_t i = 0; i < w->mc->n; i++) {
-		merge_conflict *m = &w->mc->v[i];
-
-		if (strcmp(m->record_id, sc->record_id) != 0 || strcmp(m->field, sc->field) != 0)
-			continue;
-		if (sc->ours_who && *sc->ours_who) {
-			free(m->ours_who);
-			m->ours_who = util_strdup(sc->ours_who);
-		}
-		if (sc->theirs_who && *sc->theirs_who) {
-			free(m->theirs_who);
-			m->theirs_who = util_strdup(sc->theirs_who);
-		}
-	}
+	(*(size_t *)ud)++;
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m->record_id, m->field, m->base, m->ours,
+	       m->theirs, m->ours_who, m->theirs_who);
 	return 0;
 }
 
 int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 {
-	desk d;
+	session s;
 	fc_err err;
 	git_oid main, tree;
-	merge_conflicts mc = { NULL, 0, 0 };
 	county_dup *dv = NULL;
-	size_t dn = 0, open_dups = 0;
-	who_row w;
+	size_t dn = 0, open_dups = 0, nconf = 0;
 	int rc;
 
 	(void)argv;
@@ -257,27 +169,25 @@ int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "usage: fieldcard conflicts\n");
 		return 2;
 	}
-	if ((rc = desk_open(c, &d, 0, &err))) {
+	if ((rc = session_open(c, &s, 0, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	rc = ledger_ref_get(d.l, "refs/heads/main", &main, &err);
+	rc = ledger_ref_get(desk_ledger(s.d), "refs/heads/main", &main, &err);
 	if (rc == FC_ENOTFOUND) {
 		rc = 0;
 		goto out;
 	}
-	if (rc || (rc = merge_conflicts_read(d.l, &main, NULL, &mc, &err)) ||
-	    (rc = ledger_commit_tree(d.l, &main, &tree, &err)) ||
-	    (rc = county_duplicates(d.l, &tree, &dv, &dn, &err))) {
+	if (rc || (rc = ledger_commit_tree(desk_ledger(s.d), &main, &tree, &err)) ||
+	    (rc = county_duplicates(desk_ledger(s.d), &tree, &dv, &dn, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	w.mc = &mc;
-	store_conflict_each(d.a->st, on_store_conflict, &w, NULL);
 	printf("record\tfield\tbase\tours\ttheirs\tours_by\ttheirs_by\n");
-	for (size_t i = 0; i < mc.n; i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mc.v[i].record_id, mc.v[i].field, mc.v[i].base,
-		       mc.v[i].ours, mc.v[i].theirs, mc.v[i].ours_who, mc.v[i].theirs_who);
+	if ((rc = desk_main_conflicts(s.d, print_conflict, &nconf, &err))) {
+		rc = fail(&err);
+		goto out;
+	}
 	for (size_t i = 0; i < dn; i++)
 		open_dups += strcmp(dv[i].state, "open") == 0;
 	if (open_dups) {
@@ -288,11 +198,10 @@ int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 			if (strcmp(dv[i].state, "open") == 0)
 				printf("%s\t%s\t%s\n", dv[i].a, dv[i].b, dv[i].masked);
 	}
-	rc = (mc.n || open_dups) ? 3 : 0;
+	rc = (nconf || open_dups) ? 3 : 0;
 out:
 	free(dv);
-	merge_conflicts_free(&mc);
-	desk_close(&d);
+	session_close(&s);
 	return rc;
 }
 
@@ -310,17 +219,19 @@ static int usage_resolve(void)
 /* resolve ID id_number (--duplicate-of OTHER | --clear) */
 static int resolve_duplicate(const cli_ctx *c, const char *id, const char *other, int clear)
 {
-	desk d;
+	session s;
 	fc_err err;
 	git_oid commit, tree;
 	county_dup *dv = NULL;
 	size_t dn = 0;
 	int rc;
 
-	if ((rc = desk_open(c, &d, 1, &err)) || (rc = fetch(&d, &err)) ||
-	    (rc = county_duplicate_decide(d.l, &d.who, id, other, clear, &commit, &err)) ||
-	    (rc = push(&d, &err)) || (rc = ledger_commit_tree(d.l, &commit, &tree, &err)) ||
-	    (rc = county_duplicates(d.l, &tree, &dv, &dn, &err))) {
+	if ((rc = session_open(c, &s, 1, &err)) || (rc = desk_fetch(s.d, &err)) ||
+	    (rc = county_duplicate_decide(desk_ledger(s.d), desk_author(s.d), id, other, clear,
+					  &commit, &err)) ||
+	    (rc = desk_push(s.d, &err)) ||
+	    (rc = ledger_commit_tree(desk_ledger(s.d), &commit, &tree, &err)) ||
+	    (rc = county_duplicates(desk_ledger(s.d), &tree, &dv, &dn, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
@@ -335,21 +246,16 @@ static int resolve_duplicate(const cli_ctx *c, const char *id, const char *other
 	rc = 0;
 out:
 	free(dv);
-	desk_close(&d);
+	session_close(&s);
 	return rc;
 }
 
 int cmd_resolve(const cli_ctx *c, int argc, char **argv)
 {
-	desk d;
+	session s;
 	fc_err err;
-	git_oid main, tree, commit;
-	ledger_change ch[2];
-	merge_conflict found;
-	const char *id, *field, *value = NULL;
-	int side = 0, rc;
-	fc_buf msg = FC_BUF_INIT;
-	char vcode[64] = "";
+	const char *id, *field, *how, *value = NULL;
+	int rc;
 
 	if (argc < 4)
 		return usage_resolve();
@@ -363,69 +269,28 @@ int cmd_resolve(const cli_ctx *c, int argc, char **argv)
 		return resolve_duplicate(c, id, clear ? NULL : argv[4], clear);
 	}
 	if (strcmp(argv[3], "--ours") == 0 && argc == 4)
-		side = 1;
+		how = "ours";
 	else if (strcmp(argv[3], "--theirs") == 0 && argc == 4)
-		side = 2;
+		how = "theirs";
 	else if (strcmp(argv[3], "--value") == 0 && argc == 5)
-		value = argv[4];
+		how = "value", value = argv[4];
 	else
 		return usage_resolve();
-	memset(ch, 0, sizeof(ch));
-	memset(&found, 0, sizeof(found));
-	if ((rc = desk_open(c, &d, 1, &err)) || (rc = fetch(&d, &err)) ||
-	    (rc = ledger_ref_get(d.l, "refs/heads/main", &main, &err))) {
+	if ((rc = session_open(c, &s, 1, &err)) || (rc = desk_fetch(s.d, &err)) ||
+	    (rc = desk_resolve_one(s.d, id, field, how, value, &err)) ||
+	    (rc = desk_push(s.d, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	/* Learn the conflict first, to pick its side's value. */
-	if ((rc = merge_resolve_changes(d.l, &main, NULL, id, field, "", ch, &found, &err))) {
-		rc = fail(&err);
-		goto out;
-	}
-	for (int i = 0; i < 2; i++) {
-		free((void *)ch[i].path);
-		free((void *)ch[i].data);
-	}
-	memset(ch, 0, sizeof(ch));
-	if (side)
-		value = side == 1 ? found.ours : found.theirs;
-	if ((rc = merge_resolve_changes(d.l, &main, found.path, id, field, value, ch, NULL, &err)) ||
-	    (rc = ledger_commit_tree(d.l, &main, &tree, &err)) ||
-	    (rc = ledger_tree_update(d.l, &tree, ch, 2, &tree, &err))) {
-		rc = fail(&err);
-		goto out;
-	}
-	buf_printf(&msg, "Resolve %s %s: %s\n\nbase \"%s\", ours \"%s\", theirs \"%s\"\n", id, field,
-		   side == 1 ? "ours" : side == 2 ? "theirs" : "a new value", found.base, found.ours,
-		   found.theirs);
-	ledger_message_trailers(&msg, d.who.principal, d.who.device);
-	if ((rc = ledger_commit_write(d.l, &tree, &main, 1, &d.who, msg.data, &commit, &err)) ||
-	    (rc = ledger_ref_set(d.l, "refs/heads/main", &commit, &main, "county: resolve", &err))) {
-		rc = fail(&err);
-		goto out;
-	}
-	sscanf(found.path, "villages/%63[^/]", vcode);
-	if ((rc = county_cut_village(d.l, &d.who, &commit, vcode, &err)) || (rc = push(&d, &err))) {
-		rc = fail(&err);
-		goto out;
-	}
-	store_conflict_drop(d.a->st, id, field, NULL);
 	printf("resolved %s %s\n", id, field);
-	rc = 0;
 out:
-	for (int i = 0; i < 2; i++) {
-		free((void *)ch[i].path);
-		free((void *)ch[i].data);
-	}
-	merge_conflict_clear(&found);
-	buf_free(&msg);
-	desk_close(&d);
+	session_close(&s);
 	return rc;
 }
 
 int cmd_verify(const cli_ctx *c, int argc, char **argv)
 {
-	desk d;
+	session s;
 	fc_err err;
 	fc_buf report = FC_BUF_INIT;
 	const char *rev = argc > 1 ? argv[1] : "refs/heads/main";
@@ -435,11 +300,11 @@ int cmd_verify(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "usage: fieldcard verify [REV]\n");
 		return 2;
 	}
-	if ((rc = desk_open(c, &d, 0, &err))) {
+	if ((rc = session_open(c, &s, 0, &err))) {
 		rc = fail(&err);
 		goto out;
 	}
-	rc = county_verify_history(d.l, rev, &report, &n, &err);
+	rc = county_verify_history(desk_ledger(s.d), rev, &report, &n, &err);
 	fputs(buf_cstr(&report), stdout);
 	if (rc) {
 		rc = fail(&err);
@@ -448,6 +313,6 @@ int cmd_verify(const cli_ctx *c, int argc, char **argv)
 	printf("%d commit(s) verified: signatures good, scopes kept\n", n);
 out:
 	buf_free(&report);
-	desk_close(&d);
+	session_close(&s);
 	return rc;
 }

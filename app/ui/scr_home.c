@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/desk.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
 
@@ -29,6 +30,8 @@ typedef struct home_state {
 	int nr, nr_total;
 	int ndrafts, pending;
 	char *sync_at, *sync_result;
+	int county;             /* role county: the desk lines show */
+	int batches, conflicts; /* waiting batches (last fetch), open conflicts */
 	int cur, top;
 } home_state;
 
@@ -86,6 +89,20 @@ static int count_draft(const record *r, void *ud)
 	return 0;
 }
 
+static int count_batch(const desk_batch *b, void *ud)
+{
+	(void)b;
+	(*(int *)ud)++;
+	return 0;
+}
+
+static int count_conflict(const desk_conflict *c, void *ud)
+{
+	(void)c;
+	(*(int *)ud)++;
+	return 0;
+}
+
 static void home_load(ui *u, home_state *st)
 {
 	store *s = u->app->st;
@@ -116,6 +133,12 @@ static void home_load(ui *u, home_state *st)
 	store_pending_count(s, &st->pending, NULL);
 	store_meta_get(s, "last_sync_at", &st->sync_at, NULL);
 	store_meta_get(s, "last_sync_result", &st->sync_result, NULL);
+	st->county = u->app->role && strcmp(u->app->role, "county") == 0;
+	st->batches = st->conflicts = 0;
+	if (st->county && desk_batches_local(u->app, count_batch, &st->batches, &err) != 0)
+		ui_status(u, 1, "%s", err.msg);
+	if (desk_conflicts(u->app, count_conflict, &st->conflicts, &err) != 0)
+		ui_status(u, 1, "%s", err.msg);
 	if (st->cur >= st->nv + st->nr)
 		st->cur = st->nv + st->nr > 0 ? st->nv + st->nr - 1 : 0;
 }
@@ -173,6 +196,12 @@ static void home_draw(ui *u, void *vst, int top, int h)
 		ui_textf(y++, 1, W - 2, "%s %s", _("Last sync:"), _("never"));
 	ui_textf(y++, 1, W - 2, "%s %d   %s %d", _("Changes not synced:"), st->pending,
 		 _("Open drafts:"), st->ndrafts);
+	if (st->county)
+		ui_textf(y++, 1, W - 2, _("Batches waiting: %d (b)   Open conflicts: %d (c)"),
+			 st->batches, st->conflicts);
+	else if (st->conflicts > 0)
+		ui_textf(y++, 1, W - 2, _("Open conflicts: %d (c), settled at the county"),
+			 st->conflicts);
 	y++;
 	if (st->nr_total > 0) {
 		attron(A_BOLD);
@@ -236,6 +265,12 @@ static int home_action(ui *u, void *vst, ui_action act, wint_t ch)
 		return 1;
 	case ACT_DRAFTS:
 		ui_push(u, &ui_drafts_ops, NULL);
+		return 1;
+	case ACT_BATCHES:
+		ui_push(u, &ui_batches_ops, NULL);
+		return 1;
+	case ACT_CONFLICTS:
+		ui_push(u, &ui_conflicts_ops, NULL);
 		return 1;
 	case ACT_IDLE:
 		return 1;

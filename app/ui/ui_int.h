@@ -37,6 +37,9 @@ enum {
 	S_HELP = 1 << 6,
 	S_DRAFTS = 1 << 7,
 	S_FILTER = 1 << 8,
+	S_BATCHES = 1 << 9,
+	S_CONFLICTS = 1 << 10,
+	S_RESOLVE = 1 << 11,
 	S_ALL = 0xffff
 };
 
@@ -55,7 +58,7 @@ enum {
 	X(LAST, UI_FK(KEY_END), 'G', 0, S_ALL, NULL, N_("last line / end of field")) \
 	X(LEFT, UI_FK(KEY_LEFT), 0, 0, S_FORM | S_FILTER | S_CARD, NULL, N_("left: cursor, previous choice or section")) \
 	X(RIGHT, UI_FK(KEY_RIGHT), 0, 0, S_FORM | S_FILTER | S_CARD, NULL, N_("right: cursor, next choice or section")) \
-	X(ENTER, '\n', '\r', UI_FK(KEY_ENTER), S_HOME | S_LIST | S_CARD | S_REVIEW | S_SYNC | S_DRAFTS | S_FILTER | S_FORM, N_("open"), N_("open / choose / run")) \
+	X(ENTER, '\n', '\r', UI_FK(KEY_ENTER), S_HOME | S_LIST | S_CARD | S_REVIEW | S_SYNC | S_DRAFTS | S_FILTER | S_FORM | S_CONFLICTS, N_("open"), N_("open / choose / run")) \
 	X(NEXT, '\t', 0, 0, S_FORM | S_CARD | S_FILTER, N_("next"), N_("next field or section")) \
 	X(PREV, UI_FK(KEY_BTAB), 0, 0, S_FORM | S_CARD | S_FILTER, NULL, N_("previous field or section")) \
 	X(SAVE, UI_FK(KEY_F(2)), 0, 0, S_FORM, N_("save"), N_("save")) \
@@ -72,6 +75,12 @@ enum {
 	X(RETURN, 'r', 0, 0, S_REVIEW, N_("return"), N_("return with a comment")) \
 	X(SYNC, 'y', 0, 0, S_HOME, N_("sync"), N_("sync")) \
 	X(DRAFTS, 'd', 0, 0, S_HOME, NULL, N_("open drafts")) \
+	X(BATCHES, 'b', 0, 0, S_HOME, N_("batches"), N_("incoming batches (county)")) \
+	X(CONFLICTS, 'c', 0, 0, S_HOME, N_("conflicts"), N_("open merge conflicts")) \
+	X(MERGE, 'm', '\n', '\r', S_BATCHES, N_("merge"), N_("merge the batch into main (county)")) \
+	X(OURS, 'o', 0, 0, S_RESOLVE, N_("ours"), N_("keep our value (county)")) \
+	X(THEIRS, 't', 0, 0, S_RESOLVE, N_("theirs"), N_("take their value (county)")) \
+	X(VALUE, 'e', 0, 0, S_RESOLVE, N_("value"), N_("type a value (county)")) \
 	X(DISCARD, 'd', 0, 0, S_DRAFTS, N_("discard"), N_("discard draft")) \
 	X(BKSP, UI_FK(KEY_BACKSPACE), 127, 8, S_FORM | S_LIST | S_FILTER, NULL, N_("delete before cursor")) \
 	X(DEL, UI_FK(KEY_DC), 0, 0, S_FORM | S_LIST, NULL, N_("delete at cursor")) \
@@ -139,7 +148,8 @@ struct ui {
 };
 
 extern const ui_screen_ops ui_home_ops, ui_list_ops, ui_card_ops, ui_form_ops,
-	ui_review_ops, ui_sync_ops, ui_help_ops, ui_drafts_ops;
+	ui_review_ops, ui_sync_ops, ui_help_ops, ui_drafts_ops, ui_batches_ops,
+	ui_conflicts_ops, ui_resolve_ops;
 
 /* ---- core (ui_core.c) ---- */
 /* Push a screen; returns 0 or nonzero if its open refused. */
