@@ -392,6 +392,29 @@ char **util_split(const char *s, char sep)
 	return v;
 }
 
+char **util_split_all(const char *s, char sep)
+{
+	size_t n = 1, i = 0;
+	char **v;
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (*p == sep)
+			n++;
+	v = util_calloc(n + 1, sizeof(*v));
+	for (p = s;; ) {
+		const char *e = strchr(p, sep);
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		v[i++] = util_strndup(p, l);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	v[i] = NULL;
+	return v;
+}
+
 void util_strv_free(char **v)
 {
 	if (!v)

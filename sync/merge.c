@@ -393,7 +393,7 @@ static char *lines_join(char **v, size_t n, size_t *len)
 static void line_decode(const char *line, merge_conflicts *out, const char *path,
 			const char *kind)
 {
-	char **col = util_split(line, '\t');
+	char **col = util_split_all(line, '\t');
 	fc_buf v[3] = { FC_BUF_INIT, FC_BUF_INIT, FC_BUF_INIT };
 	merge_conflict *x;
 

@@ -43,6 +43,9 @@ int util_file_exists(const char *path);
 
 /* Split "a,b,c" into a NULL-terminated array; free with util_strv_free. */
 char **util_split(const char *s, char sep);
+/* Like util_split but keeps empty fields: "a\t\tb" gives 3 (column data,
+ * where an empty column is a value). */
+char **util_split_all(const char *s, char sep);
 void util_strv_free(char **v);
 size_t util_strv_len(char *const *v);
 

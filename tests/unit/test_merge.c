@@ -359,6 +359,30 @@ static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 	merge_conflicts_free(&c);
 }
 
+/* Both sides fill a field that was empty: the open conflict (empty base)
+ * must read back from the tree, or nobody would ever see it. */
+static void test_merge__conflict_with_empty_base_reads_back(void **state)
+{
+	repo *r = *state;
+	git_oid base, ours, theirs, out;
+	merge_conflicts c = { 0 }, open = { 0 };
+	fc_err err;
+
+	put(r->l, NULL, &base, 1, P_HH, hh("张三", "", "not_lifted"));
+	put(r->l, &base, &ours, 1, P_HH, hh("张三", "9500", "not_lifted"));
+	put(r->l, &base, &theirs, 1, P_HH, hh("张三", "7000", "not_lifted"));
+	assert_int_equal(merge_trees(r->l, &base, &ours, &theirs, &out, &c, &err), FC_OK);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(merge_conflicts_read(r->l, &out, V1, &open, &err), FC_OK);
+	assert_int_equal(open.n, 1);
+	assert_string_equal(open.v[0].field, F_NET_INCOME);
+	assert_string_equal(open.v[0].base, "");
+	assert_string_equal(open.v[0].ours, "9500");
+	assert_string_equal(open.v[0].theirs, "7000");
+	merge_conflicts_free(&open);
+	merge_conflicts_free(&c);
+}
+
 static void test_merge__resolving_removes_the_open_conflict(void **state)
 {
 	repo *r = *state;
@@ -439,6 +463,7 @@ int main(void)
 						setup_repo, teardown_repo),
 		cmocka_unit_test_setup_teardown(test_merge__tree_merge_touches_only_changed_paths,
 						setup_repo, teardown_repo),
+		cmocka_unit_test_setup_teardown(test_merge__conflict_with_empty_base_reads_back, setup_repo, teardown_repo),
 		cmocka_unit_test_setup_teardown(test_merge__resolving_removes_the_open_conflict,
 						setup_repo, teardown_repo),
 		cmocka_unit_test_setup_teardown(test_merge__removed_record_is_a_conflict,

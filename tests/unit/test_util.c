@@ -73,6 +73,12 @@ static void test_util__split(void **state)
 	assert_int_equal(util_strv_len(v), 3);
 	assert_string_equal(v[2], "c");
 	util_strv_free(v);
+	/* Column data: an empty column is a value (a conflict whose base was empty). */
+	v = util_split_all("id\tphone\t\tours\ttheirs", '\t');
+	assert_int_equal(util_strv_len(v), 5);
+	assert_string_equal(v[2], "");
+	assert_string_equal(v[4], "theirs");
+	util_strv_free(v);
 }
 
 int main(void)
