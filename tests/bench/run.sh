@@ -35,7 +35,7 @@ for b in "$ROOT/$B"/tests/bench_*; do
 	[ -x "$b" ] || continue
 	echo "-- $(basename "$b")"
 	case $(basename "$b") in
-	bench_store) args=(5000 "$W/bench_store" 1) ;;  # one village of 5,000 households
+	bench_store) mkdir -p "$W/bench_store"; args=(5000 "$W/bench_store" 1) ;;  # one village of 5,000 households
 	*) args=("$W") ;;
 	esac
 	(cd "$ROOT" && "$b" "${args[@]}")
