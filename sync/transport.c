@@ -36,6 +36,7 @@ typedef struct xfer {
 	const transport_opts *o;
 	transport_stats st;
 	double t0;              /* start of this attempt (monotonic seconds) */
+	int local;              /* the remote is a path (libgit2's local transport) */
 	int cred_tries;
 	int refused;            /* 1: a refusal retrying cannot fix */
 	int refused_code;       /* FC_* code for the refusal */
@@ -490,8 +491,9 @@ static int cb_push_progress(unsigned int current, unsigned int total, size_t byt
 	/* libgit2's local transport copies objects without counting bytes
 	 * (it passes a constant);
 	 * the pack measured at negotiation stands in, in step with the objects. */
-	if (x->local_pack_bytes && total)
-		bytes = (size_t)((double)x->local_pack_bytes * current / total);
+	if (x->local)
+		bytes = x->local_pack_bytes && total
+			? (size_t)((double)x->local_pack_bytes * current / total) : 0;
 	report(x, bytes);
 	return 0;
 }
@@ -865,7 +867,8 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 	buf_init(&x.push_errors);
 	ssh_host_port(o->url, x.host_port, sizeof(x.host_port));
 	x.repo = repo;
-	if (op == OP_PUSH && is_local_url(o->url)) {
+	x.local = is_local_url(o->url);
+	if (op == OP_PUSH && x.local) {
 		git_repository *r = NULL;
 
 		/* Best effort: without it a push to a path shows no bytes. */
