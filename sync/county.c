@@ -617,7 +617,7 @@ static int on_follow(const ledger_delta *d, void *ud)
 	}
 	if (strcmp(parts[0], "villages") != 0 || !d->has_new || merge_is_conflict_path(d->path))
 		goto cleanup;
-	if ((rc = ledger_read_tree(f->l, f->tree, d->path, &data, f->err)) ||
+	if ((rc = ledger_read_blob(f->l, &d->new_blob, d->path, &data, f->err)) ||
 	    (rc = record_parse(buf_cstr(&data), data.len, d->path, &r, f->err)))
 		goto cleanup;
 	if (!f->st)

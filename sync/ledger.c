@@ -469,6 +469,18 @@ int ledger_commit_message(ledger *l, const git_oid *commit, fc_buf *out, fc_err 
 
 /* ---- reading ---- */
 
+int ledger_read_blob(ledger *l, const git_oid *blob, const char *what, fc_buf *out, fc_err *err)
+{
+	git_blob *b = NULL;
+	int g = git_blob_lookup(&b, l->repo, blob);
+
+	if (g < 0)
+		return ledger_git_error(err, g, what);
+	buf_add(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	git_blob_free(b);
+	return FC_OK;
+}
+
 int ledger_read_tree(ledger *l, const git_oid *tree, const char *path, fc_buf *out,
 		     fc_err *err)
 {

@@ -606,7 +606,7 @@ static int on_follow(const ledger_delta *d, void *ud)
 	}
 	if (!d->has_new)
 		return 0;
-	if ((rc = ledger_read_tree(f->l, f->tree, d->path, &data, f->err)) != FC_OK)
+	if ((rc = ledger_read_blob(f->l, &d->new_blob, d->path, &data, f->err)) != FC_OK)
 		goto cleanup;
 	if ((rc = record_parse(data.data ? data.data : "", data.len, d->path, &r, f->err)) != FC_OK)
 		goto cleanup;

@@ -132,6 +132,10 @@ int ledger_read(ledger *l, const char *rev, const char *path, fc_buf *out, fc_er
 int ledger_read_tree(ledger *l, const git_oid *tree, const char *path, fc_buf *out,
 		     fc_err *err);
 
+/* The bytes of a blob by its id (a ledger_delta's new_blob): no path walk,
+ * so reading every changed file of a diff costs what the files cost. */
+int ledger_read_blob(ledger *l, const git_oid *blob, const char *what, fc_buf *out, fc_err *err);
+
 /* Called for each file; nonzero stops the walk and is returned. path and
  * data are valid during the call only. */
 typedef int (*ledger_file_cb)(const char *path, const git_oid *blob, const void *data,
