@@ -585,20 +585,21 @@ typedef struct dup_ctx {
 	char found[64];
 } dup_ctx;
 
+/* The search index holds every household's head and member ID numbers, so
+ * any other household it returns for a full ID number holds that person. */
 static int on_dup_row(const store_row *row, void *ud)
 {
 	dup_ctx *d = ud;
 
-	if (strcmp(row->id, d->self) != 0 && row->head_id_number &&
-	    strcmp(row->head_id_number, d->other) == 0) {
+	if (strcmp(row->id, d->self) != 0) {
 		snprintf(d->found, sizeof(d->found), "%s", row->id);
 		return 1;
 	}
 	return 0;
 }
 
-/* Bring one merged record into the county store, flag a duplicate head ID
- * number in another household. */
+/* Bring one merged record into the county store, flag a head's or a
+ * present member's ID number found in another household. */
 static int on_follow(const ledger_delta *d, void *ud)
 {
 	follow_ctx *f = ud;
@@ -624,9 +625,13 @@ static int on_follow(const ledger_delta *d, void *ud)
 		goto cleanup;
 	if ((rc = store_put(f->st, r, data.data, f->who, STORE_SYNCED, f->err)))
 		goto cleanup;
-	if (strcmp(r->kind, K_HOUSEHOLD) == 0 && *record_val(r, F_HEAD_ID)) {
+	if ((strcmp(r->kind, K_HOUSEHOLD) == 0 && strlen(record_val(r, F_HEAD_ID)) >= 15) ||
+	    (strcmp(r->kind, K_MEMBER) == 0 && strlen(record_val(r, F_M_ID)) >= 15 &&
+	     strcmp(record_val(r, F_M_STATUS), C_LEFT) != 0)) {
+		/* The same person (head or member) in another household. */
+		int is_hh = strcmp(r->kind, K_HOUSEHOLD) == 0;
 		store_query q;
-		dup_ctx dc = { r->id, record_val(r, F_HEAD_ID), "" };
+		dup_ctx dc = { is_hh ? r->id : r->parent, record_val(r, is_hh ? F_HEAD_ID : F_M_ID), "" };
 
 		memset(&q, 0, sizeof(q));
 		q.search = dc.other;
@@ -636,7 +641,7 @@ static int on_follow(const ledger_delta *d, void *ud)
 		if (rc == FC_OK && dc.found[0] && f->ndups < 256) {
 			char *masked = util_mask_id(dc.other);
 
-			snprintf(f->dups[f->ndups].a, sizeof(f->dups[0].a), "%s", r->id);
+			snprintf(f->dups[f->ndups].a, sizeof(f->dups[0].a), "%s", dc.self);
 			snprintf(f->dups[f->ndups].b, sizeof(f->dups[0].b), "%s", dc.found);
 			snprintf(f->dups[f->ndups].masked, sizeof(f->dups[0].masked), "%s", masked);
 			f->ndups++;

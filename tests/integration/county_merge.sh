@@ -174,6 +174,19 @@ run "$FC" --dir "$S" resolve $HB id_number
 is "resolve without a decision is a usage error" "$rc" 2
 like "usage names the duplicate options" "$out" "--duplicate-of OTHER"
 
+# ---- duplicates: a member's ID number in another household ----
+M3=01JDE5M0000000000000000103
+member "$B" $M3 $HB 张丽 "$(make_id 52270120100101062)" daughter
+run "$FC" --dir "$B" sync
+is "device B syncs a member who is also in village A" "$rc" 0; say 0
+merge_all
+like "the merge flags the member's ID number found in another household" "$out" "1 duplicate\(s\)"
+run "$FC" --dir "$S" conflicts
+like "conflicts lists the two households" "$out" "($HB	$H1|$H1	$HB)	522701\*+"
+run "$FC" --dir "$S" resolve $HB id_number --clear
+is "a person clears the flag (different people after all)" "$rc" 0; say 0
+like "the cleared decision is on main" "$(git --git-dir="$C" show main:county/duplicates)" "cleared"
+
 # ---- forged batches are refused, naming commit and reason ----
 git clone -q "$C" "$T/forge"
 forge() { # branch message [git options...]
