@@ -129,6 +129,6 @@ cppcheck:
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude app sync
 
 clean:
-	rm -rf build demo-data
+	rm -rf build demo-data demo-data.county demo-data.county.git
 
 -include $(shell find build -name '*.d' 2>/dev/null)
