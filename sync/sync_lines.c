@@ -36,6 +36,7 @@ typedef struct lines {
 	void (*line)(void *ud, const char *text);
 	void *ud;
 	struct timespec last;
+	int done_pushing;        /* the finished line was shown: -1 none, 0 fetch, 1 push */
 } lines;
 
 static void human(size_t n, char *out, size_t len)
@@ -55,10 +56,14 @@ static void on_update(const transport_stats *s, void *ud)
 
 	/* A line a quarter second at most: a slow screen over SSH must not
 	 * slow the transfer it reports. */
+	if (done && l->done_pushing == s->pushing)
+		return; /* libgit2 repeats the last count; one line says it */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!done && (now.tv_sec - l->last.tv_sec) * 1000000000L + (now.tv_nsec - l->last.tv_nsec) < 250000000L)
 		return;
 	l->last = now;
+	if (done)
+		l->done_pushing = s->pushing;
 	human(s->bytes, bytes, sizeof(bytes));
 	human((size_t)s->rate, rate, sizeof(rate));
 	snprintf(text, sizeof(text), "%s: %u/%u objects, %s, %s/s", s->pushing ? "sending" : "receiving",
@@ -90,6 +95,7 @@ int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud
 	int rc;
 
 	memset(&l, 0, sizeof(l));
+	l.done_pushing = -1;
 	l.line = line;
 	l.ud = ud;
 	memset(&o, 0, sizeof(o));
