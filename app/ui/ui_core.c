@@ -219,6 +219,19 @@ static int too_small(ui *u)
 	return u->rows < MIN_ROWS || u->cols < MIN_COLS;
 }
 
+/* Keys of another role's work stay out of the bottom line (help still
+ * lists them): a cadre is not offered review, only county staff batches. */
+static int role_shows(const ui *u, ui_action act)
+{
+	const char *role = u->app && u->app->role ? u->app->role : "cadre";
+
+	if (act == ACT_REVIEW)
+		return !strcmp(role, "secretary") || !strcmp(role, "county");
+	if (act == ACT_BATCHES)
+		return !strcmp(role, "county");
+	return 1;
+}
+
 static void draw_keyline(ui *u, unsigned scope)
 {
 	int x = 0;
@@ -234,7 +247,7 @@ static void draw_keyline(ui *u, unsigned scope)
 		if (!b->shortname || !(b->scope & scope))
 			continue;
 		/* Esc is "back" only where there is something to go back to. */
-		if (b->act == ACT_BACK && u->depth <= 1)
+		if ((b->act == ACT_BACK && u->depth <= 1) || !role_shows(u, b->act))
 			continue;
 		snprintf(item, sizeof(item), "%s %s", ui_key_name(b->keys[0], kb),
 			 _(b->shortname));
