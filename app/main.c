@@ -15,7 +15,7 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	/* Keep in CLI.md order. */
-	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL]" },
+	{ "init", cmd_init, "init --role cadre|secretary|county --name NAME --village CODE[,CODE...] [--remote URL] [--lang zh|en] [--passphrase-file F]" },
 	{ "init-county", cmd_init_county, "init-county PATH --name NAME --county CODE" },
 	{ "enroll", cmd_enroll, "enroll PUBKEY-FILE --principal P --role ROLE --village CODE[,CODE...]" },
 	{ "demo", cmd_demo, "demo [--households N] [--lang zh|en]" },
@@ -27,7 +27,7 @@ static const struct {
 	{ "batches", cmd_batches, "batches" },
 	{ "merge", cmd_merge, "merge [--all | BATCH...]" },
 	{ "conflicts", cmd_conflicts, "conflicts" },
-	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V)" },
+	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V);  resolve ID id_number (--duplicate-of OTHER | --clear)" },
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT | --submit)" },
 	{ "verify", cmd_verify, "verify [REV]" },
 	{ "report", cmd_report, "report village|monitor|notice [--village CODE] [--format text|csv]" },
