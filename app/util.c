@@ -2,6 +2,7 @@
  * module (see include/fieldcard/util.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +365,23 @@ int util_file_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int util_rm_rf(const char *path, fc_err *err)
+{
+	if (!util_file_exists(path))
+		return FC_OK;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return fc_err_set(err, FC_ERROR, "cannot remove %s: %s", path, strerror(errno));
+	return FC_OK;
 }
 
 char **util_split(const char *s, char sep)

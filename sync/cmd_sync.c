@@ -144,6 +144,9 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 	o.ud = &t;
 	rc = sync_run(a, &o, &res, &err);
 	end_line(&t);
+	if (res.forms_problem[0])
+		fprintf(stderr, "fieldcard sync: warning: the county's new forms have an error, so this device "
+			"keeps the forms it has (your data is safe; tell county staff): %s\n", res.forms_problem);
 	rc = sync_note_result(a, rc, &res, &err);
 	if (rc == FC_OK) {
 		fprintf(stderr, "sync: done: %d record(s) sent, %d village(s) merged, %d record(s) updated%s\n",

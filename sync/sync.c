@@ -1,5 +1,6 @@
 /* sync.c — `fieldcard sync` for a device (sync.h): commit, fetch, merge,
  * update the store, push; each step safe to cut and run again. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,6 +559,7 @@ typedef struct follow {
 	int conflicts_changed;
 	int records;
 	const char *who;
+	const char *forms_stage;  /* where new forms are written to be checked */
 	fc_err *err;
 } follow;
 
@@ -623,7 +625,7 @@ static int on_form_file(const char *path, const git_oid *blob, const void *data,
 			void *payload)
 {
 	follow *f = payload;
-	char *dst = util_asprintf("%s/%s", f->a->dir, path);
+	char *dst = util_asprintf("%s/%s", f->forms_stage, path + strlen("forms/"));
 	char *slash = strrchr(dst, '/');
 	int rc;
 
@@ -634,6 +636,55 @@ static int on_form_file(const char *path, const git_oid *blob, const void *data,
 	if (rc == FC_OK)
 		rc = util_write_file_atomic(dst, data, len, 0644, f->err);
 	free(dst);
+	return rc;
+}
+
+/* New forms from the county are written beside the ones in use, loaded,
+ * and only then put in their place: a county's mistake in a form must never
+ * leave a device that cannot open its own data (or sync to get the fix). */
+static int update_forms(follow *f, sync_result *res)
+{
+	char *dir = util_asprintf("%s/forms", f->a->dir);
+	char *stage = util_asprintf("%s/forms.new", f->a->dir);
+	char *old = util_asprintf("%s/forms.old", f->a->dir);
+	char *rules_path = util_asprintf("%s/forms.new/rules.csv", f->a->dir);
+	form_set *fs = NULL;
+	rules *ru = NULL;
+	fc_err check;
+	int rc;
+
+	f->forms_stage = stage;
+	if ((rc = util_rm_rf(stage, f->err)) != FC_OK ||
+	    (rc = util_mkdir_p(stage, 0755, f->err)) != FC_OK ||
+	    (rc = ledger_foreach(f->l, f->tree, "forms", on_form_file, f, f->err)) != FC_OK)
+		goto out;
+	if (form_set_load(stage, &fs, &check) != FC_OK ||
+	    (util_file_exists(rules_path) && rules_load(rules_path, &ru, &check) != FC_OK)) {
+		snprintf(res->forms_problem, sizeof(res->forms_problem), "%s", check.msg);
+		form_set_free(fs);
+		rc = util_rm_rf(stage, f->err);
+		goto out;
+	}
+	form_set_free(fs);
+	rules_free(ru);
+	if ((rc = util_rm_rf(old, f->err)) != FC_OK)
+		goto out;
+	if (util_file_exists(dir) && rename(dir, old) != 0) {
+		rc = fc_err_set(f->err, FC_ERROR, "cannot move %s aside: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (rename(stage, dir) != 0) {
+		rc = fc_err_set(f->err, FC_ERROR, "cannot put the new forms in %s: %s", dir, strerror(errno));
+		rename(old, dir);
+		goto out;
+	}
+	rc = util_rm_rf(old, f->err);
+out:
+	f->forms_stage = NULL;
+	free(rules_path);
+	free(dir);
+	free(stage);
+	free(old);
 	return rc;
 }
 
@@ -674,7 +725,7 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	/* Forms go to DIR/forms before the store records that it reached this
 	 * tree: a sync cut in between writes them again next time, where the
 	 * other order would leave old forms for good. */
-	if (f.forms_changed && (rc = ledger_foreach(l, &tree, "forms", on_form_file, &f, err)) != FC_OK) {
+	if (f.forms_changed && (rc = update_forms(&f, res)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}

@@ -24,6 +24,8 @@ int sync_note_result(fc_app *a, int rc, const sync_result *res, const fc_err *er
 	else
 		buf_printf(&result, "%s: %s", rc == FC_EOFFLINE ? "offline" : "error",
 			   err ? err->msg : "");
+	if (res->forms_problem[0])
+		buf_printf(&result, "; the county's new forms were not taken (%s)", res->forms_problem);
 	util_now_iso(now);
 	/* Best effort: the sync's own outcome matters more than this note. */
 	store_meta_set(a->st, "last_sync_at", now, NULL);
@@ -105,6 +107,13 @@ int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud
 	o.ud = &l;
 	fc_err_clear(err);
 	rc = sync_run(a, &o, &res, err);
+	if (res.forms_problem[0]) {
+		char text[1300];
+
+		snprintf(text, sizeof(text), "the county's new forms have an error, the forms in use stay: %s",
+			 res.forms_problem);
+		line(ud, text);
+	}
 	rc = sync_note_result(a, rc, &res, err);
 	if (rc == FC_ECONFLICT && res.conflicts > 0 && err && !err->msg[0])
 		fc_err_set(err, FC_ECONFLICT, "%d conflict(s) need a person: see the conflicts list", res.conflicts);

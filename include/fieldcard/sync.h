@@ -35,6 +35,8 @@ typedef struct sync_result {
 	int records_updated;    /* store records written from the ledger */
 	int conflicts;          /* open conflicts after the sync */
 	int pushed;             /* 1 if the branch went to the remote */
+	char forms_problem[1100]; /* new forms from the county that do not load:
+	                            why ("FILE:LINE: ..."); the forms in use stay */
 } sync_result;
 
 /* Run the whole sync. FC_EOFFLINE if the remote cannot be reached (what was

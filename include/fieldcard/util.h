@@ -40,6 +40,8 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 			   int mode, fc_err *err);
 int util_mkdir_p(const char *path, int mode, fc_err *err);
 int util_file_exists(const char *path);
+/* Remove a file or a folder with everything in it; a missing path is fine. */
+int util_rm_rf(const char *path, fc_err *err);
 
 /* Split "a,b,c" into a NULL-terminated array; free with util_strv_free. */
 char **util_split(const char *s, char sep);

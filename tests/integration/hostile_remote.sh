@@ -156,6 +156,40 @@ ok "... and nothing of the bad commit is on the device branch" \
 	bash -c "! git --git-dir='$D/ledger.git' cat-file -e batches/cadre-li:evil/x 2>/dev/null"
 G update-ref "refs/heads/villages/$V" "$V0"
 
+# A form from the county that does not load: the device keeps the forms it
+# has (and can still open its data and sync); a good form change is taken.
+formsum() { (cd "$D/forms" && find . -type f | sort | xargs md5sum); }
+on_good() { # PATH FILE: GOOD's tree with one file put, committed on GOOD, signed by the county
+	local idx=$T/idx2 blob tree
+	blob=$(G hash-object -w "$2")
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx G read-tree "$GOOD"
+	GIT_INDEX_FILE=$idx G update-index --add --cacheinfo "100644,$blob,$1"
+	tree=$(GIT_INDEX_FILE=$idx G write-tree)
+	G -c gpg.format=ssh -c user.signingkey="$S/keys/id_ed25519" commit-tree "$tree" -p "$GOOD" -S -m "$MSG"
+}
+G update-ref "refs/heads/villages/$V" "$GOOD"
+"$FC" --dir "$D" sync >/dev/null 2>&1
+FORMS0=$(formsum)
+ok "the device has the county's forms" test -n "$FORMS0"
+G show "$GOOD:forms/household/survey.csv" >"$T/survey"
+echo "bogus_type,broken,坏,Broken,,,,,,,,,," >>"$T/survey"
+G update-ref "refs/heads/villages/$V" "$(on_good forms/household/survey.csv "$T/survey")"
+run "$FC" --dir "$D" sync
+is "a broken form from the county: sync still exits 0" "$rc" 0
+like "... and says the new forms have an error, naming file and line" "$out" \
+	"new forms have an error.*survey.csv:[0-9]+: .*bogus_type"
+is "... the forms in use are unchanged" "$(formsum)" "$FORMS0"
+ok "... no half-written forms are left" test ! -e "$D/forms.new"
+run "$FC" --dir "$D" show "$H"
+is "... the device still opens its data" "$rc" 0
+G show "$GOOD:forms/household/survey.csv" | sed 's/^text,head_name,户主姓名,/text,head_name,户主姓名（全名）,/' >"$T/survey2"
+G update-ref "refs/heads/villages/$V" "$(on_good forms/household/survey.csv "$T/survey2")"
+run "$FC" --dir "$D" sync
+is "a good form change: sync exits 0" "$rc" 0
+ok "... and the device takes it" grep -q '户主姓名（全名）' "$D/forms/household/survey.csv"
+G update-ref "refs/heads/villages/$V" "$V0"
+
 ok "county repository intact" git --git-dir="$C" fsck --no-progress --no-dangling 2>/dev/null
 
 echo "1..$_tap_n"
