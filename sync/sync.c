@@ -123,6 +123,38 @@ static int on_pending(const store_pending *p, void *ud)
 	return 0;
 }
 
+/* Fields a changeset changes in one record, for its message: lines of the
+ * new text not in the old one (a new record: its fields with a value). The
+ * header lines (form, id, parent) are not fields. */
+static size_t changed_fields(ledger *l, const git_oid *base_tree, const ledger_change *c)
+{
+	fc_buf old = FC_BUF_INIT;
+	char **nl = util_split_all((const char *)c->data, '\n'), **ol = NULL;
+	size_t n = 0;
+
+	if (base_tree && ledger_read_tree(l, base_tree, c->path, &old, NULL) == FC_OK)
+		ol = util_split_all(buf_cstr(&old), '\n');
+	for (size_t i = 0; nl[i]; i++) {
+		const char *sep = strstr(nl[i], ":");
+		int seen = 0;
+
+		if (!sep || !strncmp(nl[i], "form:", 5) || !strncmp(nl[i], "id:", 3) ||
+		    !strncmp(nl[i], "parent:", 7))
+			continue;
+		if (!ol) {
+			n += sep[1] != '\0';
+			continue;
+		}
+		for (size_t k = 0; ol[k] && !seen; k++)
+			seen = !strcmp(ol[k], nl[i]);
+		n += !seen;
+	}
+	util_strv_free(nl);
+	util_strv_free(ol);
+	buf_free(&old);
+	return n;
+}
+
 static int commit_pending(fc_app *a, ledger *l, const char *branch, const ledger_author *who,
 			  const sync_opts *o, sync_result *res, fc_err *err)
 {
@@ -149,8 +181,12 @@ static int commit_pending(fc_app *a, ledger *l, const char *branch, const ledger
 		goto cleanup;
 	/* Already committed by a run that was cut before clearing the queue. */
 	if (!has_head || !git_oid_equal(&tree, &base_tree)) {
+		size_t nfields = 0;
+
+		for (size_t i = 0; i < pd.n; i++)
+			nfields += changed_fields(l, has_head ? &base_tree : NULL, &pd.ch[i]);
 		ledger_message_changeset(&msg, who->principal, who->device,
-					 (const char *const *)pd.households, pd.nh, pd.n, pd.n);
+					 (const char *const *)pd.households, pd.nh, pd.n, nfields);
 		if ((rc = ledger_commit_write(l, &tree, has_head ? &head : NULL, has_head ? 1 : 0, who,
 					      msg.data, &commit, err)) != FC_OK ||
 		    (rc = ledger_ref_set(l, branch, &commit, has_head ? &head : NULL,

@@ -53,6 +53,8 @@ card=$("$FC" --dir "$A" show $HH)
 like "resubmitted: state submitted" "$card" 'review_state: submitted'
 like "and the comment is cleared" "$card" $'review_comment:\n'
 "$FC" --dir "$A" sync >/dev/null 2>&1
+is "the changeset message counts the fields it changes (phone, state, comment, reviewer)" \
+	"$(git --git-dir="$C" log --no-merges -1 --format=%s batches/cadre-a)" "cadre-a: 4 fields in 1 record of 1 household"
 "$FC" --dir "$S" merge --all >/dev/null 2>&1
 "$FC" --dir "$W" sync >/dev/null 2>&1
 run "$FC" --dir "$W" review $HH --approve
