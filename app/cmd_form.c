@@ -1,7 +1,6 @@
 /* cmd_form.c — `fieldcard form check PATH` (CLI.md): load a form folder (or
  * one of its sheets), a rules.csv, or a whole forms folder, and print every
  * problem as FILE:LINE: message so county staff can fix them in one pass. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,48 +67,24 @@ static int ends_with(const char *s, const char *tail)
 	return a >= b && !strcmp(s + a - b, tail);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A folder of forms (like the shipped forms/): every sub-folder, and
  * rules.csv if present. */
 static int check_forms_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
 	char **subs = NULL;
 	size_t n = 0;
 	int bad = 0;
 	char *rules_path;
+	fc_err err;
 
-	if (!d) {
-		fprintf(stderr, "%s: cannot open\n", dir);
+	if (form_folders(dir, &subs, &err) != FC_OK) {
+		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	while ((de = readdir(d))) {
-		char *p;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		p = util_asprintf("%s/%s", dir, de->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			subs = util_realloc(subs, (n + 1) * sizeof(*subs));
-			subs[n++] = p;
-		} else {
-			free(p);
-		}
-	}
-	closedir(d);
-	qsort(subs, n, sizeof(*subs), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (check_form(subs[i]) < 0)
+	for (n = 0; subs[n]; n++)
+		if (check_form(subs[n]) < 0)
 			bad = 1;
-		free(subs[i]);
-	}
-	free(subs);
+	util_strv_free(subs);
 	rules_path = util_asprintf("%s/rules.csv", dir);
 	if (util_file_exists(rules_path) && check_rules(rules_path) < 0)
 		bad = 1;

@@ -894,21 +894,18 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int form_set_load(const char *dir, form_set **out, fc_err *err)
+int form_folders(const char *dir, char ***out, fc_err *err)
 {
-	form_set *s = util_calloc(1, sizeof(*s));
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char **names = NULL;
-	size_t nnames = 0;
-	int rc = 0;
+	char **names = util_calloc(1, sizeof(*names));
+	size_t n = 0;
 
 	*out = NULL;
-	s->dir = util_strdup(dir);
 	if (!d) {
-		rc = fc_err_set(err, FC_ENOTFOUND, "%s: cannot open forms folder: %s", dir,
-				strerror(errno));
-		goto cleanup;
+		free(names);
+		return fc_err_set(err, FC_ENOTFOUND, "%s: cannot open forms folder: %s", dir,
+				  strerror(errno));
 	}
 	while ((de = readdir(d))) {
 		char *p;
@@ -917,17 +914,32 @@ int form_set_load(const char *dir, form_set **out, fc_err *err)
 		if (de->d_name[0] == '.')
 			continue;
 		p = util_asprintf("%s/%s", dir, de->d_name);
-		/* rules.csv, README.md and other files are not forms. */
 		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			names = util_realloc(names, (nnames + 1) * sizeof(*names));
-			names[nnames++] = p;
+			names = util_realloc(names, (n + 2) * sizeof(*names));
+			names[n++] = p;
 		} else {
 			free(p);
 		}
 	}
 	closedir(d);
-	/* Directory order differs between file systems; keep it stable. */
-	qsort(names, nnames, sizeof(*names), cmp_str);
+	names[n] = NULL;
+	qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	return 0;
+}
+
+int form_set_load(const char *dir, form_set **out, fc_err *err)
+{
+	form_set *s = util_calloc(1, sizeof(*s));
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc = 0;
+
+	*out = NULL;
+	s->dir = util_strdup(dir);
+	if ((rc = form_folders(dir, &names, err)))
+		goto cleanup;
+	nnames = util_strv_len(names);
 	for (size_t i = 0; i < nnames; i++) {
 		form *f;
 
@@ -942,9 +954,7 @@ int form_set_load(const char *dir, form_set **out, fc_err *err)
 		goto cleanup;
 	}
 cleanup:
-	for (size_t i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	util_strv_free(names);
 	if (rc) {
 		form_set_free(s);
 		return rc;

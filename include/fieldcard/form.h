@@ -92,6 +92,11 @@ struct form {
 int form_load(const char *path, form **out, fc_buf *report, fc_err *err);
 void form_free(form *f);
 
+/* The form folders under dir (every sub-folder; rules.csv, README.md and
+ * other files are not forms), sorted so the order is the same on every file
+ * system. A NULL-terminated array of paths; free with util_strv_free. */
+int form_folders(const char *dir, char ***out, fc_err *err);
+
 /* Load every form folder under dir (forms/household, ...); skips files. */
 typedef struct form_set {
 	form **forms;
