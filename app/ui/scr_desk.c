@@ -215,16 +215,26 @@ static void batches_merge(ui *u, batches_state *st)
 		ui_status(u, 0, "%s", _("merged and pushed"));
 }
 
+/* Up, down, first, last in a list of n rows; 1 if act was one of them. */
+static int list_move(int *cur, int n, ui_action act)
+{
+	switch (act) {
+	case ACT_UP: if (*cur > 0) (*cur)--; return 1;
+	case ACT_DOWN: if (*cur < n - 1) (*cur)++; return 1;
+	case ACT_FIRST: *cur = 0; return 1;
+	case ACT_LAST: *cur = n > 0 ? n - 1 : 0; return 1;
+	default: return 0;
+	}
+}
+
 static int batches_action(ui *u, void *vst, ui_action act, wint_t ch)
 {
 	batches_state *st = vst;
 
 	(void)ch;
+	if (list_move(&st->cur, st->n, act))
+		return 1;
 	switch (act) {
-	case ACT_UP: if (st->cur > 0) st->cur--; return 1;
-	case ACT_DOWN: if (st->cur < st->n - 1) st->cur++; return 1;
-	case ACT_FIRST: st->cur = 0; return 1;
-	case ACT_LAST: st->cur = st->n > 0 ? st->n - 1 : 0; return 1;
 	case ACT_ENTER:
 	case ACT_MERGE:
 		batches_merge(u, st);
@@ -413,11 +423,9 @@ static int conflicts_action(ui *u, void *vst, ui_action act, wint_t ch)
 	conflicts_state *st = vst;
 
 	(void)ch;
+	if (list_move(&st->cur, st->n, act))
+		return 1;
 	switch (act) {
-	case ACT_UP: if (st->cur > 0) st->cur--; return 1;
-	case ACT_DOWN: if (st->cur < st->n - 1) st->cur++; return 1;
-	case ACT_FIRST: st->cur = 0; return 1;
-	case ACT_LAST: st->cur = st->n > 0 ? st->n - 1 : 0; return 1;
 	case ACT_ENTER:
 		if (st->cur < st->n)
 			ui_push(u, &ui_resolve_ops, &st->c[st->cur]);
