@@ -231,14 +231,15 @@ static void make_ulid(gen *x, char out[UTIL_ULID_LEN + 1])
 		out[i] = b32[t & 31];
 		t >>= 5;
 	}
-	/* 80 random bits: 16 from r1, 64 from r2. */
+	/* 80 random bits: 20 from r1, 60 from r2, every character a full 5
+	 * bits (the last two name the household's ledger folders). */
 	for (int i = 0; i < 16; i++) {
 		unsigned v;
 
-		if (i < 3)
+		if (i < 4)
 			v = (unsigned)(r1 >> (5 * i)) & 31;
 		else
-			v = (unsigned)(r2 >> (5 * (i - 3))) & 31;
+			v = (unsigned)(r2 >> (5 * (i - 4))) & 31;
 		out[10 + i] = b32[v];
 	}
 	out[UTIL_ULID_LEN] = '\0';

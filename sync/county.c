@@ -286,6 +286,7 @@ static int on_scope(const ledger_delta *d, void *ud)
 {
 	scope_ctx *s = ud;
 	char **parts = util_split(d->path, '/');
+	ledger_path lp;
 	int ok;
 
 	if (strcmp(parts[0], "forms") == 0 || strcmp(parts[0], "keys") == 0)
@@ -296,6 +297,14 @@ static int on_scope(const ledger_delta *d, void *ud)
 	if (!ok && !s->bad[0])
 		snprintf(s->bad, sizeof(s->bad), "%.60s changes %.200s, outside the villages of %.60s (%.150s)",
 			 s->principal, d->path, s->principal, s->p->villages);
+	if (ok && strcmp(parts[0], "villages") == 0 && ledger_path_parse(d->path, &lp) == LEDGER_PATH_NONE) {
+		ok = 0;
+		if (!s->bad[0])
+			snprintf(s->bad, sizeof(s->bad),
+				 "%.60s changes %.200s, which is not a record path "
+				 "(villages/V/A/B/HOUSEHOLD/household, .../members/ID, .../visits/ID)",
+				 s->principal, d->path);
+	}
 	if (ok && strcmp(parts[0], "villages") == 0 && !merge_is_conflict_path(d->path))
 		s->records++;
 	util_strv_free(parts);
@@ -499,10 +508,52 @@ out:
 	return rc;
 }
 
+/* Does every commit of tip's history not in prev (NULL: all of it) hold
+ * no village but `village`? Only then may tip be a parent of the village's
+ * commit: a device fetching the village must get no other village's data. */
+static int history_in_village(ledger *l, const git_oid *tip, const git_oid *prev, const char *village)
+{
+	git_revwalk *w = NULL;
+	git_oid c;
+	int ok = 1, n = 0;
+
+	if (git_revwalk_new(&w, ledger_repo(l)) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    (prev && git_revwalk_hide(w, prev) < 0)) {
+		git_revwalk_free(w);
+		return 0;
+	}
+	while (ok && git_revwalk_next(&c, w) == 0) {
+		git_commit *cm = NULL;
+		git_tree *t = NULL, *vs = NULL;
+		const git_tree_entry *e;
+
+		/* A very long unmerged history is simply not linked. */
+		ok = ++n < 5000 && git_commit_lookup(&cm, ledger_repo(l), &c) == 0 &&
+		     git_commit_tree(&t, cm) == 0;
+		if (ok && (e = git_tree_entry_byname(t, "villages"))) {
+			ok = git_tree_lookup(&vs, ledger_repo(l), git_tree_entry_id(e)) == 0 &&
+			     git_tree_entrycount(vs) <= 1 &&
+			     (git_tree_entrycount(vs) == 0 ||
+			      !strcmp(git_tree_entry_name(git_tree_entry_byindex(vs, 0)), village));
+		}
+		git_tree_free(vs);
+		git_tree_free(t);
+		git_commit_free(cm);
+	}
+	git_revwalk_free(w);
+	return ok;
+}
+
 /* "Fieldcard-Merged: <principal> <tip>" for each batch of a principal of
- * village (per the roster of main_tree) that main_commit contains. */
+ * village (per the roster of main_tree) that main_commit contains. Those
+ * tips whose history holds this village alone go to parents (at most cap)
+ * too: a device that fetches the village commit then already has the
+ * objects of its own merged changes, and the county does not send them
+ * back (git only leaves out what the fetched commit's ancestry shares with
+ * the device). */
 static void merged_trailers(ledger *l, const git_oid *main_tree, const git_oid *main_commit,
-			    const char *village, fc_buf *msg)
+			    const char *village, const git_oid *prev, fc_buf *msg, git_oid *parents,
+			    size_t *nparents, size_t cap)
 {
 	git_strarray refs = { NULL, 0 };
 
@@ -524,6 +575,10 @@ static void merged_trailers(ledger *l, const git_oid *main_tree, const git_oid *
 			continue;
 		git_oid_tostr(hex, sizeof(hex), &tip);
 		buf_printf(msg, "Fieldcard-Merged: %s %s\n", name + strlen(BATCH_PREFIX), hex);
+		if (*nparents < cap && !strcmp(p.villages, village) &&
+		    (!prev || (!git_oid_equal(&tip, prev) && git_graph_descendant_of(ledger_repo(l), prev, &tip) != 1)) &&
+		    history_in_village(l, &tip, prev, village))
+			parents[(*nparents)++] = tip;
 	}
 	git_strarray_dispose(&refs);
 }
@@ -532,9 +587,10 @@ int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_
 		       const char *village, fc_err *err)
 {
 	char *ref = util_asprintf("refs/heads/villages/%s", village);
-	git_oid main_tree, tree, prev, prev_tree, commit, old;
+	git_oid main_tree, tree, prev, prev_tree, commit, old, parents[16];
 	fc_buf msg = FC_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
+	size_t np = 0;
 	int rc, has_prev, has_old;
 
 	if ((rc = ledger_commit_tree(l, main_commit, &main_tree, err)) ||
@@ -552,9 +608,11 @@ int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_
 	buf_printf(&msg, "villages/%s from main %.12s\n", village, hex);
 	ledger_message_trailers(&msg, who->principal, who->device);
 	buf_printf(&msg, "Fieldcard-Main: %s\n", hex);
-	merged_trailers(l, &main_tree, main_commit, village, &msg);
-	if ((rc = ledger_commit_write(l, &tree, has_prev ? &prev : NULL, has_prev ? 1 : 0, who,
-				      msg.data, &commit, err)))
+	if (has_prev)
+		parents[np++] = prev;
+	merged_trailers(l, &main_tree, main_commit, village, has_prev ? &prev : NULL, &msg, parents, &np,
+			sizeof(parents) / sizeof(parents[0]));
+	if ((rc = ledger_commit_write(l, &tree, np ? parents : NULL, np, who, msg.data, &commit, err)))
 		goto out;
 	rc = ledger_ref_set(l, ref, &commit, has_old ? &old : NULL, "county: village cut", err);
 out:

@@ -205,53 +205,33 @@ int merge_record(const record *base, const record *ours, const record *theirs,
 
 /* ---- paths ---- */
 
-/* Split "villages/<code>/<hh>/{household,members/<id>,visits/<id>}" into
- * village, household and kind. */
-static int record_path_parts(const char *path, char village[64], char hh[64],
-			     const char **kind)
+/* The record kind (K_HOUSEHOLD, K_MEMBER, K_VISIT) of a record path, or NULL. */
+static const char *record_path_kind(const char *path)
 {
-	char **p = util_split(path, '/');
-	size_t n = util_strv_len(p);
-	int ok = 0;
+	ledger_path lp;
 
-	if (n >= 4 && strcmp(p[0], "villages") == 0 && strlen(p[1]) < 64 && strlen(p[2]) < 64) {
-		if (n == 4 && strcmp(p[3], K_HOUSEHOLD) == 0) {
-			*kind = K_HOUSEHOLD;
-			ok = 1;
-		} else if (n == 5 && strcmp(p[3], "members") == 0) {
-			*kind = K_MEMBER;
-			ok = 1;
-		} else if (n == 5 && strcmp(p[3], "visits") == 0) {
-			*kind = K_VISIT;
-			ok = 1;
-		}
-		if (ok) {
-			snprintf(village, 64, "%s", p[1]);
-			snprintf(hh, 64, "%s", p[2]);
-		}
+	switch (ledger_path_parse(path, &lp)) {
+	case LEDGER_PATH_HOUSEHOLD: return K_HOUSEHOLD;
+	case LEDGER_PATH_MEMBER: return K_MEMBER;
+	case LEDGER_PATH_VISIT: return K_VISIT;
+	default: return NULL;
 	}
-	util_strv_free(p);
-	return ok;
 }
 
 int merge_is_conflict_path(const char *path)
 {
-	char **p = util_split(path, '/');
-	int ok = util_strv_len(p) == 4 && strcmp(p[0], "villages") == 0 &&
-		 strcmp(p[3], MERGE_CONFLICTS_FILE) == 0;
+	ledger_path lp;
 
-	util_strv_free(p);
-	return ok;
+	return ledger_path_parse(path, &lp) == LEDGER_PATH_CONFLICTS;
 }
 
 char *merge_conflict_path_for(const char *record_path)
 {
-	char village[64], hh[64];
-	const char *kind;
+	ledger_path lp;
 
-	if (!record_path_parts(record_path, village, hh, &kind))
+	if (!ledger_path_record_kind(ledger_path_parse(record_path, &lp)))
 		return NULL;
-	return util_asprintf("villages/%s/%s/%s", village, hh, MERGE_CONFLICTS_FILE);
+	return ledger_record_path(LEDGER_PATH_CONFLICTS, lp.village, lp.household, NULL);
 }
 
 /* Canonical text of a merged record, its fields in the order of the record
@@ -616,7 +596,6 @@ static int on_delta(const ledger_delta *d, void *payload)
 	git_tree_entry *e = NULL;
 	git_oid ours_blob;
 	int has_ours, rc = FC_OK;
-	char village[64], hh[64];
 	const char *kind = NULL;
 
 	has_ours = git_tree_entry_bypath(&e, m->ours, d->path) == 0 &&
@@ -630,7 +609,7 @@ static int on_delta(const ledger_delta *d, void *payload)
 		return FC_OK;
 	/* Records are never deleted; a removal keeps ours and is shown to a
 	 * person, whoever changed what. */
-	if (!d->has_new && has_ours && record_path_parts(d->path, village, hh, &kind)) {
+	if (!d->has_new && has_ours && (kind = record_path_kind(d->path))) {
 		record *o = NULL;
 
 		rc = blob_parse(m, &ours_blob, d->path, &o);
@@ -649,7 +628,7 @@ static int on_delta(const ledger_delta *d, void *payload)
 	/* Both sides changed the path. */
 	if (merge_is_conflict_path(d->path))
 		return merge_conflict_file(m, d->path, d, &ours_blob, has_ours);
-	if (record_path_parts(d->path, village, hh, &kind)) {
+	if ((kind = record_path_kind(d->path))) {
 		if (!has_ours)
 			return FC_OK; /* ours never had it while base did: nothing to merge into */
 		return merge_record_file(m, d->path, kind, d, &ours_blob);
@@ -872,17 +851,18 @@ static int household_conflicts(ledger *l, git_tree *ht, const char *hdir, const 
 	return FC_OK;
 }
 
-/* Every household folder of one village tree. */
-static int village_conflicts(ledger *l, git_tree *vt, const char *village,
+/* Every household folder under tree t (a village tree at depth 0, its
+ * shard folders at depths 1 and 2); path names t. */
+static int village_conflicts(ledger *l, git_tree *t, const char *path, int depth,
 			     merge_conflicts *out, fc_err *err)
 {
-	size_t n = git_tree_entrycount(vt);
+	size_t n = git_tree_entrycount(t);
 	int rc = FC_OK;
 
 	for (size_t i = 0; i < n && rc == FC_OK; i++) {
-		const git_tree_entry *he = git_tree_entry_byindex(vt, i);
+		const git_tree_entry *he = git_tree_entry_byindex(t, i);
 		git_tree *ht = NULL;
-		char *hdir;
+		char *sub;
 		int g;
 
 		if (git_tree_entry_type(he) != GIT_OBJECT_TREE)
@@ -890,9 +870,10 @@ static int village_conflicts(ledger *l, git_tree *vt, const char *village,
 		g = git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he));
 		if (g < 0)
 			return ledger_git_error(err, g, git_tree_entry_name(he));
-		hdir = util_asprintf("villages/%s/%s", village, git_tree_entry_name(he));
-		rc = household_conflicts(l, ht, hdir, git_tree_entry_name(he), out, err);
-		free(hdir);
+		sub = util_asprintf("%s/%s", path, git_tree_entry_name(he));
+		rc = depth < 2 ? village_conflicts(l, ht, sub, depth + 1, out, err)
+			       : household_conflicts(l, ht, sub, git_tree_entry_name(he), out, err);
+		free(sub);
 		git_tree_free(ht);
 	}
 	return rc;
@@ -922,13 +903,16 @@ int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
 	for (size_t i = 0; i < git_tree_entrycount(vs) && rc == FC_OK; i++) {
 		const git_tree_entry *ve = git_tree_entry_byindex(vs, i);
 		git_tree *vt = NULL;
+		char *vpath;
 
 		if (git_tree_entry_type(ve) != GIT_OBJECT_TREE ||
 		    (village && strcmp(village, git_tree_entry_name(ve)) != 0))
 			continue;
 		g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(ve));
+		vpath = util_asprintf("villages/%s", git_tree_entry_name(ve));
 		rc = g < 0 ? ledger_git_error(err, g, git_tree_entry_name(ve))
-			   : village_conflicts(l, vt, git_tree_entry_name(ve), out, err);
+			   : village_conflicts(l, vt, vpath, 0, out, err);
+		free(vpath);
 		git_tree_free(vt);
 	}
 cleanup:

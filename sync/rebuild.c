@@ -28,12 +28,13 @@ static int put_file(const char *path, const git_oid *blob, const void *data, siz
 {
 	struct rebuild_state *rs = payload;
 	record *r = NULL;
+	ledger_path lp;
 	char *text;
 	int rc;
 
 	(void)blob;
 	/* Only record files; open-conflict lists and the like are not records. */
-	if (!strstr(path, "/household") && !strstr(path, "/members/") && !strstr(path, "/visits/"))
+	if (!ledger_path_record_kind(ledger_path_parse(path, &lp)))
 		return 0;
 	if ((rc = record_parse(data, len, path, &r, rs->err)) != FC_OK)
 		return rc;

@@ -33,16 +33,14 @@ static void step(const sync_opts *o, const char *name, const char *fmt, ...)
 char *sync_record_path(const char *kind, const char *village, const char *id,
 		       const char *parent)
 {
-	if (!kind || !village || !*village || !id)
+	if (!kind || !id)
 		return NULL;
 	if (!strcmp(kind, "household"))
-		return util_asprintf("villages/%s/%s/household", village, id);
-	if (!parent || !*parent)
-		return NULL;
+		return ledger_record_path(LEDGER_PATH_HOUSEHOLD, village, id, NULL);
 	if (!strcmp(kind, "member"))
-		return util_asprintf("villages/%s/%s/members/%s", village, parent, id);
+		return ledger_record_path(LEDGER_PATH_MEMBER, village, parent, id);
 	if (!strcmp(kind, "visit"))
-		return util_asprintf("villages/%s/%s/visits/%s", village, parent, id);
+		return ledger_record_path(LEDGER_PATH_VISIT, village, parent, id);
 	return NULL;
 }
 
@@ -265,41 +263,6 @@ static void who_brought(scope *s, const char *path, const git_oid *blob, char *o
 	git_oid_tostr(out, n, &at);
 }
 
-/* The record file kinds a village folder may hold:
- * <household>/household, <household>/members/<id>, <household>/visits/<id>,
- * <household>/conflicts. Sets *id to the record id the path names and
- * *parent to the household (NULL for a household or conflicts file). */
-static int record_shape(const char *rest, char *hh, size_t hn, char *id, size_t idn, int *conflicts)
-{
-	const char *slash = strchr(rest, '/');
-	size_t hlen;
-
-	*conflicts = 0;
-	if (!slash || slash == rest || (hlen = (size_t)(slash - rest)) >= hn)
-		return 0;
-	memcpy(hh, rest, hlen);
-	hh[hlen] = '\0';
-	rest = slash + 1;
-	if (!strcmp(rest, "household")) {
-		snprintf(id, idn, "%s", hh);
-		return 1;
-	}
-	if (!strcmp(rest, MERGE_CONFLICTS_FILE)) {
-		*conflicts = 1;
-		return 1;
-	}
-	if (!strncmp(rest, "members/", 8))
-		rest += 8;
-	else if (!strncmp(rest, "visits/", 7))
-		rest += 7;
-	else
-		return 0;
-	if (!*rest || strchr(rest, '/') || strlen(rest) >= idn)
-		return 0;
-	snprintf(id, idn, "%s", rest);
-	return 2;
-}
-
 /* What a village ref may bring: its own village, forms, keys; every file a
  * sane size; every record file one that parses, at the path its id names.
  * Checked on the whole change before anything is merged, so a bad file
@@ -311,11 +274,13 @@ static int on_scope(const ledger_delta *d, void *ud)
 	git_odb_object *obj = NULL;
 	size_t len = 0;
 	git_object_t type;
-	char by[GIT_OID_HEXSZ + 1], hh[128], id[128];
+	char by[GIT_OID_HEXSZ + 1];
 	record *r = NULL;
 	const char *vc, *want_kind;
 	fc_err perr;
-	int shape = 0, conflicts = 0, rc = FC_OK;
+	ledger_path lp;
+	ledger_path_kind shape = LEDGER_PATH_NONE;
+	int rc = FC_OK;
 	const char *why = NULL;
 
 	fc_err_clear(&perr);
@@ -324,10 +289,9 @@ static int on_scope(const ledger_delta *d, void *ud)
 	     strncmp(d->path, "keys/", 5)))
 		why = "outside that village";
 	else if (!strncmp(d->path, s->prefix, strlen(s->prefix)) &&
-		 !(shape = record_shape(d->path + strlen(s->prefix), hh, sizeof(hh), id, sizeof(id),
-					&conflicts)))
-		why = "which is not a record path (HOUSEHOLD/household, HOUSEHOLD/members/ID, "
-		      "HOUSEHOLD/visits/ID)";
+		 (!(shape = ledger_path_parse(d->path, &lp)) || strcmp(lp.village, s->village)))
+		why = "which is not a record path (A/B/HOUSEHOLD/household, A/B/HOUSEHOLD/members/ID, "
+		      "A/B/HOUSEHOLD/visits/ID, A and B the household's last two characters)";
 	if (why) {
 		who_brought(s, d->path, d->has_new ? &d->new_blob : &d->old_blob, by, 8);
 		return fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, %s: refused",
@@ -356,7 +320,7 @@ static int on_scope(const ledger_delta *d, void *ud)
 				s->village, by, d->path, len, MAX_FILE);
 		goto cleanup;
 	}
-	if (!shape || conflicts)
+	if (!shape || shape == LEDGER_PATH_CONFLICTS)
 		goto cleanup; /* forms and keys are read by their own parsers */
 	if ((rc = git_odb_read(&obj, odb, &d->new_blob)) < 0) {
 		rc = ledger_git_error(s->err, rc, "reading a village file");
@@ -368,26 +332,27 @@ static int on_scope(const ledger_delta *d, void *ud)
 				s->village, by, perr.msg);
 		goto cleanup;
 	}
-	want_kind = shape == 1 ? "household" : strstr(d->path, "/members/") ? "member" : "visit";
+	want_kind = ledger_path_record_kind(shape);
 	if (strcmp(r->kind, want_kind)) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s holding a %s record: refused",
 				s->village, by, d->path, r->kind);
-	} else if (strcmp(r->id, id)) {
+	} else if (strcmp(r->id, lp.id)) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings %s holding record %s: refused "
 				"(a record lives at the path its id names)", s->village, by, d->path, r->id);
-	} else if (shape == 2 && (!r->parent || strcmp(r->parent, hh))) {
+	} else if (shape != LEDGER_PATH_HOUSEHOLD && (!r->parent || strcmp(r->parent, lp.household))) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings %s whose parent is %s, not %s: refused",
-				s->village, by, d->path, r->parent ? r->parent : "(none)", hh);
-	} else if (shape == 1 && (vc = record_val(r, "village_code")) && *vc && strcmp(vc, s->village)) {
+				s->village, by, d->path, r->parent ? r->parent : "(none)", lp.household);
+	} else if (shape == LEDGER_PATH_HOUSEHOLD && (vc = record_val(r, "village_code")) && *vc &&
+		   strcmp(vc, s->village)) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT,
 				"villages/%s: commit %s brings household %s of village %s: refused",
-				s->village, by, id, vc);
+				s->village, by, lp.id, vc);
 	}
 cleanup:
 #undef BY
@@ -395,6 +360,18 @@ cleanup:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return rc;
+}
+
+static int tree_has_signers(ledger *l, const git_oid *tree)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int has = git_tree_lookup(&t, ledger_repo(l), tree) == 0 &&
+		  git_tree_entry_bypath(&e, t, LEDGER_SIGNERS_PATH) == 0;
+
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return has;
 }
 
 /* Every commit the village ref brings (not yet merged here) is signed by a
@@ -434,6 +411,18 @@ static int verify_new(ledger *l, const git_oid *theirs, const git_oid *base, con
 		} else
 			signers_tree = *git_commit_tree_id(cm);
 		git_commit_free(cm);
+		/* A device's changesets made before its first fetch hold only
+		 * its records, no keys (the county links merged batches into
+		 * village commits): the keys of the village commit that brings
+		 * them judge those. */
+		if (rc == 0 && !tree_has_signers(l, &signers_tree)) {
+			git_commit *tc = NULL;
+
+			rc = git_commit_lookup(&tc, ledger_repo(l), theirs);
+			if (rc == 0)
+				signers_tree = *git_commit_tree_id(tc);
+			git_commit_free(tc);
+		}
 		if (rc < 0) {
 			rc = ledger_git_error(err, rc, "reading a village commit's parent");
 			goto cleanup;
@@ -808,6 +797,27 @@ static int count_conflicts(const store_conflict *c, void *ud)
 	return 0;
 }
 
+/* Has the county's villages/<code> moved since this device last fetched it
+ * (or does the county have it while we do not)? */
+static int village_moved(ledger *l, const transport_session *sess, const char *village)
+{
+	char *ref = util_asprintf("refs/heads/villages/%s", village);
+	char *mine = util_asprintf("refs/remotes/county/villages/%s", village);
+	char theirs[GIT_OID_HEXSZ + 1], ours[GIT_OID_HEXSZ + 1];
+	git_oid have;
+	int has_theirs = transport_session_ref(sess, ref, theirs), moved;
+
+	if (ledger_ref_get(l, mine, &have, NULL) == FC_OK) {
+		git_oid_tostr(ours, sizeof(ours), &have);
+		moved = !has_theirs || strcmp(ours, theirs) != 0;
+	} else {
+		moved = has_theirs;
+	}
+	free(ref);
+	free(mine);
+	return moved;
+}
+
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 {
 	ledger *l = NULL;
@@ -815,8 +825,9 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
 	char *remote = NULL, *device = NULL, *branch = NULL;
 	char **specs = NULL;
-	size_t nv = util_strv_len(a->villages);
+	size_t nv = util_strv_len(a->villages), nspecs = 0;
 	transport_opts to;
+	transport_session *sess = NULL;
 	ledger_author who;
 	int rc, offline = 0, refused = 0;
 	fc_err off, refusal;
@@ -855,12 +866,29 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	}
 	if (remote && !strncmp(remote, "ssh://", 6) && (rc = sync_transport_key(a->dir, err)) != FC_OK)
 		goto cleanup;
+	/* One advertisement of the county's refs (the push connection's) tells
+	 * which villages moved; only those are fetched. */
+	{
+		fc_err serr;
+
+		fc_err_clear(&serr);
+		if (transport_session_open(a->ledger_path, &to, &sess, &serr) != FC_OK)
+			sess = NULL; /* the plain way below retries and explains */
+	}
 	specs = util_calloc(nv + 1, sizeof(*specs));
-	for (size_t i = 0; i < nv; i++)
-		specs[i] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
-					 a->villages[i], a->villages[i]);
-	step(o, "fetch", "fetching %zu village(s) from %s", nv, remote ? remote : "(no remote)");
-	rc = transport_fetch(a->ledger_path, &to, specs, nv, err);
+	for (size_t i = 0; i < nv; i++) {
+		if (sess && !village_moved(l, sess, a->villages[i]))
+			continue;
+		specs[nspecs++] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
+						a->villages[i], a->villages[i]);
+	}
+	if (nspecs) {
+		step(o, "fetch", "fetching %zu village(s) from %s", nspecs, remote ? remote : "(no remote)");
+		rc = transport_fetch(a->ledger_path, &to, specs, nspecs, err);
+	} else {
+		step(o, "fetch", "nothing new from %s for this device's village(s)", remote);
+		rc = FC_OK;
+	}
 	if (rc == FC_EOFFLINE) {
 		/* Merge what an earlier fetch brought; the push waits. */
 		off = *err;
@@ -907,7 +935,9 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 			char *refs[1] = { branch };
 
 			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
-			if ((rc = transport_push(a->ledger_path, &to, refs, 1, err)) != FC_OK)
+			rc = sess ? transport_session_push(sess, refs, 1, err)
+				  : transport_push(a->ledger_path, &to, refs, 1, err);
+			if (rc != FC_OK)
 				goto cleanup;
 			res->pushed = 1;
 		}
@@ -918,6 +948,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		rc = refusal.code;
 	}
 cleanup:
+	transport_session_free(sess);
 	sig_key_wipe(&key);
 	util_strv_free(specs);
 	ledger_free(l);

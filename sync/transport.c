@@ -993,3 +993,124 @@ int transport_push(const char *repo_path, const transport_opts *opts,
 	util_strv_free(specs);
 	return rc;
 }
+
+/* ---- a push connection held across a sync ---- */
+
+struct transport_session {
+	char *repo_path;
+	const transport_opts *o;
+	git_repository *repo;
+	git_remote *remote;
+	git_remote_callbacks cb;
+	xfer x;
+};
+
+void transport_session_free(transport_session *s)
+{
+	if (!s)
+		return;
+	if (s->remote) {
+		git_remote_disconnect(s->remote);
+		git_remote_free(s->remote);
+	}
+	git_repository_free(s->repo);
+	buf_free(&s->x.push_errors);
+	free(s->repo_path);
+	free(s);
+}
+
+int transport_session_open(const char *repo_path, const transport_opts *opts,
+			   transport_session **out, fc_err *err)
+{
+	transport_session *s;
+	git_remote_create_options co;
+	const git_error *e;
+	int rc;
+
+	*out = NULL;
+	if (!opts->url || !*opts->url || is_local_url(opts->url))
+		return FC_OK;
+	if ((rc = transport_global_init(opts, err)) != FC_OK)
+		return rc;
+	s = util_calloc(1, sizeof(*s));
+	s->repo_path = util_strdup(repo_path);
+	s->o = opts;
+	s->x.o = opts;
+	s->x.st.pushing = 1;
+	s->x.t0 = now_mono();
+	buf_init(&s->x.push_errors);
+	ssh_host_port(opts->url, s->x.host_port, sizeof(s->x.host_port));
+	git_error_clear();
+	if (probe(opts->url, s->x.why, sizeof(s->x.why)) != 0) {
+		rc = fc_err_set(err, FC_EOFFLINE, "could not reach the county repository at %s: %s",
+				opts->url, s->x.why);
+		goto fail;
+	}
+	if (git_repository_open_bare(&s->repo, repo_path) < 0)
+		goto git_fail;
+	s->x.repo = s->repo;
+	callbacks_init(&s->cb, &s->x);
+	git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	co.repository = s->repo;
+	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&s->remote, opts->url, &co) < 0 ||
+	    git_remote_connect(s->remote, GIT_DIRECTION_PUSH, &s->cb, NULL, NULL) < 0)
+		goto git_fail;
+	*out = s;
+	return FC_OK;
+git_fail:
+	e = git_error_last();
+	rc = fc_err_set(err, FC_EOFFLINE, "county repository %s: %s", opts->url,
+			s->x.why[0] ? s->x.why : e && e->message ? e->message : "could not connect");
+fail:
+	transport_session_free(s);
+	return rc;
+}
+
+int transport_session_ref(const transport_session *s, const char *ref, char hex[41])
+{
+	const git_remote_head **heads = NULL;
+	size_t n = 0;
+
+	hex[0] = '\0';
+	if (!s || git_remote_ls(&heads, &n, s->remote) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(heads[i]->name, ref)) {
+			git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &heads[i]->oid);
+			return 1;
+		}
+	return 0;
+}
+
+int transport_session_push(transport_session *s, char *const *refs, size_t n, fc_err *err)
+{
+	char **specs = util_calloc(n + 1, sizeof(*specs));
+	git_strarray arr = { specs, n };
+	git_push_options po;
+	int grc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (refs[i][0] == '+' || strchr(refs[i], ':')) {
+			util_strv_free(specs);
+			return transport_push(s->repo_path, s->o, refs, n, err); /* it explains */
+		}
+		specs[i] = util_asprintf("%s:%s", refs[i], refs[i]);
+	}
+	s->x.t0 = now_mono();
+	memset(&s->x.st, 0, sizeof(s->x.st));
+	s->x.st.pushing = 1;
+	buf_reset(&s->x.push_errors);
+	git_error_clear();
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks = s->cb;
+	grc = git_remote_upload(s->remote, &arr, &po);
+	util_strv_free(specs);
+	git_remote_disconnect(s->remote);
+	if (grc == 0 && !s->x.push_errors.len)
+		return FC_OK;
+	/* Dropped while we merged, busy, or refused: the plain push retries
+	 * or says why in the usual words. */
+	say(s->o, "the held connection did not take the push; pushing again");
+	return transport_push(s->repo_path, s->o, refs, n, err);
+}

@@ -41,3 +41,11 @@ make_id() {
 	for i in $(seq 0 16); do sum=$((sum + ${s:$i:1} * ${w[$i]})); done
 	echo "$s${map:$((sum % 11)):1}"
 }
+
+# The ledger folder of household $2 in village $1 (DESIGN.md: sharded by
+# the id's last two characters).
+hdir() { printf 'villages/%s/%s/%s/%s' "$1" "${2: -2:1}" "${2: -1}" "$2"; }
+# The household ids under a village tree ("REV:villages/CODE"), one a line.
+households_in() {
+	git --git-dir="$1" ls-tree -r --name-only "$2" | sed -n 's,^[^/]/[^/]/\([^/]*\)/household$,\1,p'
+}

@@ -189,4 +189,43 @@ typedef struct ledger_signed_by {
 int ledger_verify_commit(ledger *l, const git_oid *commit, const sig_signers *signers,
 			 const git_oid *signers_tree, ledger_signed_by *by, fc_err *err);
 
+/* ---- where records live ----
+ *
+ * villages/<village>/<a>/<b>/<household>/household
+ *                                       /members/<member-id>
+ *                                       /visits/<visit-id>
+ *                                       /conflicts   (open conflicts, merge.h)
+ * <a> and <b> are the household id's last two characters (the random end of
+ * a ULID), so a village's households spread over up to 32x32 small trees
+ * and a changeset rewrites a few of them, never one tree of every
+ * household in the village (DESIGN.md, "The ledger"). */
+typedef enum ledger_path_kind {
+	LEDGER_PATH_NONE = 0,
+	LEDGER_PATH_HOUSEHOLD,
+	LEDGER_PATH_MEMBER,
+	LEDGER_PATH_VISIT,
+	LEDGER_PATH_CONFLICTS
+} ledger_path_kind;
+
+typedef struct ledger_path {
+	ledger_path_kind kind;
+	char village[64];
+	char household[64];
+	char id[64];            /* the record's id; "" for conflicts */
+} ledger_path;
+
+/* "villages/<village>/<a>/<b>/<household>"; caller frees. */
+char *ledger_household_dir(const char *village, const char *household);
+/* The file of a record; kind LEDGER_PATH_HOUSEHOLD ignores id,
+ * LEDGER_PATH_CONFLICTS too. Caller frees. */
+char *ledger_record_path(ledger_path_kind kind, const char *village, const char *household,
+			 const char *id);
+/* Parse a path into out. Returns the kind, LEDGER_PATH_NONE (and out
+ * zeroed) for anything else, including a household folder whose shard
+ * folders are not the ones its id names. */
+ledger_path_kind ledger_path_parse(const char *path, ledger_path *out);
+/* The path's kind as a record kind ("household", "member", "visit"); NULL
+ * for the others. */
+const char *ledger_path_record_kind(ledger_path_kind kind);
+
 #endif

@@ -1,6 +1,6 @@
 /* bench_merge.c — the county merge at county scale (issue 5): a main of
  * HOUSEHOLDS households (default 100,000; env FIELDCARD_BENCH_HOUSEHOLDS)
- * over 300 villages in the villages/<code>/<hh>/{household,members/<id>}
+ * over 300 villages in the villages/<code>/<a>/<b>/<hh>/{household,members/<id>}
  * layout (~3 KB per household), then 200 batches of 50 changed households
  * each (one village per batch, all branched from the same main, like
  * devices that synced once) merged one after the other with merge_trees
@@ -111,11 +111,14 @@ static void member_text(fc_buf *b, int h, int m)
 
 static char *hh_path(int h, int v, const char *rest)
 {
-	char id[32], vc[16];
+	char id[32], vc[16], *dir, *out;
 
 	hh_id(id, h);
 	village_code(vc, v);
-	return util_asprintf("villages/%s/%s/%s", vc, id, rest);
+	dir = ledger_household_dir(vc, id);
+	out = util_asprintf("%s/%s", dir, rest);
+	free(dir);
+	return out;
 }
 
 static int sh(const char *cmd, char *out, size_t len)

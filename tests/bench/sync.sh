@@ -52,7 +52,7 @@ s=$(now_ms)
 "$FC" --dir "$S" merge --all >/dev/null 2>&1 || { echo "county merge failed"; exit 1; }
 "$FC" --dir "$D" sync >/dev/null 2>&1 || { echo "second sync failed"; exit 1; }
 echo "setup: a village of $PER households made, synced and merged in $(( $(now_ms) - s )) ms"
-mapfile -t HHS < <(G ls-tree --name-only "main:villages/$V")
+mapfile -t HHS < <(G ls-tree -r --name-only "main:villages/$V" | sed -n 's,^[^/]/[^/]/\([^/]*\)/household$,\1,p')
 VT=$(G rev-parse "main:villages/$V")
 VC=$(G rev-parse "refs/heads/villages/$V")
 BT=$(G rev-parse refs/heads/batches/cadre-li)
@@ -111,7 +111,9 @@ bench_a() {
 	for r in 1 2 3; do
 		RUN=$((RUN + 1))
 		for k in $(seq 0 39); do
-			"$FC" --dir "$D" set "${HHS[$(( (RUN * 40 + k) % ${#HHS[@]} ))]}" \
+			# 7919 is prime: 40 households spread over the village as a
+			# day's visits are, not neighbours in id (and folder) order.
+			"$FC" --dir "$D" set "${HHS[$(( (RUN * 40 + k) * 7919 % ${#HHS[@]} ))]}" \
 				head_phone="$(printf '137%04d%04d' "$RUN" "$k")" >/dev/null 2>&1
 		done
 		read -r x up down < <(timed_sync "$D")
@@ -122,6 +124,10 @@ bench_a() {
 		back_ms+=("$x") back+=($((up + down)))
 		echo "  run $r back: $x ms, $up B up, $down B down"
 	done
+	: >"$B/wire"
+	git -c protocol.version=0 ls-remote "$URL" >/dev/null 2>&1
+	read -r up down < <(wire_bytes)
+	echo "  one advertisement of the county's $(G for-each-ref | wc -l) refs: $down B (a sync reads one, two when its villages moved)"
 	x=$(median "${tot[@]}")
 	echo "(a) sync of 40 edited households: median $(median "${ms[@]}") ms, $x B on the wire" \
 		"($((x / 40)) B per household); the next sync bringing them back: median" \

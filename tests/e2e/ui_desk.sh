@@ -92,7 +92,7 @@ is "nothing on stderr" "$(cat "$T/ui.stderr" 2>/dev/null)" ""
 run "$FC" --dir "$S" conflicts
 is "conflicts exits 0 afterwards" "$rc" 0; say 0
 ok "the conflict is gone" bash -c "! grep -q head_phone <<<'$out'"
-like "main holds theirs" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13733334444"
+like "main holds theirs" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13733334444"
 like "the resolution is named on main" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: theirs"
 run git --git-dir="$C" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/signers" verify-commit main
 is "stock git verify-commit main" "$rc" 0

@@ -77,8 +77,8 @@ sync_ok "$A2" "A2 syncs its housing edit"
 merge_all
 is "two devices, different fields of one household: merge exits 0" "$rc" 0; say 0
 like "both batches merged without conflicts" "$out" "cadre-a2: merged, 0 conflict"
-like "main holds A1's field" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13800138000"
-like "main holds A2's field" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "housing_grade: C"
+like "main holds A1's field" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13800138000"
+like "main holds A2's field" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "housing_grade: C"
 run sgit verify-commit main
 is "stock git verify-commit accepts the merge on main" "$rc" 0
 like "signed by the county principal" "$out" 'Good "git" signature for county-wang'
@@ -94,8 +94,8 @@ sync_ok "$A1" "A1 syncs a new member"
 sync_ok "$A2" "A2 syncs another new member"
 merge_all
 is "members added on two devices: merge exits 0" "$rc" 0; say 0
-ok "both members are on main" git --git-dir="$C" cat-file -e "main:villages/$VA/$H1/members/$M1"
-ok "(the second one too)" git --git-dir="$C" cat-file -e "main:villages/$VA/$H1/members/$M2"
+ok "both members are on main" git --git-dir="$C" cat-file -e "main:$(hdir $VA $H1)/members/$M1"
+ok "(the second one too)" git --git-dir="$C" cat-file -e "main:$(hdir $VA $H1)/members/$M2"
 
 # ---- a member left on one side, edited on the other: a conflict ----
 sync_ok "$A1" "A1 receives both members"
@@ -110,7 +110,7 @@ run "$FC" --dir "$S" conflicts
 like "the conflict names the member record" "$out" "$M1	"
 run "$FC" --dir "$S" resolve $M1 "$(awk -F'\t' -v m=$M1 '$1==m{print $2; exit}' <<<"$out")" --ours
 is "resolve --ours settles it" "$rc" 0; say 0
-like "main keeps the member as left" "$(git --git-dir="$C" show main:villages/$VA/$H1/members/$M1)" "member_status: left"
+like "main keeps the member as left" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/members/$M1)" "member_status: left"
 # ---- the same field set to different values: a conflict ----
 sync_ok "$A1" "A1 syncs before the conflicting edit"
 sync_ok "$A2" "A2 syncs before the conflicting edit"
@@ -121,14 +121,14 @@ sync_any "$A2" "A2 syncs a different phone"
 merge_all
 is "the same field set to different values: merge exits 3" "$rc" 3
 like "merge names the conflict" "$out" "conflict $H1 head_phone"
-like "main keeps the value merged first" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13911112222"
+like "main keeps the value merged first" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13911112222"
 run "$FC" --dir "$S" conflicts
 is "conflicts exits 3 while one is open" "$rc" 3
 like "conflicts lists record, field, base, ours, theirs and both principals" "$out" \
 	"$H1	head_phone	13800138000	13911112222	13733334444	cadre-a1	cadre-a2"
 run "$FC" --dir "$S" resolve $H1 head_phone --theirs
 is "resolve --theirs exits 0" "$rc" 0; say 0
-like "main holds the chosen value" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13733334444"
+like "main holds the chosen value" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13733334444"
 run sgit verify-commit main
 is "the resolution is a signed commit stock git accepts" "$rc" 0
 like "its message names the conflict" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: theirs"
@@ -143,7 +143,7 @@ ok "A1 has no open conflict left" bash -c "! grep -q head_phone <<<'$out'"
 run "$FC" --dir "$A1" sync
 is "and its next sync sends nothing back (exit 0)" "$rc" 0
 run "$FC" --dir "$S" merge --all
-like "so the county's main keeps the decision" "$(git --git-dir="$C" show main:villages/$VA/$H1/household)" "head_phone: 13733334444"
+like "so the county's main keeps the decision" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13733334444"
 
 
 # ---- duplicates: the same head ID number in two villages ----
@@ -192,7 +192,7 @@ git clone -q "$C" "$T/forge"
 forge() { # branch message [git options...]
 	local br=$1 m=$2; shift 2
 	(cd "$T/forge" && git fetch -q origin && git checkout -q -B f "origin/$br" &&
-		mkdir -p "villages/$FV/$FH" && echo "head_phone: 1" >>"villages/$FV/$FH/household" && git add -A &&
+		f=${FF:-$(hdir $FV $FH)/household} && mkdir -p "$(dirname "$f")" && echo "head_phone: 1" >>"$f" && git add -A &&
 		git "$@" commit -q -m "$m" -m "Fieldcard-Principal: ${br#batches/}" &&
 		git push -q "$URL" "f:$br") >/dev/null 2>&1
 }
@@ -219,7 +219,11 @@ restore batches/cadre-b "$OLD"
 OLDA=$(git --git-dir="$C" rev-parse batches/cadre-a2)
 forge batches/cadre-a2 "village A edits village B" -c gpg.format=ssh -c user.signingkey="$A2/keys/id_ed25519" -c commit.gpgsign=true
 refused batches/cadre-a2 "out of scope" "cadre-a2 (village A) changing a file of village B"
-like "the report names the path outside the villages" "$out" "villages/$VB/$HB/household"
+like "the report names the path outside the villages" "$out" "$(hdir $VB $HB)/household"
+restore batches/cadre-a2 "$OLDA"
+FF=villages/$VA/notes forge batches/cadre-a2 "a stray file" -c gpg.format=ssh -c user.signingkey="$A2/keys/id_ed25519" -c commit.gpgsign=true
+refused batches/cadre-a2 "not a record path" "a file in a village folder that is not a record"
+like "the report names the stray file" "$out" "villages/$VA/notes"
 restore batches/cadre-a2 "$OLDA"
 
 # ---- a revoked principal: keys/roster changed by a county commit ----

@@ -28,9 +28,9 @@ is "device synced with its merged village" "$rc" 0
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
 
 V0=$(G rev-parse "refs/heads/villages/$V")
-H=$(G ls-tree --name-only "$V0:villages/$V" | head -1)
-M=$(G ls-tree --name-only "$V0:villages/$V/$H/members" | head -1)
-HH=$(G show "$V0:villages/$V/$H/household")
+H=$(households_in "$C" "$V0:villages/$V" | head -1)
+M=$(G ls-tree --name-only "$V0:$(hdir $V $H)/members" | head -1)
+HH=$(G show "$V0:$(hdir $V $H)/household")
 CWHEN="@$(G log -1 --format=%ct "$V0") +0000"
 export GIT_AUTHOR_NAME=county-wang GIT_AUTHOR_EMAIL=county-wang@county.fieldcard
 export GIT_COMMITTER_NAME=county-wang GIT_COMMITTER_EMAIL=county-wang@county.fieldcard
@@ -89,7 +89,7 @@ attempt() {
 
 # A change that would be fine if properly signed: a new phone number.
 printf '%s\n' "$HH" | sed 's/^head_phone: .*/head_phone: 13000000000/' >"$T/phone"
-GOODTREE=$(tree_with "villages/$V/$H/household" "$T/phone")
+GOODTREE=$(tree_with "$(hdir $V $H)/household" "$T/phone")
 
 attempt "unsigned commit" "$(G commit-tree "$GOODTREE" -p "$V0" -m "$MSG")" "unsigned|not signed|no signature"
 
@@ -98,7 +98,7 @@ ok "the county key signs a commit stock git accepts (control)" \
 	bash -c "git --git-dir='$C' show '$V0:keys/allowed_signers' >'$T/allowed' && \
 	git --git-dir='$C' -c gpg.format=ssh -c gpg.ssh.allowedSignersFile='$T/allowed' verify-commit $GOOD 2>/dev/null"
 printf '%s\n' "$HH" | sed 's/^head_phone: .*/head_phone: 13999999999/' >"$T/phone2"
-OTHER=$(tree_with "villages/$V/$H/household" "$T/phone2")
+OTHER=$(tree_with "$(hdir $V $H)/household" "$T/phone2")
 TAMPERED=$(G cat-file commit "$GOOD" | sed "s/^tree .*/tree $OTHER/" | G hash-object -t commit -w --stdin)
 attempt "content changed under a copied signature" "$TAMPERED" "bad signature"
 
@@ -106,16 +106,16 @@ ssh-keygen -q -t ed25519 -N '' -C stranger -f "$T/stranger"
 attempt "signed by an unknown key" "$(signed "$GOODTREE" "$T/stranger")" "unknown key"
 
 printf '%s\n' "$HH" | sed '1s/.*/garbage header/' >"$T/badhdr"
-attempt "record with a bad header" "$(signed "$(tree_with "villages/$V/$H/household" "$T/badhdr")")" \
-	"malformed record: villages/$V/$H/household:1:"
+attempt "record with a bad header" "$(signed "$(tree_with "$(hdir $V $H)/household" "$T/badhdr")")" \
+	"malformed record: $(hdir $V $H)/household:1:"
 
 printf '%s\n' "$HH" | sed 's/^head_name: .*/head_name: \xff\xfe/' >"$T/badutf"
-attempt "record with invalid UTF-8" "$(signed "$(tree_with "villages/$V/$H/household" "$T/badutf")")" \
-	"malformed record: villages/$V/$H/household:[0-9]+: invalid UTF-8"
+attempt "record with invalid UTF-8" "$(signed "$(tree_with "$(hdir $V $H)/household" "$T/badutf")")" \
+	"malformed record: $(hdir $V $H)/household:[0-9]+: invalid UTF-8"
 
-G show "$V0:villages/$V/$H/members/$M" >"$T/member"
+G show "$V0:$(hdir $V $H)/members/$M" >"$T/member"
 attempt "a member record put in the household's place" \
-	"$(signed "$(tree_with "villages/$V/$H/household" "$T/member")")" "holding a member record"
+	"$(signed "$(tree_with "$(hdir $V $H)/household" "$T/member")")" "holding a member record"
 
 attempt "a path outside villages/" "$(signed "$(tree_with evil/x "$T/phone")")" "evil/x, outside that village"
 
@@ -125,11 +125,17 @@ attempt "a path in another village" \
 
 attempt "a path with .." "$(signed "$(tree_raw .. "$T/phone")")" "villages/$V/\.\., outside that village"
 
-attempt "a stray file in the village folder" "$(signed "$(tree_with "villages/$V/$H/notes" "$T/phone")")" \
+attempt "a household outside the folders its id names" \
+	"$(signed "$(tree_with "villages/$V/_/_/$H/household" "$T/phone")")" "villages/$V/_/_/$H/household, which is not a record path"
+
+attempt "a household in the old unsharded layout" \
+	"$(signed "$(tree_with "villages/$V/$H/household" "$T/phone")")" "villages/$V/$H/household, which is not a record path"
+
+attempt "a stray file in the village folder" "$(signed "$(tree_with "$(hdir $V $H)/notes" "$T/phone")")" \
 	"not a record path"
 
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T/big"
-attempt "an oversized file" "$(signed "$(tree_with "villages/$V/$H/visits/01JDE5M0000000000000000099" "$T/big")")" \
+attempt "an oversized file" "$(signed "$(tree_with "$(hdir $V $H)/visits/01JDE5M0000000000000000099" "$T/big")")" \
 	"of 1100000 bytes"
 
 # A bad commit under a good one: the report names the bad one, not the tip.
@@ -151,7 +157,7 @@ G update-ref "refs/heads/villages/$V" "$BAD"
 run "$FC" --dir "$D" sync
 is "a pending edit with a refused village: exit 3" "$rc" 3
 like "... it says the own changes were sent" "$out" "your own changes were sent all the same"
-like "... the edit reached the county" "$(G show "batches/cadre-li:villages/$V/$H/household")" "head_phone: 13111111111"
+like "... the edit reached the county" "$(G show "batches/cadre-li:$(hdir $V $H)/household")" "head_phone: 13111111111"
 ok "... and nothing of the bad commit is on the device branch" \
 	bash -c "! git --git-dir='$D/ledger.git' cat-file -e batches/cadre-li:evil/x 2>/dev/null"
 G update-ref "refs/heads/villages/$V" "$V0"

@@ -30,7 +30,7 @@ exports() {
 		"$FC" --dir "$D" export --form $f --format jsonl 2>&1
 	done
 }
-H=$(git --git-dir="$C" ls-tree --name-only "refs/heads/batches/cadre-li:villages/522701105201" | head -1)
+H=$(households_in "$C" "refs/heads/batches/cadre-li:villages/522701105201" | head -1)
 BEFORE=$(exports)
 SHOW=$("$FC" --dir "$D" show "$H")
 like "the export holds the demo records" "$BEFORE" "$H"
@@ -82,7 +82,7 @@ is "sync after the recovery exits 0" "$rc" 0
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
 is "... one new changeset, nothing sent twice" \
 	"$(git --git-dir="$C" rev-list --count refs/heads/batches/cadre-li)" "$((NCOMMITS + 1))"
-like "... carrying the new edit" "$(git --git-dir="$C" show "refs/heads/batches/cadre-li:villages/522701105201/$H/household")" \
+like "... carrying the new edit" "$(git --git-dir="$C" show "refs/heads/batches/cadre-li:$(hdir 522701105201 $H)/household")" \
 	"head_phone: 13800000001"
 run git --git-dir="$C" log -1 --format=%B refs/heads/batches/cadre-li
 like "... from the same device as before" "$out" "Fieldcard-Device: $(sqlite3 "$D/fieldcard.db.broken" "select value from meta where key='device'" 2>/dev/null || echo '[0-9A-Z]+')"

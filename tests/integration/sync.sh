@@ -63,7 +63,7 @@ run git --git-dir="$C" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/signe
 	"$(git --git-dir="$C" rev-list --no-merges -1 batches/cadre-a)"
 is "stock git verify-commit accepts the changeset" "$rc" 0
 like "a Good git signature for cadre-a" "$out" 'Good "git" signature for cadre-a'
-ok "the record file is at its place" git --git-dir="$C" cat-file -e "batches/cadre-a:villages/$VA/$HA/household"
+ok "the record file is at its place" git --git-dir="$C" cat-file -e "batches/cadre-a:$(hdir $VA $HA)/household"
 like "the changeset names principal and device" "$(git --git-dir="$C" log --no-merges -1 --format=%B batches/cadre-a)" \
 	"Fieldcard-Principal: cadre-a"
 
@@ -74,7 +74,7 @@ like "keys reached device A (B's key cut into A's village)" \
 	"$(git --git-dir="$A/ledger.git" show refs/remotes/county/villages/$VA:keys/allowed_signers)" "cadre-b namespaces"
 
 # A device holds no object of another village.
-BBLOB=$(git --git-dir="$C" rev-parse "batches/cadre-b:villages/$VB/$HB/household")
+BBLOB=$(git --git-dir="$C" rev-parse "batches/cadre-b:$(hdir $VB $HB)/household")
 ok "device A lacks B's record object" bash -c "! git --git-dir='$A/ledger.git' cat-file -e $BBLOB 2>/dev/null"
 is "no path of another village in device A's ledger" \
 	"$(git --git-dir="$A/ledger.git" rev-list --objects --all | grep -c "villages/$VB\|^[0-9a-f]* $VB$")" 0
@@ -90,7 +90,7 @@ is "and adds no commit" "$(git --git-dir="$C" rev-list --count batches/cadre-a)"
 run "$FC" --dir "$A" sync
 is "sync after an edit exits 0" "$rc" 0
 is "one new changeset" "$(git --git-dir="$C" rev-list --count batches/cadre-a)" "$((n1 + 1))"
-like "the county sees the edit" "$(git --git-dir="$C" show "batches/cadre-a:villages/$VA/$HA/household")" \
+like "the county sees the edit" "$(git --git-dir="$C" show "batches/cadre-a:$(hdir $VA $HA)/household")" \
 	"head_phone: 13800138000"
 
 # Unreachable remote: exit 4, a plain message, nothing touched.
@@ -111,10 +111,39 @@ is "sync over git:// exits 0" "$rc" 0
 like "a push over git:// shows real bytes and a rate" "$out" "sending: [0-9]+/[0-9]+ objects, [1-9][0-9.]* (B|KiB), [1-9][0-9.]* (B|KiB|MiB)/s"
 ok "the server's progress chatter is not repeated line by line" test "$(echo "$out" | grep -c '%')" -le 4
 like "the county has the edit made while offline" \
-	"$(git --git-dir="$C" show "batches/cadre-a:villages/$VA/$HA/household")" "head_phone: 13900139000"
+	"$(git --git-dir="$C" show "batches/cadre-a:$(hdir $VA $HA)/household")" "head_phone: 13900139000"
 is "committed once (no duplicate changeset)" \
 	"$(git --git-dir="$C" rev-list --no-merges --count batches/cadre-a)" \
 	"$(git --git-dir="$A/ledger.git" rev-list --no-merges --count batches/cadre-a)"
+# After the county merges a batch, the village commit links it (the
+# principal holds that one village), so the device's next fetch brings
+# back only the county's commit, not the device's own records again.
+"$FC" --dir "$S" merge --all >/dev/null 2>&1
+ok "the village commit links cadre-a's merged batch" \
+	git --git-dir="$C" merge-base --is-ancestor batches/cadre-a "villages/$VA"
+run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
+is "the sync after the merge exits 0" "$rc" 0
+got=$(echo "$out" | sed -n 's/.*receiving: [0-9]*\/\([0-9]*\) objects.*/\1/p' | tail -1)
+ok "and receives a handful of objects, not its records again (got ${got:-0})" test "${got:-0}" -le 6
+
+# A principal of two villages: its batch holds both, so no village commit
+# links it, and a device of one village still gets nothing of the other.
+AB=$T/ab
+"$FC" --dir "$AB" init --role cadre --name cadre-ab --village $VA,$VB --remote "$C" >/dev/null 2>&1
+"$FC" --dir "$S" enroll "$AB/keys/id_ed25519.pub" --principal cadre-ab --role cadre --village $VA,$VB >/dev/null 2>&1
+"$FC" --dir "$AB" sync >/dev/null 2>&1
+"$FC" --dir "$AB" set $HA head_phone=13711112222 >/dev/null 2>&1
+"$FC" --dir "$AB" set $HB head_phone=13722223333 >/dev/null 2>&1
+run "$FC" --dir "$AB" sync
+is "the two-village device syncs" "$rc" 0
+run "$FC" --dir "$S" merge --all
+like "its batch is merged" "$out" "cadre-ab: merged"
+ok "no village commit links the two-village batch" \
+	bash -c "! git --git-dir='$C' merge-base --is-ancestor batches/cadre-ab villages/$VA"
+"$FC" --dir "$A" sync >/dev/null 2>&1
+like "device A has the edit of the two-village principal" "$("$FC" --dir "$A" show $HA)" "head_phone: 13711112222"
+is "and still no object of village B" \
+	"$(git --git-dir="$A/ledger.git" rev-list --objects --all | grep -c "villages/$VB\|^[0-9a-f]* $VB$")" 0
 ok "county repository intact" git --git-dir="$C" fsck --no-progress --no-dangling
 
 echo "1..$_tap_n"

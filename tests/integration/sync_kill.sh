@@ -27,7 +27,7 @@ is "demo exits 0" "$rc" 0
 "$FC" --dir "$D" sync >/dev/null 2>&1
 "$FC" --dir "$S" merge --all >/dev/null 2>&1
 srv_git_daemon "$T"
-mapfile -t HHS < <(G ls-tree --name-only "refs/heads/villages/$V:villages/$V")
+mapfile -t HHS < <(households_in "$C" "refs/heads/villages/$V:villages/$V")
 # ~4 KB/s and 30 ms each way: a sync takes a few seconds, so a kill can land
 # in each of its steps.
 srv_proxy "$GITD_PORT" -b 4000 -d 30
@@ -107,7 +107,7 @@ is "each round's changeset is on the county exactly once" "$(( $(mine) - START )
 is "nothing pending on the device" "$(pending)" 0
 bad=0
 for h in "${!last[@]}"; do
-	G show "refs/heads/batches/cadre-li:villages/$V/$h/household" | grep -q "^head_phone: ${last[$h]}$" ||
+	G show "refs/heads/batches/cadre-li:$(hdir $V $h)/household" | grep -q "^head_phone: ${last[$h]}$" ||
 		{ echo "# $h lacks head_phone ${last[$h]}"; bad=$((bad + 1)); }
 done
 is "every edit is on the county's batches/cadre-li tip" "$bad" 0
@@ -166,7 +166,7 @@ ok "link back: sync completes" settle
 is "... every changeset on the county exactly once" "$(( $(mine) - START ))" "$ROUNDS"
 bad=0
 for h in "${!last[@]}"; do
-	G show "refs/heads/batches/cadre-li:villages/$V/$h/household" | grep -q "^head_phone: ${last[$h]}$" || bad=$((bad + 1))
+	G show "refs/heads/batches/cadre-li:$(hdir $V $h)/household" | grep -q "^head_phone: ${last[$h]}$" || bad=$((bad + 1))
 done
 is "... every edit on the county's tip" "$bad" 0
 run "$FC" --dir "$S" merge --all

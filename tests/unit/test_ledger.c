@@ -352,6 +352,53 @@ static void test_ledger__diff_skips_equal_subtrees(void **state)
 	ledger_free(l);
 }
 
+/* Household folders are sharded by the id's last two characters, and a
+ * path whose shard folders disagree with its id is not a record path. */
+static void test_ledger__record_paths(void **state)
+{
+	ledger_path lp;
+	char *p;
+
+	(void)state;
+	p = ledger_record_path(LEDGER_PATH_HOUSEHOLD, "520102001", "01J9AAAAAAAAAAAAAAAAAAAAXY", NULL);
+	assert_string_equal(p, "villages/520102001/X/Y/01J9AAAAAAAAAAAAAAAAAAAAXY/household");
+	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_HOUSEHOLD);
+	assert_string_equal(lp.village, "520102001");
+	assert_string_equal(lp.household, "01J9AAAAAAAAAAAAAAAAAAAAXY");
+	assert_string_equal(lp.id, "01J9AAAAAAAAAAAAAAAAAAAAXY");
+	free(p);
+	p = ledger_record_path(LEDGER_PATH_MEMBER, "520102001", "01J9AAAAAAAAAAAAAAAAAAAAXY", "M1");
+	assert_string_equal(p, "villages/520102001/X/Y/01J9AAAAAAAAAAAAAAAAAAAAXY/members/M1");
+	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_MEMBER);
+	assert_string_equal(lp.id, "M1");
+	assert_string_equal(lp.household, "01J9AAAAAAAAAAAAAAAAAAAAXY");
+	free(p);
+	p = ledger_record_path(LEDGER_PATH_VISIT, "5201", "H1", "V9");
+	assert_string_equal(p, "villages/5201/H/1/H1/visits/V9");
+	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_VISIT);
+	free(p);
+	p = ledger_record_path(LEDGER_PATH_CONFLICTS, "5201", "H1", NULL);
+	assert_string_equal(p, "villages/5201/H/1/H1/conflicts");
+	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_CONFLICTS);
+	assert_string_equal(lp.id, "");
+	free(p);
+	/* A one-character or odd id still gets a safe path. */
+	p = ledger_household_dir("5201", "x");
+	assert_string_equal(p, "villages/5201/_/x/x");
+	free(p);
+	assert_null(ledger_record_path(LEDGER_PATH_MEMBER, "5201", "H1", NULL));
+	/* Wrong shard folders, the old unsharded layout, stray files. */
+	assert_int_equal(ledger_path_parse("villages/5201/A/1/H1/household", &lp), LEDGER_PATH_NONE);
+	assert_string_equal(lp.village, "");
+	assert_int_equal(ledger_path_parse("villages/5201/H1/household", &lp), LEDGER_PATH_NONE);
+	assert_int_equal(ledger_path_parse("villages/5201/H/1/H1/notes", &lp), LEDGER_PATH_NONE);
+	assert_int_equal(ledger_path_parse("villages/5201/H/1/H1/members/", &lp), LEDGER_PATH_NONE);
+	assert_int_equal(ledger_path_parse("villages//H/1/H1/household", &lp), LEDGER_PATH_NONE);
+	assert_int_equal(ledger_path_parse("forms/household/survey.csv", &lp), LEDGER_PATH_NONE);
+	assert_string_equal(ledger_path_record_kind(LEDGER_PATH_VISIT), "visit");
+	assert_null(ledger_path_record_kind(LEDGER_PATH_CONFLICTS));
+}
+
 static void test_ledger__messages_and_trailers(void **state)
 {
 	const char *hh[2] = { "01J9AAAAAAAAAAAAAAAAAAAAAA", "01J9BBBBBBBBBBBBBBBBBBBBBB" };
@@ -604,6 +651,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ledger__foreach_under_prefix),
 		cmocka_unit_test(test_ledger__diff_changed_paths),
 		cmocka_unit_test(test_ledger__diff_skips_equal_subtrees),
+		cmocka_unit_test(test_ledger__record_paths),
 		cmocka_unit_test(test_ledger__messages_and_trailers),
 		cmocka_unit_test(test_ledger__verify_commits),
 	};

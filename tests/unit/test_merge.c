@@ -271,9 +271,11 @@ static git_oid subtree(ledger *l, const git_oid *tree, const char *path)
 	return id;
 }
 
-#define P_HH "villages/" V1 "/" HH "/household"
-#define P_M(id) "villages/" V1 "/" HH "/members/" id
-#define P_OTHER "villages/" V2 "/" HH2 "/household"
+/* Household folders sit under their id's last two characters. */
+#define P_HHDIR "villages/" V1 "/0/1/" HH
+#define P_HH P_HHDIR "/household"
+#define P_M(id) P_HHDIR "/members/" id
+#define P_OTHER "villages/" V2 "/0/2/" HH2 "/household"
 
 static void test_merge__members_added_on_both_sides_never_conflict(void **state)
 {
@@ -333,7 +335,7 @@ static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 	assert_non_null(strstr(b.data, "net_income: 9500\n"));
 	assert_non_null(strstr(b.data, "poverty_status: lifted\n"));
 	buf_reset(&b);
-	assert_int_equal(ledger_read_tree(r->l, &out, "villages/" V1 "/" HH "/conflicts", &b, &err),
+	assert_int_equal(ledger_read_tree(r->l, &out, P_HHDIR "/conflicts", &b, &err),
 			 FC_OK);
 	assert_string_equal(b.data, HH "\tnet_income\t8000\t9500\t7000\n");
 	buf_free(&b);
