@@ -9,10 +9,8 @@
  *     PRINCIPAL TAB ROLE TAB VILLAGE[,VILLAGE...]     ("*" = every village)
  * Every commit is made in the county staff's own ledger (DIR/ledger.git)
  * and pushed, so the county repository may sit on a share, a stick or a
- * server. Enrolling adds a key on main and advances villages/<code>: a
- * commit whose tree is main's forms/, keys/ and villages/<code>/ subtrees
- * (the same objects), whose only parent is the previous villages/<code>
- * commit, with a trailer "Fieldcard-Main: <main commit>". */
+ * server. Enrolling adds a key on main and advances villages/<code> with
+ * county_cut_village, as a merge does (county.h). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/county.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/sig.h"
 #include "fieldcard/store.h"
@@ -252,104 +251,6 @@ out:
 
 /* ---- enroll ---- */
 
-/* Write a tree holding main's forms/, keys/ and villages/<v>/ subtrees. */
-static int village_tree(ledger *l, const git_oid *main_tree, const char *v, git_oid *out,
-			fc_err *err)
-{
-	git_repository *r = ledger_repo(l);
-	git_tree *mt = NULL;
-	git_treebuilder *root = NULL, *vb = NULL;
-	git_tree_entry *ve = NULL;
-	char *vpath = util_asprintf("villages/%s", v);
-	int rc;
-
-	if ((rc = git_tree_lookup(&mt, r, main_tree)) < 0 ||
-	    (rc = git_treebuilder_new(&root, r, NULL)) < 0)
-		goto fail;
-	for (int i = 0; i < 2; i++) {
-		const git_tree_entry *e = git_tree_entry_byname(mt, i ? "keys" : "forms");
-
-		if (e && (rc = git_treebuilder_insert(NULL, root, git_tree_entry_name(e),
-						      git_tree_entry_id(e), GIT_FILEMODE_TREE)) < 0)
-			goto fail;
-	}
-	rc = git_tree_entry_bypath(&ve, mt, vpath);
-	if (rc == 0) {
-		git_oid vt;
-
-		if ((rc = git_treebuilder_new(&vb, r, NULL)) < 0 ||
-		    (rc = git_treebuilder_insert(NULL, vb, v, git_tree_entry_id(ve), GIT_FILEMODE_TREE)) < 0 ||
-		    (rc = git_treebuilder_write(&vt, vb)) < 0 ||
-		    (rc = git_treebuilder_insert(NULL, root, "villages", &vt, GIT_FILEMODE_TREE)) < 0)
-			goto fail;
-	} else if (rc != GIT_ENOTFOUND)
-		goto fail;
-	if ((rc = git_treebuilder_write(out, root)) < 0)
-		goto fail;
-	rc = FC_OK;
-	goto out;
-fail:
-	rc = ledger_git_error(err, rc, "cutting the village tree");
-out:
-	git_tree_entry_free(ve);
-	git_treebuilder_free(vb);
-	git_treebuilder_free(root);
-	git_tree_free(mt);
-	free(vpath);
-	return rc;
-}
-
-/* Advance villages/<v> to main: commit (village tree of main, parent = the
- * previous villages/<v>) unless it already holds that tree. */
-static int cut_village(county *k, const git_oid *main_commit, const char *v, fc_err *err)
-{
-	char *ref = util_asprintf("refs/heads/villages/%s", v);
-	char *tracking = util_asprintf("refs/remotes/county/villages/%s", v);
-	git_oid main_tree, tree, prev, prev_tree, commit;
-	fc_buf msg = FC_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1];
-	int rc, has_prev;
-
-	if ((rc = ledger_commit_tree(k->l, main_commit, &main_tree, err)) != FC_OK ||
-	    (rc = village_tree(k->l, &main_tree, v, &tree, err)) != FC_OK)
-		goto out;
-	rc = ledger_ref_get(k->l, tracking, &prev, err);
-	if (rc == FC_ENOTFOUND)
-		rc = ledger_ref_get(k->l, ref, &prev, err);
-	if (rc != FC_OK && rc != FC_ENOTFOUND)
-		goto out;
-	has_prev = rc == FC_OK;
-	fc_err_clear(err);
-	if (has_prev && (rc = ledger_commit_tree(k->l, &prev, &prev_tree, err)) == FC_OK &&
-	    git_oid_equal(&prev_tree, &tree)) {
-		rc = ledger_ref_force(k->l, ref, &prev, "enroll: village unchanged", err);
-		goto out;
-	}
-	git_oid_tostr(hex, sizeof(hex), main_commit);
-	buf_printf(&msg, "villages/%s from main %.12s\n\nFieldcard-Main: %s\n", v, hex, hex);
-	{
-		fc_buf t = FC_BUF_INIT;
-
-		ledger_message_trailers(&t, k->who.principal, k->who.device);
-		const char *s = buf_cstr(&t);
-
-		/* Join the trailer blocks into one. */
-		while (*s == '\n')
-			s++;
-		buf_adds(&msg, s);
-		buf_free(&t);
-	}
-	if ((rc = ledger_commit_write(k->l, &tree, has_prev ? &prev : NULL, has_prev ? 1 : 0, &k->who,
-				      msg.data, &commit, err)) != FC_OK ||
-	    (rc = ledger_ref_force(k->l, ref, &commit, "enroll: village cut", err)) != FC_OK)
-		goto out;
-out:
-	buf_free(&msg);
-	free(ref);
-	free(tracking);
-	return rc;
-}
-
 static int usage_enroll(void)
 {
 	fprintf(stderr, "usage: fieldcard enroll PUBKEY-FILE --principal P --role cadre|secretary|county --village CODE[,CODE...]\n");
@@ -499,7 +400,8 @@ int cmd_enroll(const cli_ctx *c, int argc, char **argv)
 		push[np] = NULL;
 	}
 	for (size_t i = 1; i < np; i++)
-		if ((rc = cut_village(&k, &main_c, push[i] + strlen("refs/heads/villages/"), &err)) != FC_OK)
+		if ((rc = county_cut_village(k.l, &k.who, &main_c, push[i] + strlen("refs/heads/villages/"),
+					      &err)) != FC_OK)
 			goto out;
 	if ((rc = transport_push(k.a->ledger_path, &to, push, np, &err)) != FC_OK)
 		goto out;

@@ -159,15 +159,21 @@ int county_fetch(ledger *l, const char *repo_path, const char *dir, const char *
 
 /* ---- the explicit base ---- */
 
-/* The previous villages/<v> commit: ours if we cut one, else the remote's. */
+/* The newest villages/<v> commit known here: ours (the one we cut last) or
+ * the county repository's as last fetched, whichever descends from the
+ * other (another desk may have cut since); ours if they went apart. */
 static int village_ref(ledger *l, const char *v, git_oid *out)
 {
 	char *a = util_asprintf("refs/heads/villages/%s", v);
 	char *b = util_asprintf("refs/remotes/county/villages/%s", v);
+	git_oid remote;
 	int rc = ledger_ref_get(l, a, out, NULL);
 
 	if (rc != FC_OK)
 		rc = ledger_ref_get(l, b, out, NULL);
+	else if (ledger_ref_get(l, b, &remote, NULL) == FC_OK && !git_oid_equal(&remote, out) &&
+		 git_graph_descendant_of(ledger_repo(l), &remote, out) == 1)
+		*out = remote;
 	free(a);
 	free(b);
 	return rc;
@@ -600,8 +606,8 @@ int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_
 	has_prev = village_ref(l, village, &prev) == FC_OK;
 	if (has_prev && ledger_commit_tree(l, &prev, &prev_tree, NULL) == FC_OK &&
 	    git_oid_equal(&prev_tree, &tree)) {
-		if (!has_old)
-			rc = ledger_ref_set(l, ref, &prev, NULL, "county: village unchanged", err);
+		if (!has_old || !git_oid_equal(&old, &prev))
+			rc = ledger_ref_set(l, ref, &prev, has_old ? &old : NULL, "county: village unchanged", err);
 		goto out;
 	}
 	git_oid_tostr(hex, sizeof(hex), main_commit);

@@ -81,12 +81,14 @@ int county_merge(ledger *l, store *st, const ledger_author *who, const char *pri
 		 merge_conflicts *conflicts, county_merge_result *res, fc_err *err);
 
 /* Advance villages/<code> to main_commit: tree = main's forms/, keys/ and
- * villages/<code>/ (the same objects), parent = the previous villages/<code>
- * only, trailer "Fieldcard-Main: <oid>", and one trailer
+ * villages/<code>/ (the same objects), first parent = the previous
+ * villages/<code>, trailer "Fieldcard-Main: <oid>", and one trailer
  * "Fieldcard-Merged: <principal> <tip oid>" per batch of a principal of
  * that village whose tip main_commit contains (a device can take its own
- * merged tip as the base of its next merge). No commit if the tree is the
- * same. */
+ * merged tip as the base of its next merge). Those tips of principals of
+ * this one village whose new history holds no other village are further
+ * parents, so a device's next fetch does not bring its own records back.
+ * No commit if the tree is the same. */
 int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_commit,
 		       const char *village, fc_err *err);
 

@@ -40,7 +40,7 @@ int merge_record(const record *base, const record *ours, const record *theirs,
 /* Where open conflicts live in the tree (docs/DESIGN.md, "Merging"): one
  * file per household with open conflicts, beside its records, so that it
  * travels with villages/<code> and lies in the village's scope:
- *     villages/<code>/<household>/conflicts
+ *     villages/<code>/<a>/<b>/<household>/conflicts   (ledger.h)
  * one line per (record, field), sorted:
  *     RECORD-ID TAB FIELD TAB BASE TAB OURS TAB THEIRS
  * values escaped as in record.h plus TAB as \t. A newer conflict on the
@@ -49,11 +49,10 @@ int merge_record(const record *base, const record *ours, const record *theirs,
  * commit (trailers and body), and in the merge_conflicts returned. */
 #define MERGE_CONFLICTS_FILE "conflicts"
 
-/* 1 if path is a conflicts file (villages/X/H/conflicts). */
+/* 1 if path is a conflicts file (villages/X/A/B/H/conflicts). */
 int merge_is_conflict_path(const char *path);
-/* "villages/<code>/<household>/conflicts" for a record path
- * ("villages/<code>/<household>/..."); caller frees; NULL if path is not a
- * record path. */
+/* The conflicts file of the household of a record path (ledger.h); caller
+ * frees; NULL if path is not a record path. */
 char *merge_conflict_path_for(const char *record_path);
 
 /* Every open conflict of tree (a tree or commit id), village NULL = every

@@ -1,6 +1,7 @@
 /* sync.h — the whole `fieldcard sync` of a device (DESIGN.md, "Branches and
  * sync"): commit pending changes as one signed changeset on
- * batches/<principal> → fetch the device's villages/<code> refs → merge each
+ * batches/<principal> → read the county's refs on a held push connection
+ * (transport_session) → fetch the device's villages/<code> refs that moved → merge each
  * into the device branch, field by field, with the explicit base (the
  * village commit merged last, kept in refs/fieldcard/merged/villages/<code>)
  * → bring the store up to the merged tree (records as STORE_SYNCED, open
@@ -64,8 +65,8 @@ int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud
  * apart from the signing key) if there is none. */
 int sync_transport_key(const char *dir, fc_err *err);
 
-/* Ledger path of a record: villages/<village>/<household>/household,
- * .../members/<id>, .../visits/<id>. Caller frees. NULL if kind unknown. */
+/* Ledger path of a record (ledger_record_path with a kind name:
+ * "household", "member", "visit"). Caller frees. NULL if kind unknown. */
 char *sync_record_path(const char *kind, const char *village, const char *id,
 		       const char *parent);
 
