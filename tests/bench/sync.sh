@@ -8,7 +8,9 @@
 #      loopback) through tests/netproxy.c, which counts the bytes each way.
 #      "send" is the sync that signs and pushes the 40; "back" is the next
 #      sync after the county merged them (the village commit brings them
-#      back, plus the device's merge pushed).
+#      back, plus the device's merge pushed). Households are picked spread
+#      over the village (a prime stride), as a day's visits are. Then (a1)
+#      one edited household at 100 villages: the least a sync costs.
 #  (b) seconds and bytes for the first sync of a new device of that village
 #      of 1,000 households, on loopback.
 #
@@ -138,6 +140,11 @@ grow 10
 bench_a
 grow 100
 bench_a
+# One household, the smallest changeset: what a sync costs at the least.
+RUN=$((RUN + 1))
+"$FC" --dir "$D" set "${HHS[$(( RUN * 7919 % ${#HHS[@]} ))]}" head_phone=13799990000 >/dev/null 2>&1
+read -r x up down < <(timed_sync "$D")
+echo "(a1) sync of 1 edited household, county of 100 villages: $x ms, $up B up, $down B down"
 
 # (b) first sync of the village to a new device.
 ms=() tot=()
