@@ -108,6 +108,8 @@ srv_git_daemon "$T"
 run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
 is "sync over git:// exits 0" "$rc" 0
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+like "the village did not move, so the county's refs are read once and nothing is fetched" "$out" \
+	"nothing new from git://127.0.0.1:$GITD_PORT/county.git"
 like "a push over git:// shows real bytes and a rate" "$out" "sending: [0-9]+/[0-9]+ objects, [1-9][0-9.]* (B|KiB), [1-9][0-9.]* (B|KiB|MiB)/s"
 ok "the server's progress chatter is not repeated line by line" test "$(echo "$out" | grep -c '%')" -le 4
 like "the county has the edit made while offline" \

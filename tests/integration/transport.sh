@@ -185,6 +185,30 @@ is "killed mid-push: nothing twice (commit count)" \
 run "$XFER" push "$d/ledger.git" "git://127.0.0.1:$GITD_PORT/county.git" "$d" refs/heads/batches/killed
 is "killed mid-push: pushing again is a no-op" "$rc" 0
 
+# ---- the held push connection drops before the push ----
+# sync reads the county's refs on the push connection and keeps it open
+# while it fetches and merges; if the link drops meanwhile, the push goes
+# again on a new connection.
+srv_proxy "$GITD_PORT"
+d=$(device held)
+"$XFER" fetch "$d/ledger.git" "git://127.0.0.1:$GITD_PORT/county.git" "$d" "$SPEC" >/dev/null 2>&1
+git -C "$d/ledger.git" update-ref refs/heads/batches/held "$VREF"
+commit_on "$d/ledger.git" refs/heads/batches/held 3000 held-change
+rm -f "$T/hold"
+XFER_HOLD_FILE=$T/hold "$XFER" session "$d/ledger.git" "git://127.0.0.1:$PROXY_PORT/county.git" "$d" \
+	refs/heads/villages/520101 refs/heads/batches/held >"$T/held.out" 2>"$T/held.err" &
+xpid=$!
+for _ in $(seq 100); do grep -q '^open' "$T/held.out" && break; sleep 0.1; done
+is "held: the push connection shows the village tip" "$(cat "$T/held.out")" "open refs/heads/villages/520101 $VREF"
+pkill -KILL -P "${_srv_pid[proxy]}" # the proxy's connection processes: the link drops, the proxy stays
+touch "$T/hold"
+wait $xpid
+is "held: the push completes after the drop" "$?" 0
+like "held: it says it pushed again" "$(cat "$T/held.err")" "did not take the push; pushing again"
+is "held: the county has the batch" "$(ref_of "$SRV/county.git" refs/heads/batches/held)" \
+	"$(ref_of "$d/ledger.git" refs/heads/batches/held)"
+srv_stop proxy
+
 # ---- link cut mid-fetch ----
 commit_on "$SRV/county.git" refs/heads/villages/520101 300000 household-big
 VREF=$(ref_of "$SRV/county.git" refs/heads/villages/520101)
