@@ -537,6 +537,13 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 		/* First sync: the device branch starts at the village commit. */
 		if ((rc = ledger_ref_set(l, branch, &theirs, NULL, "fieldcard sync: start from village", err)) != FC_OK)
 			goto cleanup;
+	} else if (git_graph_descendant_of(ledger_repo(l), &theirs, &ours) == 1) {
+		/* The county linked our merged batch into the village commit
+		 * and we changed nothing since: take it as it is, no merge
+		 * commit (and nothing to push: the county has it). */
+		if ((rc = ledger_ref_set(l, branch, &theirs, &ours, "fieldcard sync: fast-forward to village",
+					 err)) != FC_OK)
+			goto cleanup;
 	} else if (git_graph_descendant_of(ledger_repo(l), &ours, &theirs) != 1 &&
 		   !git_oid_equal(&ours, &theirs)) {
 		git_oid mbase = base;
@@ -797,6 +804,22 @@ static int count_conflicts(const store_conflict *c, void *ud)
 	return 0;
 }
 
+/* Is head a village commit the county gave us (after a fast-forward)?
+ * Then the county has it and there is nothing to push. */
+static int county_has(ledger *l, const fc_app *a, const git_oid *head)
+{
+	int has = 0;
+
+	for (size_t i = 0; a->villages && a->villages[i] && !has; i++) {
+		char *ref = util_asprintf("refs/remotes/county/villages/%s", a->villages[i]);
+		git_oid v;
+
+		has = ledger_ref_get(l, ref, &v, NULL) == FC_OK && git_oid_equal(&v, head);
+		free(ref);
+	}
+	return has;
+}
+
 /* Has the county's villages/<code> moved since this device last fetched it
  * (or does the county have it while we do not)? */
 static int village_moved(ledger *l, const transport_session *sess, const char *village)
@@ -931,7 +954,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	{
 		git_oid head;
 
-		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK) {
+		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK && !county_has(l, a, &head)) {
 			char *refs[1] = { branch };
 
 			step(o, "push", "sending %s", branch + strlen("refs/heads/"));

@@ -127,6 +127,14 @@ run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
 is "the sync after the merge exits 0" "$rc" 0
 got=$(echo "$out" | sed -n 's/.*receiving: [0-9]*\/\([0-9]*\) objects.*/\1/p' | tail -1)
 ok "and receives a handful of objects, not its records again (got ${got:-0})" test "${got:-0}" -le 6
+is "it takes the village commit as it is: no merge commit" \
+	"$(git --git-dir="$A/ledger.git" rev-parse refs/heads/batches/cadre-a)" "$(git --git-dir="$C" rev-parse "villages/$VA")"
+"$FC" --dir "$A" set $HA head_phone=13755556666 >/dev/null 2>&1
+run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
+is "the next edit goes on top of it" "$rc" 0
+run "$FC" --dir "$S" merge --all
+like "and the county merges it" "$out" "cadre-a: merged, 0 conflict"
+like "main has the edit" "$(git --git-dir="$C" show "main:$(hdir $VA $HA)/household")" "head_phone: 13755556666"
 
 # A principal of two villages: its batch holds both, so no village commit
 # links it, and a device of one village still gets nothing of the other.
