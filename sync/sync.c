@@ -804,6 +804,21 @@ static int count_conflicts(const store_conflict *c, void *ud)
 	return 0;
 }
 
+/* Did the session's advertisement show the county holding ref at head? */
+static int server_has(const transport_session *sess, const char *ref, const git_oid *head)
+{
+	char hex[GIT_OID_HEXSZ + 1], mine[GIT_OID_HEXSZ + 1];
+
+	if (!sess || !transport_session_ref(sess, ref, hex))
+		return 0;
+	git_oid_tostr(mine, sizeof(mine), head);
+	return strcmp(hex, mine) == 0;
+}
+
+/* The branch tip the county was last seen to have (pushed, or advertised):
+ * a device with nothing beyond it opens its sync for a fetch. */
+#define PUSHED_REF "refs/fieldcard/pushed"
+
 /* Is head a village commit the county gave us (after a fast-forward)?
  * Then the county has it and there is nothing to push. */
 static int county_has(ledger *l, const fc_app *a, const git_oid *head)
@@ -889,13 +904,18 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	}
 	if (remote && !strncmp(remote, "ssh://", 6) && (rc = sync_transport_key(a->dir, err)) != FC_OK)
 		goto cleanup;
-	/* One advertisement of the county's refs (the push connection's) tells
-	 * which villages moved; only those are fetched. */
+	/* One advertisement of the county's refs tells which villages moved;
+	 * only those are fetched. With changes to send it is the push
+	 * connection's, else the fetch connection's (DESIGN.md). */
 	{
 		fc_err serr;
+		git_oid head, pushed;
+		int unsent = ledger_ref_get(l, branch, &head, NULL) == FC_OK &&
+			     (ledger_ref_get(l, PUSHED_REF, &pushed, NULL) != FC_OK ||
+			      !git_oid_equal(&head, &pushed));
 
 		fc_err_clear(&serr);
-		if (transport_session_open(a->ledger_path, &to, &sess, &serr) != FC_OK)
+		if (transport_session_open(a->ledger_path, &to, unsent, &sess, &serr) != FC_OK)
 			sess = NULL; /* the plain way below retries and explains */
 	}
 	specs = util_calloc(nv + 1, sizeof(*specs));
@@ -907,7 +927,8 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	}
 	if (nspecs) {
 		step(o, "fetch", "fetching %zu village(s) from %s", nspecs, remote ? remote : "(no remote)");
-		rc = transport_fetch(a->ledger_path, &to, specs, nspecs, err);
+		rc = sess ? transport_session_fetch(sess, specs, nspecs, err)
+			  : transport_fetch(a->ledger_path, &to, specs, nspecs, err);
 	} else {
 		step(o, "fetch", "nothing new from %s for this device's village(s)", remote);
 		rc = FC_OK;
@@ -954,7 +975,11 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	{
 		git_oid head;
 
-		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK && !county_has(l, a, &head)) {
+		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK &&
+		    (county_has(l, a, &head) || server_has(sess, branch, &head))) {
+			/* Nothing to send: the county has the branch as it is. */
+			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
+		} else if (ledger_ref_get(l, branch, &head, NULL) == FC_OK) {
 			char *refs[1] = { branch };
 
 			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
@@ -962,6 +987,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 				  : transport_push(a->ledger_path, &to, refs, 1, err);
 			if (rc != FC_OK)
 				goto cleanup;
+			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: pushed", NULL);
 			res->pushed = 1;
 		}
 	}

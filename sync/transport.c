@@ -999,6 +999,7 @@ int transport_push(const char *repo_path, const transport_opts *opts,
 struct transport_session {
 	char *repo_path;
 	const transport_opts *o;
+	int for_push;
 	git_repository *repo;
 	git_remote *remote;
 	git_remote_callbacks cb;
@@ -1019,7 +1020,7 @@ void transport_session_free(transport_session *s)
 	free(s);
 }
 
-int transport_session_open(const char *repo_path, const transport_opts *opts,
+int transport_session_open(const char *repo_path, const transport_opts *opts, int for_push,
 			   transport_session **out, fc_err *err)
 {
 	transport_session *s;
@@ -1035,8 +1036,9 @@ int transport_session_open(const char *repo_path, const transport_opts *opts,
 	s = util_calloc(1, sizeof(*s));
 	s->repo_path = util_strdup(repo_path);
 	s->o = opts;
+	s->for_push = for_push;
 	s->x.o = opts;
-	s->x.st.pushing = 1;
+	s->x.st.pushing = for_push;
 	s->x.t0 = now_mono();
 	buf_init(&s->x.push_errors);
 	ssh_host_port(opts->url, s->x.host_port, sizeof(s->x.host_port));
@@ -1054,7 +1056,8 @@ int transport_session_open(const char *repo_path, const transport_opts *opts,
 	co.repository = s->repo;
 	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	if (git_remote_create_with_opts(&s->remote, opts->url, &co) < 0 ||
-	    git_remote_connect(s->remote, GIT_DIRECTION_PUSH, &s->cb, NULL, NULL) < 0)
+	    git_remote_connect(s->remote, for_push ? GIT_DIRECTION_PUSH : GIT_DIRECTION_FETCH, &s->cb, NULL,
+			       NULL) < 0)
 		goto git_fail;
 	*out = s;
 	return FC_OK;
@@ -1091,7 +1094,7 @@ int transport_session_push(transport_session *s, char *const *refs, size_t n, fc
 	int grc;
 
 	for (size_t i = 0; i < n; i++) {
-		if (refs[i][0] == '+' || strchr(refs[i], ':')) {
+		if (!s->for_push || refs[i][0] == '+' || strchr(refs[i], ':')) {
 			util_strv_free(specs);
 			return transport_push(s->repo_path, s->o, refs, n, err); /* it explains */
 		}
@@ -1113,4 +1116,30 @@ int transport_session_push(transport_session *s, char *const *refs, size_t n, fc
 	 * or says why in the usual words. */
 	say(s->o, "the held connection did not take the push; pushing again");
 	return transport_push(s->repo_path, s->o, refs, n, err);
+}
+
+int transport_session_fetch(transport_session *s, char *const *refspecs, size_t n, fc_err *err)
+{
+	git_strarray arr = { (char **)refspecs, n };
+	git_fetch_options fo;
+	int grc;
+
+	if (s->for_push)
+		return transport_fetch(s->repo_path, s->o, refspecs, n, err);
+	s->x.t0 = now_mono();
+	memset(&s->x.st, 0, sizeof(s->x.st));
+	git_error_clear();
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks = s->cb;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	grc = git_remote_download(s->remote, &arr, &fo);
+	if (grc == 0)
+		grc = git_remote_update_tips(s->remote, &s->cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+					     "fieldcard sync: fetch");
+	git_remote_disconnect(s->remote);
+	if (grc == 0)
+		return FC_OK;
+	say(s->o, "the held connection did not bring the villages; fetching again");
+	return transport_fetch(s->repo_path, s->o, refspecs, n, err);
 }

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		const char *hold = getenv("XFER_HOLD_FILE");
 		char hex[41];
 
-		rc = transport_session_open(argv[2], &o, &sess, &err);
+		rc = transport_session_open(argv[2], &o, 1, &sess, &err);
 		if (rc == 0) {
 			printf("open %s %s\n", argv[5], transport_session_ref(sess, argv[5], hex) ? hex : "none");
 			fflush(stdout);

@@ -1,7 +1,8 @@
 /* sync.h — the whole `fieldcard sync` of a device (DESIGN.md, "Branches and
  * sync"): commit pending changes as one signed changeset on
- * batches/<principal> → read the county's refs on a held push connection
- * (transport_session) → fetch the device's villages/<code> refs that moved → merge each
+ * batches/<principal> → read the county's refs on one held connection
+ * (transport_session; push if there is something to send, else fetch) →
+ * fetch the device's villages/<code> refs that moved → merge each
  * into the device branch, field by field, with the explicit base (the
  * village commit merged last, kept in refs/fieldcard/merged/villages/<code>)
  * → bring the store up to the merged tree (records as STORE_SYNCED, open

@@ -67,27 +67,33 @@ int transport_fetch(const char *repo_path, const transport_opts *opts,
 int transport_push(const char *repo_path, const transport_opts *opts,
 		   char *const *refs, size_t n, fc_err *err);
 
-/* A push connection held open across a sync: one ref advertisement tells
- * whether the device's villages moved on the county side (a fetch is then
- * needed) and then carries the push, so a sync that brings nothing back
- * reads the county's refs once instead of twice (DESIGN.md, "Branches and
- * sync"). Opened once, without retries: when it cannot be opened the caller
- * goes the plain way (transport_fetch, then transport_push), which retries
- * and explains. opts (and its strings) must outlive the session. */
+/* A connection held open across a sync: one ref advertisement tells
+ * whether the device's villages moved on the county side, and the same
+ * connection then carries the transfer. A device with changes to send
+ * opens it for a push (a sync that brings nothing back then reads the
+ * county's refs once, not twice); a device with nothing to send opens it
+ * for a fetch (and needs no push connection at all unless its merge made a
+ * commit). DESIGN.md, "Branches and sync". Opened once, without retries:
+ * when it cannot be opened the caller goes the plain way (transport_fetch,
+ * transport_push), which retries and explains. opts (and its strings)
+ * must outlive the session. */
 typedef struct transport_session transport_session;
 
-/* Connect for a push and read the remote's refs. *out is NULL (and FC_OK
- * returned) for a path or file:// URL: reading a local repository's refs
- * costs nothing, so there is no session. */
-int transport_session_open(const char *repo_path, const transport_opts *opts,
+/* Connect (for_push: to push, else to fetch) and read the remote's refs.
+ * *out is NULL (and FC_OK returned) for a path or file:// URL: reading a
+ * local repository's refs costs nothing, so there is no session. */
+int transport_session_open(const char *repo_path, const transport_opts *opts, int for_push,
 			   transport_session **out, fc_err *err);
 /* The remote's tip of ref ("refs/heads/villages/520101") as 40 hex digits
  * in hex; returns 1 if the remote has the ref, 0 if not. */
 int transport_session_ref(const transport_session *s, const char *ref, char hex[41]);
-/* Push refs as transport_push does, over the held connection. Should the
- * connection have died meanwhile, or the server refuse, it falls back to
- * transport_push (new connection, retries, the same messages). */
+/* Push refs as transport_push does, over a push session's connection.
+ * Should the connection have died meanwhile, or the server refuse, it falls
+ * back to transport_push (new connection, retries, the same messages). */
 int transport_session_push(transport_session *s, char *const *refs, size_t n, fc_err *err);
+/* Fetch refspecs as transport_fetch does, over a fetch session's
+ * connection; on any failure it falls back to transport_fetch. */
+int transport_session_fetch(transport_session *s, char *const *refspecs, size_t n, fc_err *err);
 void transport_session_free(transport_session *s);
 
 /* Library setup once per process (git_libgit2_init and TLS locations);

@@ -127,6 +127,7 @@ run "$FC" --dir "$A" sync --remote "git://127.0.0.1:$GITD_PORT/county.git"
 is "the sync after the merge exits 0" "$rc" 0
 got=$(echo "$out" | sed -n 's/.*receiving: [0-9]*\/\([0-9]*\) objects.*/\1/p' | tail -1)
 ok "and receives a handful of objects, not its records again (got ${got:-0})" test "${got:-0}" -le 6
+is "it had nothing to send, so it opened no push connection" "$(echo "$out" | grep -c 'sending')" 0
 is "it takes the village commit as it is: no merge commit" \
 	"$(git --git-dir="$A/ledger.git" rev-parse refs/heads/batches/cadre-a)" "$(git --git-dir="$C" rev-parse "villages/$VA")"
 "$FC" --dir "$A" set $HA head_phone=13755556666 >/dev/null 2>&1
