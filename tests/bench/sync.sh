@@ -129,7 +129,7 @@ bench_a() {
 	: >"$B/wire"
 	git -c protocol.version=0 ls-remote "$URL" >/dev/null 2>&1
 	read -r up down < <(wire_bytes)
-	echo "  one advertisement of the county's $(G for-each-ref | wc -l) refs: $down B (a sync reads one, two when its villages moved)"
+	echo "  one advertisement of the county's $(G for-each-ref | wc -l) refs: $down B (a sync reads one; two when it both sends and receives)"
 	x=$(median "${tot[@]}")
 	echo "(a) sync of 40 edited households: median $(median "${ms[@]}") ms, $x B on the wire" \
 		"($((x / 40)) B per household); the next sync bringing them back: median" \
