@@ -739,6 +739,36 @@ cleanup:
 
 /* ---- one attempt ---- */
 
+/* Anonymous (the URL may change with --remote); skipping url.insteadOf
+ * also avoids a leak in libgit2 1.5's config regex matching. */
+static int remote_anon(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options co;
+
+	git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	co.repository = repo;
+	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &co);
+}
+
+/* Fetch the refspecs (on the connection if there is one) and move the
+ * destination refs. */
+static int download(git_remote *remote, const git_strarray *specs, const git_remote_callbacks *cb)
+{
+	git_fetch_options fo;
+	int rc;
+
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks = *cb;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	rc = git_remote_download(remote, specs, &fo);
+	if (rc == 0)
+		rc = git_remote_update_tips(remote, cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+					    "fieldcard sync: fetch");
+	return rc;
+}
+
 typedef enum { OP_FETCH, OP_PUSH } op_kind;
 
 static int attempt(git_repository *repo, xfer *x, op_kind op, char *const *specs, size_t n,
@@ -755,16 +785,7 @@ static int attempt(git_repository *repo, xfer *x, op_kind op, char *const *specs
 		return local_fetch(repo, x, specs, n);
 	}
 	callbacks_init(&cb, x);
-	/* Anonymous (the URL may change with --remote); skipping url.insteadOf
-	 * also avoids a leak in libgit2 1.5's config regex matching. */
-	{
-		git_remote_create_options co;
-
-		git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
-		co.repository = repo;
-		co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-		rc = git_remote_create_with_opts(&remote, x->o->url, &co);
-	}
+	rc = remote_anon(&remote, repo, x->o->url);
 	if (rc < 0)
 		goto cleanup;
 	rc = git_remote_connect(remote, op == OP_FETCH ? GIT_DIRECTION_FETCH : GIT_DIRECTION_PUSH,
@@ -773,17 +794,7 @@ static int attempt(git_repository *repo, xfer *x, op_kind op, char *const *specs
 		goto cleanup;
 	*connected = 1;
 	if (op == OP_FETCH) {
-		git_fetch_options fo;
-
-		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-		fo.callbacks = cb;
-		fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-		fo.prune = GIT_FETCH_NO_PRUNE;
-		rc = git_remote_download(remote, &arr, &fo);
-		if (rc < 0)
-			goto cleanup;
-		rc = git_remote_update_tips(remote, &cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
-					    "fieldcard sync: fetch");
+		rc = download(remote, &arr, &cb);
 	} else {
 		git_push_options po;
 
@@ -1024,7 +1035,6 @@ int transport_session_open(const char *repo_path, const transport_opts *opts, in
 			   transport_session **out, fc_err *err)
 {
 	transport_session *s;
-	git_remote_create_options co;
 	const git_error *e;
 	int rc;
 
@@ -1052,10 +1062,7 @@ int transport_session_open(const char *repo_path, const transport_opts *opts, in
 		goto git_fail;
 	s->x.repo = s->repo;
 	callbacks_init(&s->cb, &s->x);
-	git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
-	co.repository = s->repo;
-	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-	if (git_remote_create_with_opts(&s->remote, opts->url, &co) < 0 ||
+	if (remote_anon(&s->remote, s->repo, opts->url) < 0 ||
 	    git_remote_connect(s->remote, for_push ? GIT_DIRECTION_PUSH : GIT_DIRECTION_FETCH, &s->cb, NULL,
 			       NULL) < 0)
 		goto git_fail;
@@ -1121,7 +1128,6 @@ int transport_session_push(transport_session *s, char *const *refs, size_t n, fc
 int transport_session_fetch(transport_session *s, char *const *refspecs, size_t n, fc_err *err)
 {
 	git_strarray arr = { (char **)refspecs, n };
-	git_fetch_options fo;
 	int grc;
 
 	if (s->for_push)
@@ -1129,14 +1135,7 @@ int transport_session_fetch(transport_session *s, char *const *refspecs, size_t 
 	s->x.t0 = now_mono();
 	memset(&s->x.st, 0, sizeof(s->x.st));
 	git_error_clear();
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks = s->cb;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	fo.prune = GIT_FETCH_NO_PRUNE;
-	grc = git_remote_download(s->remote, &arr, &fo);
-	if (grc == 0)
-		grc = git_remote_update_tips(s->remote, &s->cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
-					     "fieldcard sync: fetch");
+	grc = download(s->remote, &arr, &s->cb);
 	git_remote_disconnect(s->remote);
 	if (grc == 0)
 		return FC_OK;
