@@ -744,6 +744,27 @@ static void focus_first_error(form_state *st)
 	}
 }
 
+/* The first error that no shown row carries, if every error is such. */
+static const val_issue *error_off_rows(form_state *st)
+{
+	const val_issue *first = NULL;
+
+	for (size_t i = 0; i < st->rep.n; i++) {
+		const val_issue *is = &st->rep.items[i];
+		int on_row = 0;
+
+		if (is->severity != VAL_ERROR)
+			continue;
+		for (int r = 0; r < st->nrows && !on_row && is->field; r++)
+			on_row = st->rows[r].kind == ROW_FIELD && !strcmp(st->rows[r].fld->name, is->field);
+		if (on_row)
+			return NULL;
+		if (!first)
+			first = is;
+	}
+	return first;
+}
+
 static void form_save(ui *u, form_state *st)
 {
 	val_report rep;
@@ -754,8 +775,17 @@ static void form_save(ui *u, form_state *st)
 	recompute(u, st);
 	st->show_all = 1;
 	if (count_shown_errors(st) > 0) {
-		ui_status(u, 1, _("not saved: %d error(s); fix the fields marked !"),
-			  count_shown_errors(st));
+		const val_issue *off = error_off_rows(st);
+
+		/* An error no row can mark (a rule on the whole record, or a
+		 * field this form does not show) is said in words, or the
+		 * cadre would look for a "!" that is not there. */
+		if (off)
+			ui_status(u, 1, "%s %s%s%s", _("not saved:"), off->field ? off->field : "",
+				  off->field ? ": " : "", off->message ? off->message : "");
+		else
+			ui_status(u, 1, _("not saved: %d error(s); fix the fields marked !"),
+				  count_shown_errors(st));
 		focus_first_error(st);
 		return;
 	}
