@@ -384,7 +384,8 @@ int util_rm_rf(const char *path, fc_err *err)
 	return FC_OK;
 }
 
-char **util_split(const char *s, char sep)
+/* keep_empty: an empty field between two separators is a value. */
+static char **split(const char *s, char sep, int keep_empty)
 {
 	size_t n = 1, i = 0;
 	char **v;
@@ -394,13 +395,13 @@ char **util_split(const char *s, char sep)
 		if (*p == sep)
 			n++;
 	v = util_calloc(n + 1, sizeof(*v));
-	if (!*s)
+	if (!*s && !keep_empty)
 		return v;
 	for (p = s;; ) {
 		const char *e = strchr(p, sep);
 		size_t l = e ? (size_t)(e - p) : strlen(p);
 
-		if (l)
+		if (l || keep_empty)
 			v[i++] = util_strndup(p, l);
 		if (!e)
 			break;
@@ -410,27 +411,14 @@ char **util_split(const char *s, char sep)
 	return v;
 }
 
+char **util_split(const char *s, char sep)
+{
+	return split(s, sep, 0);
+}
+
 char **util_split_all(const char *s, char sep)
 {
-	size_t n = 1, i = 0;
-	char **v;
-	const char *p;
-
-	for (p = s; *p; p++)
-		if (*p == sep)
-			n++;
-	v = util_calloc(n + 1, sizeof(*v));
-	for (p = s;; ) {
-		const char *e = strchr(p, sep);
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-
-		v[i++] = util_strndup(p, l);
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	v[i] = NULL;
-	return v;
+	return split(s, sep, 1);
 }
 
 void util_strv_free(char **v)

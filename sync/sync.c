@@ -804,15 +804,12 @@ static int count_conflicts(const store_conflict *c, void *ud)
 	return 0;
 }
 
-/* Did the session's advertisement show the county holding ref at head? */
-static int server_has(const transport_session *sess, const char *ref, const git_oid *head)
+/* The remote's tip of ref as the session's advertisement showed it. */
+static int session_tip(const transport_session *sess, const char *ref, git_oid *out)
 {
-	char hex[GIT_OID_HEXSZ + 1], mine[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1];
 
-	if (!sess || !transport_session_ref(sess, ref, hex))
-		return 0;
-	git_oid_tostr(mine, sizeof(mine), head);
-	return strcmp(hex, mine) == 0;
+	return sess && transport_session_ref(sess, ref, hex) && git_oid_fromstr(out, hex) == 0;
 }
 
 /* The branch tip the county was last seen to have (pushed, or advertised):
@@ -841,19 +838,13 @@ static int village_moved(ledger *l, const transport_session *sess, const char *v
 {
 	char *ref = util_asprintf("refs/heads/villages/%s", village);
 	char *mine = util_asprintf("refs/remotes/county/villages/%s", village);
-	char theirs[GIT_OID_HEXSZ + 1], ours[GIT_OID_HEXSZ + 1];
-	git_oid have;
-	int has_theirs = transport_session_ref(sess, ref, theirs), moved;
+	git_oid theirs, have;
+	int has_theirs = session_tip(sess, ref, &theirs);
+	int has_mine = ledger_ref_get(l, mine, &have, NULL) == FC_OK;
 
-	if (ledger_ref_get(l, mine, &have, NULL) == FC_OK) {
-		git_oid_tostr(ours, sizeof(ours), &have);
-		moved = !has_theirs || strcmp(ours, theirs) != 0;
-	} else {
-		moved = has_theirs;
-	}
 	free(ref);
 	free(mine);
-	return moved;
+	return has_theirs != has_mine || (has_mine && !git_oid_equal(&have, &theirs));
 }
 
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
@@ -973,13 +964,15 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		goto cleanup;
 	}
 	{
-		git_oid head;
+		git_oid head, there;
 
-		if (ledger_ref_get(l, branch, &head, NULL) == FC_OK &&
-		    (county_has(l, a, &head) || server_has(sess, branch, &head))) {
+		if (ledger_ref_get(l, branch, &head, NULL) != FC_OK) {
+			/* No branch yet: nothing to send. */
+		} else if (county_has(l, a, &head) ||
+			   (session_tip(sess, branch, &there) && git_oid_equal(&there, &head))) {
 			/* Nothing to send: the county has the branch as it is. */
 			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
-		} else if (ledger_ref_get(l, branch, &head, NULL) == FC_OK) {
+		} else {
 			char *refs[1] = { branch };
 
 			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
