@@ -70,11 +70,6 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 int app_review(fc_app *a, const char *household_id, const char *state,
 	       const char *comment, fc_err *err);
 
-/* Rebuild the store's records from the ledger (`check --rebuild`): clear
- * them, then put every record file of the device branch, as synced. Drafts,
- * audit and settings stay. */
-int app_rebuild(fc_app *a, fc_err *err);
-
 /* The form for a record kind, or NULL. */
 const form *app_form(const fc_app *a, const char *kind);
 

@@ -1,7 +1,7 @@
 /* desk.h — the county desk in plain C types: list the incoming batches,
  * merge one, read and settle the open conflicts. The text UI uses the
  * desk_batches/desk_merge/desk_conflicts/desk_resolve calls (it never sees
- * libgit2 or SQLite); the CLI's county commands (sync/cmd_merge.c) share
+ * libgit2 or SQLite); the CLI's county commands (app/cli/cmd_merge.c) share
  * the session calls below them, so both front ends fetch, verify, sign and
  * push the same way. */
 #ifndef FIELDCARD_DESK_H

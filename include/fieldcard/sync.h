@@ -62,6 +62,11 @@ int sync_note_result(fc_app *a, int rc, const sync_result *res, const fc_err *er
  * most) and server messages go to line(ud, text); the outcome is noted. */
 int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud, fc_err *err);
 
+/* Rebuild the store's records from the ledger (`check --rebuild`): clear
+ * them, then put every record file of the device branch, as synced. Drafts,
+ * audit and settings stay. */
+int sync_rebuild(fc_app *a, fc_err *err);
+
 /* Make the SSH transport key DIR/keys/transport_ed25519 (OpenSSH format,
  * apart from the signing key) if there is none. */
 int sync_transport_key(const char *dir, fc_err *err);

@@ -3,7 +3,7 @@
 # ledger gives the same records byte for byte (export of every form before
 # and after); with changes not yet synced it refuses (exit 1, says to sync
 # first, changes nothing). A broken store: `check` reports it; what a cadre
-# does then (DESIGN.md "Durability", sync/rebuild.c):
+# does then (DESIGN.md "Durability", sync/sync_rebuild.c):
 #     mv DIR/fieldcard.db DIR/fieldcard.db.broken   (and its -wal, -shm)
 #     : > DIR/fieldcard.db                           (an empty store)
 #     fieldcard --dir DIR check --rebuild

@@ -1,5 +1,5 @@
 #!/bin/bash
-# transport.sh — fetch and push (sync/transport.c) through every kind of
+# transport.sh — fetch and push (sync/ledger/transport.c) through every kind of
 # link against real servers on loopback: a bare repository by path and
 # file:// (the USB stick), git daemon, sshd with a pinned host key, smart
 # HTTP and HTTPS behind lighttpd; then the bad days: an unreachable remote,

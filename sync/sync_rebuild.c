@@ -15,6 +15,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/ledger.h"
+#include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
 struct rebuild_state {
@@ -190,7 +191,7 @@ static int device_tip(fc_app *a, ledger *l, git_oid *tip, fc_err *err)
 	return rc;
 }
 
-int app_rebuild(fc_app *a, fc_err *err)
+int sync_rebuild(fc_app *a, fc_err *err)
 {
 	struct rebuild_state rs = { a, 0, err };
 	ledger *l = NULL;

@@ -5,6 +5,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
 /* Print a validation report's issues (warnings and errors) to stderr. */
@@ -198,7 +199,7 @@ int cmd_check(const cli_ctx *c, int argc, char **argv)
 	if ((rc = app_open(c->dir, &a, &err)) != FC_OK)
 		goto fail;
 	if (rebuild) {
-		rc = app_rebuild(a, &err);
+		rc = sync_rebuild(a, &err);
 		if (rc != FC_OK)
 			goto fail;
 	}

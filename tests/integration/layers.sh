@@ -1,0 +1,48 @@
+# layers.sh — the build refuses a file that includes a layer above its own
+# or a library header outside its one layer, naming the file, line and
+# include (scripts/layers.sh; docs/DESIGN.md "Layers"). Runs on a copy of
+# the tree, so the checkout is never touched.
+. tests/lib.sh
+S=$T/src
+mkdir -p "$S"
+cp -r app sync include scripts "$S/"
+# the flags the Makefile passes (the cycle check, once it is on)
+flags=$(sed -n 's/^LAYERS_FLAGS ?= *//p' Makefile)
+
+run sh "$S/scripts/layers.sh" $flags
+is "the tree as it is passes" "$rc" 0
+
+# core (buf.c) reaching up into the sync layer (desk.h)
+sed -i '0,/#include "fieldcard\/buf.h"/s//#include "fieldcard\/buf.h"\n#include "fieldcard\/desk.h"/' "$S/app/core/buf.c"
+line=$(grep -n 'fieldcard/desk.h' "$S/app/core/buf.c" | cut -d: -f1)
+run sh "$S/scripts/layers.sh" $flags
+is "an include that goes up fails" "$rc" 1
+like "and names the file, the line and the include" "$out" "app/core/buf.c:$line: includes fieldcard/desk.h \(layer sync\) from layer core"
+cp app/core/buf.c "$S/app/core/buf.c"
+
+# libgit2 outside the ledger, SQLite outside the store
+sed -i '0,/#include <stdio.h>/s//#include <stdio.h>\n#include <git2.h>/' "$S/sync/merge.c"
+run sh "$S/scripts/layers.sh" $flags
+is "git2.h outside sync/ledger fails" "$rc" 1
+like "naming the ledger as its only place" "$out" "sync/merge.c:[0-9]+: includes <git2.h>; only the ledger"
+cp sync/merge.c "$S/sync/merge.c"
+sed -i '0,/#include <stdio.h>/s//#include <stdio.h>\n#include <sqlite3.h>/' "$S/app/model/app.c"
+run sh "$S/scripts/layers.sh" $flags
+like "sqlite3.h outside the store fails" "$out" "app/model/app.c:[0-9]+: includes <sqlite3.h>; only the store"
+cp app/model/app.c "$S/app/model/app.c"
+
+# a source left outside the layer folders
+echo 'int stray;' >"$S/app/stray.c"
+run sh "$S/scripts/layers.sh" $flags
+like "a source outside every layer folder fails" "$out" "app/stray.c: not in a layer folder"
+rm "$S/app/stray.c"
+
+# the build itself stops on it
+sed -i '0,/#include "fieldcard\/buf.h"/s//#include "fieldcard\/buf.h"\n#include "fieldcard\/ui.h"/' "$S/app/core/buf.c"
+cp Makefile "$S/"
+mkdir -p "$S/po" "$S/forms"
+run make -C "$S" --no-print-directory MODE=release BUILD="$T/build" "$T/build/release/layers.ok"
+ok "make stops at the layer check" test "$rc" -ne 0
+like "make names the file and the include" "$out" "app/core/buf.c:[0-9]+: includes fieldcard/ui.h \(layer ui\)"
+ok "no layers stamp is left behind" test ! -e "$T/build/release/layers.ok"
+exit $_tap_fail
