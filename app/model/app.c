@@ -316,6 +316,30 @@ out:
 	return rc;
 }
 
+int app_put_arrived(fc_app *a, const char *path, const char *text, size_t len,
+		    const char *who, store_origin origin, record **out, fc_err *err)
+{
+	record *r = NULL;
+	char *canon = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if ((rc = record_parse(text ? text : "", len, path, &r, err)) != FC_OK)
+		return rc;
+	/* store_put keeps the text it is given: the signed bytes, unchanged. */
+	canon = util_strndup(text ? text : "", len);
+	rc = store_put(a->st, r, canon, who, origin, err);
+	if (rc != FC_OK)
+		fc_err_prefix(err, "%s: ", path);
+	free(canon);
+	if (rc == FC_OK && out)
+		*out = r;
+	else
+		record_free(r);
+	return rc;
+}
+
 int app_review(fc_app *a, const char *household_id, const char *state,
 	       const char *comment, fc_err *err)
 {

@@ -58,6 +58,19 @@ void app_household_free(app_household *h);
  * the save, with the first error in err as "record ID field NAME: message". */
 int app_save(fc_app *a, record *r, val_report *report, fc_err *err);
 
+/* The door for a record that arrives signed from the ledger (a device
+ * sync, the county's merge, `check --rebuild`): text is the record file as
+ * the signed history holds it, path where it lies (for messages). It is
+ * parsed and stored exactly as it is, even when it fails a rule, since the
+ * signed county record is the truth: `check` and the card list its errors.
+ * origin is STORE_SYNCED (audit names who) or STORE_REBUILD. *out (may be
+ * NULL) receives the parsed record; free it with record_free. A file that
+ * is not a record is FC_EINVALID naming path. Runs inside the caller's
+ * transaction if one is open (store_begin), so a whole changeset lands or
+ * none of it does. */
+int app_put_arrived(fc_app *a, const char *path, const char *text, size_t len,
+		    const char *who, store_origin origin, record **out, fc_err *err);
+
 /* Apply "FIELD=VALUE" assignments to record id and save as app_save does
  * (the `set` command). Unknown field: FC_EINVALID naming it. */
 int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n,
