@@ -14,6 +14,12 @@ _tap_done() {
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 trap _tap_done EXIT
+# A test stopped by a signal (run.sh's timeout, ^C) still stops its servers:
+# bash runs the EXIT trap on exit, not on a fatal signal. A server left
+# behind would keep its port, and any lock the test ran under, for ever.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 # ok "description" command...   — passes if the command succeeds
 ok() {
