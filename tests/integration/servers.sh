@@ -37,9 +37,12 @@ srv_wait_port() {
 	return 1
 }
 
-# Start "$@" in its own process group, remembered under name $1.
+# Start "$@" in its own process group, remembered under name $1. One
+# already running under that name is stopped first: forgetting its pid
+# would leave it running after the test (transport.sh starts gitd twice).
 _srv_spawn() {
 	local name=$1; shift
+	srv_stop "$name"
 	setsid "$@" >"$SRV_DIR/$name.log" 2>&1 &
 	_srv_pid[$name]=$!
 }
