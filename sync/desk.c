@@ -171,7 +171,7 @@ int desk_merge_one(desk *d, const char *principal, fc_buf *report, size_t *confl
 		principal += 8;
 	if (conflicts)
 		*conflicts = 0;
-	rc = county_merge(d->l, d->a->st, &d->who, principal, &mc, &res, err);
+	rc = county_merge(d->l, d->a, &d->who, principal, &mc, &res, err);
 	if (rc)
 		goto out;
 	if (conflicts)

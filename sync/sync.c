@@ -560,7 +560,6 @@ typedef struct follow {
 	const ledger_oid *tree;
 	int forms_changed;
 	int conflicts_changed;
-	int records;
 	const char *who;
 	const char *forms_stage;  /* where new forms are written to be checked */
 	fc_err *err;
@@ -592,36 +591,18 @@ cleanup:
 	return rc;
 }
 
-static int on_follow(const ledger_delta *d, void *ud)
+/* What else a changed path means to the device: new forms to load, open
+ * conflicts to list (the records themselves go through sync_arrive). */
+static int on_follow_path(const char *path, int has_new, void *ud)
 {
 	follow *f = ud;
-	fc_buf data = FC_BUF_INIT;
-	record *r = NULL;
-	int rc = FC_OK;
 
-	if (!strncmp(d->path, "forms/", 6)) {
+	(void)has_new;
+	if (!strncmp(path, "forms/", 6))
 		f->forms_changed = 1;
-		return 0;
-	}
-	if (strncmp(d->path, "villages/", 9))
-		return 0;
-	if (merge_is_conflict_path(d->path)) {
+	else if (!strncmp(path, "villages/", 9) && merge_is_conflict_path(path))
 		f->conflicts_changed = 1;
-		return 0;
-	}
-	if (!d->has_new)
-		return 0;
-	if ((rc = ledger_read_blob(f->l, &d->new_blob, d->path, &data, f->err)) != FC_OK)
-		goto cleanup;
-	if ((rc = record_parse(data.data ? data.data : "", data.len, d->path, &r, f->err)) != FC_OK)
-		goto cleanup;
-	if ((rc = store_put(f->a->st, r, data.data, f->who, STORE_SYNCED, f->err)) != FC_OK)
-		goto cleanup;
-	f->records++;
-cleanup:
-	record_free(r);
-	buf_free(&data);
-	return rc;
+	return 0;
 }
 
 static int on_form_file(const char *path, const ledger_oid *blob, const void *data, size_t len,
@@ -696,6 +677,7 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	ledger_oid head, tree, old;
 	char *old_hex = NULL, hex[LEDGER_OID_HEXSIZE + 1];
 	follow f;
+	sync_arrivals how;
 	int rc, has_old;
 
 	rc = ledger_ref_get(l, branch, &head, err);
@@ -715,9 +697,14 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	f.tree = &tree;
 	f.who = "county";
 	f.err = err;
+	memset(&how, 0, sizeof(how));
+	how.who = f.who;
+	how.origin = STORE_SYNCED;
+	how.path = on_follow_path;
+	how.ud = &f;
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto cleanup;
-	if ((rc = ledger_diff(l, has_old ? &old : NULL, &tree, on_follow, &f, err)) != FC_OK) {
+	if ((rc = sync_arrive(a, l, has_old ? &old : NULL, &tree, &how, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}
@@ -738,7 +725,7 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 		store_rollback(a->st);
 		goto cleanup;
 	}
-	res->records_updated += f.records;
+	res->records_updated += (int)how.stored;
 cleanup:
 	free(old_hex);
 	return rc;

@@ -18,38 +18,6 @@
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
-struct rebuild_state {
-	fc_app *a;
-	long n;
-	fc_err *err;
-};
-
-static int put_file(const char *path, const ledger_oid *blob, const void *data, size_t len,
-		    void *payload)
-{
-	struct rebuild_state *rs = payload;
-	record *r = NULL;
-	ledger_path lp;
-	char *text;
-	int rc;
-
-	(void)blob;
-	/* Only record files; open-conflict lists and the like are not records. */
-	if (!ledger_path_record_kind(ledger_path_parse(path, &lp)))
-		return 0;
-	if ((rc = record_parse(data, len, path, &r, rs->err)) != FC_OK)
-		return rc;
-	text = util_strndup(data, len);
-	rc = store_put(rs->a->st, r, text, "ledger", STORE_REBUILD, rs->err);
-	if (rc != FC_OK)
-		fc_err_prefix(rs->err, "%s: ", path);
-	else
-		rs->n++;
-	free(text);
-	record_free(r);
-	return rc;
-}
-
 /* The settings of a store that lost them (see the head of this file). */
 static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 {
@@ -187,7 +155,7 @@ static int device_tip(fc_app *a, ledger *l, ledger_oid *tip, fc_err *err)
 
 int sync_rebuild(fc_app *a, fc_err *err)
 {
-	struct rebuild_state rs = { a, 0, err };
+	sync_arrivals how;
 	ledger *l = NULL;
 	ledger_oid tip, tree;
 	char hex[LEDGER_OID_HEXSIZE + 1];
@@ -208,8 +176,13 @@ int sync_rebuild(fc_app *a, fc_err *err)
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto out;
 	began = 1;
+	/* Every record file, byte for byte, through the model's door. */
+	memset(&how, 0, sizeof(how));
+	how.who = "ledger";
+	how.origin = STORE_REBUILD;
+	how.every = 1;
 	if ((rc = store_clear_records(a->st, err)) != FC_OK ||
-	    (rc = ledger_foreach(l, &tree, "villages", put_file, &rs, err)) != FC_OK)
+	    (rc = sync_arrive(a, l, NULL, &tree, &how, err)) != FC_OK)
 		goto out;
 	/* The store now stands at this tree: the next sync follows on from it. */
 	ledger_oid_fmt(hex, sizeof(hex), &tree);
@@ -218,7 +191,7 @@ int sync_rebuild(fc_app *a, fc_err *err)
 	rc = store_commit(a->st, err);
 	began = 0;
 	if (rc == FC_OK)
-		fprintf(stderr, "rebuilt %ld records from the ledger\n", rs.n);
+		fprintf(stderr, "rebuilt %zu records from the ledger\n", how.stored);
 out:
 	if (began)
 		store_rollback(a->st);

@@ -16,7 +16,7 @@
 #include "fieldcard/err.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/merge.h"
-#include "fieldcard/store.h"
+#include "fieldcard/app.h"
 
 /* What keys/roster on main says of a principal (one line
  * "PRINCIPAL TAB ROLE TAB VILLAGES" with VILLAGES "a,b" or "*"; a fourth
@@ -74,11 +74,14 @@ typedef struct county_merge_result {
 } county_merge_result;
 
 /* Verify and merge batches/<principal> into main (merge commit signed by
- * who, parents main + batch tip), cut the villages it touched, update the
- * county store (records as synced, duplicates flagged with field
- * "id_number"). conflicts (may be NULL) receives the new open conflicts.
+ * who, parents main + batch tip), cut the villages it touched, and bring
+ * the county's own store (a->st) up to the merged tree: every record the
+ * merge changed goes through app_put_arrived (sync_arrive), the new open
+ * conflicts are stored, and every head or present member whose ID number
+ * another household holds is flagged in COUNTY_DUPLICATES_PATH (no limit on
+ * how many). conflicts (may be NULL) receives the new open conflicts.
  * FC_ECONFLICT if the batch is refused (nothing changes). */
-int county_merge(ledger *l, store *st, const ledger_author *who, const char *principal,
+int county_merge(ledger *l, fc_app *a, const ledger_author *who, const char *principal,
 		 merge_conflicts *conflicts, county_merge_result *res, fc_err *err);
 
 /* Advance villages/<code> to main_commit: tree = main's forms/, keys/ and
