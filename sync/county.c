@@ -43,7 +43,7 @@ int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 {
 	fc_buf text = FC_BUF_INIT;
 	char **lines;
-	int rc, found = 0;
+	int rc, found = 0, too_long = 0;
 
 	memset(out, 0, sizeof(*out));
 	rc = ledger_read_tree(l, tree, "keys/roster", &text, err);
@@ -60,6 +60,9 @@ int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 		col = util_split(lines[i], '\t');
 		if (util_strv_len(col) >= 3 && strcmp(col[0], principal) == 0) {
 			found = 1;
+			/* A list cut short would judge batches by part of it. */
+			too_long = strlen(col[1]) >= sizeof(out->role) ||
+				   strlen(col[2]) >= sizeof(out->villages);
 			snprintf(out->role, sizeof(out->role), "%s", col[1]);
 			snprintf(out->villages, sizeof(out->villages), "%s", col[2]);
 			out->revoked = strcmp(col[1], "revoked") == 0 ||
@@ -71,6 +74,13 @@ int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 	buf_free(&text);
 	if (!found)
 		return fc_err_set(err, FC_ENOTFOUND, "principal %s is not in keys/roster", principal);
+	if (too_long) {
+		memset(out, 0, sizeof(*out));
+		return fc_err_set(err, FC_EINVALID,
+				  "keys/roster: the line of principal %s is too long (role at most %zu, "
+				  "villages at most %zu characters): enrol the villages under two principals",
+				  principal, sizeof(out->role) - 1, sizeof(out->villages) - 1);
+	}
 	return FC_OK;
 }
 
@@ -372,6 +382,13 @@ int county_verify(ledger *l, const char *principal, county_batch *b, ledger_oid 
 			 rc == FC_OK ? "is revoked in keys/roster" : "is not enrolled in keys/roster");
 		goto refuse;
 	}
+	if (rc == FC_EINVALID) {
+		/* A roster line this desk cannot hold whole: this batch waits,
+		 * the others go on. */
+		b->status = COUNTY_UNKNOWN_KEY;
+		snprintf(b->reason, sizeof(b->reason), "%.500s", e2.msg);
+		goto refuse;
+	}
 	if (rc) {
 		if (err)
 			*err = e2;
@@ -523,14 +540,14 @@ static int history_in_village(ledger *l, const ledger_oid *tip, const ledger_oid
 
 /* "Fieldcard-Merged: <principal> <tip>" for each batch of a principal of
  * village (per the roster of main_tree) that main_commit contains. Those
- * tips whose history holds this village alone go to parents (at most cap)
- * too: a device that fetches the village commit then already has the
- * objects of its own merged changes, and the county does not send them
- * back (git only leaves out what the fetched commit's ancestry shares with
- * the device). */
+ * tips whose history holds this village alone are appended to *parents
+ * (it grows) too: a device that fetches the village commit then already
+ * has the objects of its own merged changes, and the county does not send
+ * them back (git only leaves out what the fetched commit's ancestry shares
+ * with the device). */
 static void merged_trailers(ledger *l, const ledger_oid *main_tree, const ledger_oid *main_commit,
 			    const char *village, const ledger_oid *prev, fc_buf *msg,
-			    ledger_oid *parents, size_t *nparents, size_t cap)
+			    ledger_oid **parents, size_t *nparents, size_t *cap)
 {
 	char **refs = NULL;
 
@@ -550,10 +567,15 @@ static void merged_trailers(ledger *l, const ledger_oid *main_tree, const ledger
 			continue;
 		ledger_oid_fmt(hex, sizeof(hex), &tip);
 		buf_printf(msg, "Fieldcard-Merged: %s %s\n", name + strlen(BATCH_PREFIX), hex);
-		if (*nparents < cap && !strcmp(p.villages, village) &&
+		if (!strcmp(p.villages, village) &&
 		    (!prev || (!ledger_oid_equal(&tip, prev) && !ledger_descends(l, prev, &tip))) &&
-		    history_in_village(l, &tip, prev, village))
-			parents[(*nparents)++] = tip;
+		    history_in_village(l, &tip, prev, village)) {
+			if (*nparents == *cap) {
+				*cap = *cap ? *cap * 2 : 8;
+				*parents = util_realloc(*parents, *cap * sizeof(**parents));
+			}
+			(*parents)[(*nparents)++] = tip;
+		}
 	}
 	util_strv_free(refs);
 }
@@ -562,10 +584,11 @@ int county_cut_village(ledger *l, const ledger_author *who, const ledger_oid *ma
 		       const char *village, fc_err *err)
 {
 	char *ref = util_asprintf("refs/heads/villages/%s", village);
-	ledger_oid main_tree, tree, prev, prev_tree, commit, old, parents[16];
+	ledger_oid main_tree, tree, prev, prev_tree, commit, old;
+	ledger_oid *parents = NULL; /* the previous cut, then the linked batch tips */
 	fc_buf msg = FC_BUF_INIT;
 	char hex[LEDGER_OID_HEXSIZE + 1];
-	size_t np = 0;
+	size_t np = 0, cap = 0;
 	int rc, has_prev, has_old;
 
 	if ((rc = ledger_commit_tree(l, main_commit, &main_tree, err)) ||
@@ -583,14 +606,18 @@ int county_cut_village(ledger *l, const ledger_author *who, const ledger_oid *ma
 	buf_printf(&msg, "villages/%s from main %.12s\n", village, hex);
 	ledger_message_trailers(&msg, who->principal, who->device);
 	buf_printf(&msg, "Fieldcard-Main: %s\n", hex);
-	if (has_prev)
+	if (has_prev) {
+		cap = 8;
+		parents = util_calloc(cap, sizeof(*parents));
 		parents[np++] = prev;
-	merged_trailers(l, &main_tree, main_commit, village, has_prev ? &prev : NULL, &msg, parents, &np,
-			sizeof(parents) / sizeof(parents[0]));
+	}
+	merged_trailers(l, &main_tree, main_commit, village, has_prev ? &prev : NULL, &msg, &parents,
+			&np, &cap);
 	if ((rc = ledger_commit_write(l, &tree, np ? parents : NULL, np, who, msg.data, &commit, err)))
 		goto out;
 	rc = ledger_ref_set(l, ref, &commit, has_old ? &old : NULL, "county: village cut", err);
 out:
+	free(parents);
 	buf_free(&msg);
 	free(ref);
 	return rc;

@@ -27,7 +27,9 @@ typedef struct county_principal {
 	int revoked;
 } county_principal;
 
-/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent. */
+/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent,
+ * FC_EINVALID (naming the limits) if its role or villages do not fit the
+ * fields above: never a list cut short. */
 int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 		      county_principal *out, fc_err *err);
 
