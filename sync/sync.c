@@ -803,14 +803,65 @@ static int village_moved(ledger *l, const transport_session *sess, const char *v
 	return has_theirs != has_mine || (has_mine && !ledger_oid_equal(&have, &theirs));
 }
 
+/* Step 2: fetch the device's villages that moved on the county side (all
+ * of them when there is no session to tell). */
+static int fetch_villages(fc_app *a, ledger *l, const sync_opts *o, const transport_opts *to,
+			  transport_session *sess, fc_err *err)
+{
+	size_t nv = util_strv_len(a->villages), n = 0;
+	char **specs = util_calloc(nv + 1, sizeof(*specs));
+	int rc = FC_OK;
+
+	for (size_t i = 0; i < nv; i++) {
+		if (sess && !village_moved(l, sess, a->villages[i]))
+			continue;
+		specs[n++] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
+					   a->villages[i], a->villages[i]);
+	}
+	if (n) {
+		step(o, "fetch", "fetching %zu village(s) from %s", n, to->url ? to->url : "(no remote)");
+		rc = sess ? transport_session_fetch(sess, specs, n, err)
+			  : transport_fetch(a->ledger_path, to, specs, n, err);
+	} else {
+		step(o, "fetch", "nothing new from %s for this device's village(s)", to->url);
+	}
+	util_strv_free(specs);
+	return rc;
+}
+
+/* Step 5: push the device branch unless the county has it as it is. */
+static int push_branch(fc_app *a, ledger *l, const sync_opts *o, const transport_opts *to,
+		       transport_session *sess, char *branch, sync_result *res, fc_err *err)
+{
+	ledger_oid head, there;
+	char *refs[1] = { branch };
+	int rc;
+
+	if (ledger_ref_get(l, branch, &head, NULL) != FC_OK)
+		return FC_OK; /* no branch yet: nothing to send */
+	if (county_has(l, a, &head) ||
+	    (session_tip(sess, branch, &there) && ledger_oid_equal(&there, &head))) {
+		/* Nothing to send: the county has the branch as it is. */
+		ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
+		return FC_OK;
+	}
+	step(o, "push", "sending %s", branch + strlen("refs/heads/"));
+	rc = sess ? transport_session_push(sess, refs, 1, err)
+		  : transport_push(a->ledger_path, to, refs, 1, err);
+	if (rc != FC_OK)
+		return rc;
+	ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: pushed", NULL);
+	res->pushed = 1;
+	return FC_OK;
+}
+
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 {
 	ledger *l = NULL;
 	sig_key key;
 	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
 	char *remote = NULL, *device = NULL, *branch = NULL;
-	char **specs = NULL;
-	size_t nv = util_strv_len(a->villages), nspecs = 0;
+	size_t nv = util_strv_len(a->villages);
 	transport_opts to;
 	transport_session *sess = NULL;
 	ledger_author who;
@@ -865,21 +916,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		if (transport_session_open(a->ledger_path, &to, unsent, &sess, &serr) != FC_OK)
 			sess = NULL; /* the plain way below retries and explains */
 	}
-	specs = util_calloc(nv + 1, sizeof(*specs));
-	for (size_t i = 0; i < nv; i++) {
-		if (sess && !village_moved(l, sess, a->villages[i]))
-			continue;
-		specs[nspecs++] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
-						a->villages[i], a->villages[i]);
-	}
-	if (nspecs) {
-		step(o, "fetch", "fetching %zu village(s) from %s", nspecs, remote ? remote : "(no remote)");
-		rc = sess ? transport_session_fetch(sess, specs, nspecs, err)
-			  : transport_fetch(a->ledger_path, &to, specs, nspecs, err);
-	} else {
-		step(o, "fetch", "nothing new from %s for this device's village(s)", remote);
-		rc = FC_OK;
-	}
+	rc = fetch_villages(a, l, o, &to, sess, err);
 	if (rc == FC_EOFFLINE) {
 		/* Merge what an earlier fetch brought; the push waits. */
 		off = *err;
@@ -919,28 +956,8 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		rc = off.code;
 		goto cleanup;
 	}
-	{
-		ledger_oid head, there;
-
-		if (ledger_ref_get(l, branch, &head, NULL) != FC_OK) {
-			/* No branch yet: nothing to send. */
-		} else if (county_has(l, a, &head) ||
-			   (session_tip(sess, branch, &there) && ledger_oid_equal(&there, &head))) {
-			/* Nothing to send: the county has the branch as it is. */
-			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
-		} else {
-			char *refs[1] = { branch };
-
-			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
-			rc = sess ? transport_session_push(sess, refs, 1, err)
-				  : transport_push(a->ledger_path, &to, refs, 1, err);
-			if (rc != FC_OK)
-				goto cleanup;
-			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: pushed", NULL);
-			res->pushed = 1;
-		}
-	}
-	rc = FC_OK;
+	if ((rc = push_branch(a, l, o, &to, sess, branch, res, err)) != FC_OK)
+		goto cleanup;
 	if (refused) {
 		*err = refusal;
 		rc = refusal.code;
@@ -948,7 +965,6 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 cleanup:
 	transport_session_free(sess);
 	sig_key_wipe(&key);
-	util_strv_free(specs);
 	ledger_free(l);
 	free(keyfile);
 	free(remote);
