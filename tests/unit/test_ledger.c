@@ -396,6 +396,242 @@ static void test_ledger__diff_skips_equal_subtrees(void **state)
 	ledger_free(l);
 }
 
+/* ---- the plain-C view of the objects ---- */
+
+static void test_ledger__oids(void **state)
+{
+	const char *hex = "0123456789abcdef0123456789ABCDEF01234567";
+	ledger_oid a, b, zero;
+	char full[LEDGER_OID_HEXSIZE + 1], sh[LEDGER_OID_SHORT], tiny[1];
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(ledger_oid_parse(&a, hex), 0);
+	assert_string_equal(ledger_oid_fmt(full, sizeof(full), &a),
+			    "0123456789abcdef0123456789abcdef01234567");
+	assert_string_equal(ledger_oid_fmt(sh, sizeof(sh), &a), "0123456");
+	assert_string_equal(ledger_oid_fmt(tiny, sizeof(tiny), &a), "");
+	/* An id inside a line: what follows the 40 digits is not read. */
+	assert_int_equal(ledger_oid_parse(&b, "0123456789abcdef0123456789abcdef01234567\nnext"), 0);
+	assert_true(ledger_oid_equal(&a, &b));
+	assert_false(ledger_oid_is_zero(&a));
+	assert_true(ledger_oid_is_zero(&zero));
+	/* Too short, or not hex: refused, and out is zero. */
+	assert_int_equal(ledger_oid_parse(&b, "0123456789abcdef0123456789abcdef0123456"), FC_EINVALID);
+	assert_true(ledger_oid_is_zero(&b));
+	assert_int_equal(ledger_oid_parse(&b, "g123456789abcdef0123456789abcdef01234567"), FC_EINVALID);
+	assert_int_equal(ledger_oid_parse(&b, NULL), FC_EINVALID);
+	b.id[19] ^= 1;
+	assert_false(ledger_oid_equal(&a, &b));
+}
+
+static void test_ledger__refs_rev_and_config(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch = { HH1, "x\n", 2 };
+	ledger_oid c1, c2, r;
+	char **refs = NULL;
+	fc_buf v = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, &ch, 1, &a, "1", &c1, &e), 0);
+	ch.data = "y\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "2", &c2, &e), 0);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/zhang", &c2, "x", &e), 0);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/li", &c1, "x", &e), 0);
+	assert_int_equal(ledger_refs(l, "refs/heads/batches/", &refs, &e), 0);
+	assert_int_equal(util_strv_len(refs), 2);
+	assert_true(!strcmp(refs[0], "refs/heads/batches/li") || !strcmp(refs[1], "refs/heads/batches/li"));
+	util_strv_free(refs);
+	assert_int_equal(ledger_refs(l, NULL, &refs, &e), 0);
+	assert_int_equal(util_strv_len(refs), 3);
+	util_strv_free(refs);
+	assert_int_equal(ledger_refs(l, "refs/tags/", &refs, &e), 0);
+	assert_non_null(refs);
+	assert_null(refs[0]);
+	util_strv_free(refs);
+	/* Any revision git knows. */
+	assert_int_equal(ledger_rev(l, "batches/zhang~1", &r, &e), 0);
+	assert_true(ledger_oid_equal(&r, &c1));
+	assert_int_equal(ledger_rev(l, "nosuch", &r, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "nosuch"));
+	/* The repository's own config. */
+	assert_int_equal(ledger_config_get(l, "remote.county.url", &v, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_config_set(l, "remote.county.url", "/media/usb/county.git", &e), 0);
+	assert_int_equal(ledger_config_get(l, "remote.county.url", &v, &e), 0);
+	assert_string_equal(v.data, "/media/usb/county.git");
+	buf_free(&v);
+	ledger_free(l);
+}
+
+/* The set of commits a walk yields, as "id id ..." sorted by the caller's
+ * naming: here the commits are told apart by their messages. */
+static void walk_names(ledger *l, ledger_walk *w, fc_buf *out)
+{
+	ledger_oid c;
+	fc_err e;
+	int more;
+
+	while ((more = ledger_walk_next(w, &c, &e)) == 1) {
+		ledger_commit *cm = NULL;
+
+		assert_int_equal(ledger_commit_lookup(l, &c, &cm, &e), 0);
+		buf_printf(out, "%.*s ", (int)strcspn(ledger_commit_text(cm), "\n"),
+			   ledger_commit_text(cm));
+		ledger_commit_free(cm);
+	}
+	assert_int_equal(more, 0);
+}
+
+static void test_ledger__commits_walks_and_descent(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch = { HH1, "1\n", 2 };
+	ledger_oid c1, c2, c3, s1, m, t3, peeled, parents[2], missing;
+	ledger_commit *cm = NULL;
+	ledger_walk *w = NULL;
+	fc_buf names = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	/* c1 <- c2 <- c3 <- m, and c1 <- s1 <- m */
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, "c1", &c1, &e), 0);
+	ch.data = "2\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "c2", &c2, &e), 0);
+	ch.data = "3\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c2, &ch, 1, &a, "c3", &c3, &e), 0);
+	ch.data = "s\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "s1", &s1, &e), 0);
+	assert_int_equal(ledger_commit_tree(l, &c3, &t3, &e), 0);
+	parents[0] = c3;
+	parents[1] = s1;
+	assert_int_equal(ledger_commit_write(l, &t3, parents, 2, &a, "m", &m, &e), 0);
+
+	assert_int_equal(ledger_commit_lookup(l, &m, &cm, &e), 0);
+	assert_true(ledger_oid_equal(ledger_commit_id(cm), &m));
+	assert_true(ledger_oid_equal(ledger_commit_tree_id(cm), &t3));
+	assert_int_equal(ledger_commit_parentcount(cm), 2);
+	assert_true(ledger_oid_equal(ledger_commit_parent(cm, 1), &s1));
+	assert_null(ledger_commit_parent(cm, 2));
+	ledger_commit_free(cm);
+	memset(&missing, 0x42, sizeof(missing));
+	assert_int_equal(ledger_commit_lookup(l, &missing, &cm, &e), FC_ENOTFOUND);
+	assert_null(cm);
+
+	assert_true(ledger_descends(l, &m, &c1));
+	assert_true(ledger_descends(l, &m, &s1));
+	assert_false(ledger_descends(l, &c1, &m));
+	assert_false(ledger_descends(l, &c3, &c3));
+	assert_false(ledger_descends(l, &s1, &c3));
+
+	assert_int_equal(ledger_peel_tree(l, &m, &peeled, &e), 0);
+	assert_true(ledger_oid_equal(&peeled, &t3));
+	assert_int_equal(ledger_peel_tree(l, &t3, &peeled, &e), 0);
+	assert_true(ledger_oid_equal(&peeled, &t3));
+
+	/* What m brings that c2 does not have: m, c3 and the side commit. */
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_hide(w, &c2, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_int_equal(names.len, strlen("m c3 s1 "));
+	assert_non_null(strstr(names.data, "m "));
+	assert_non_null(strstr(names.data, "c3 "));
+	assert_non_null(strstr(names.data, "s1 "));
+	/* First parents only: main's own chain, in order. */
+	buf_reset(&names);
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_first_parent(w, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_string_equal(names.data, "m c3 c2 c1 ");
+	/* Hiding what a ref reaches. */
+	buf_reset(&names);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/side", &s1, "x", &e), 0);
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_hide_ref(w, "refs/heads/side", &e), 0);
+	assert_int_equal(ledger_walk_hide(w, &c2, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_int_equal(names.len, strlen("m c3 "));
+	assert_null(strstr(names.data, "s1"));
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_not_equal(ledger_walk_push(w, &missing, &e), 0);
+	ledger_walk_free(w);
+	buf_free(&names);
+	ledger_free(l);
+}
+
+static void test_ledger__trees_looked_into_and_written(void **state)
+{
+	ledger *l = new_ledger();
+	ledger_change ch[3] = { { "villages/1/h1/household", "a", 1 },
+				{ "villages/2/h2/household", "bb", 2 },
+				{ "forms/household/survey.csv", "d", 1 } };
+	ledger_tree *t = NULL;
+	ledger_entry en, parts[2], one;
+	ledger_oid root, cut, vt;
+	ledger_kind kind;
+	size_t size = 0;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(ledger_tree_update(l, NULL, ch, 3, &root, &e), 0);
+	assert_int_equal(ledger_tree_lookup(l, &root, &t, &e), 0);
+	assert_true(ledger_oid_equal(ledger_tree_id(t), &root));
+	assert_int_equal(ledger_tree_count(t), 2);
+	assert_int_equal(ledger_tree_at(t, 0, &en), 0);
+	assert_string_equal(en.name, "forms"); /* git's order */
+	assert_int_equal(en.kind, LEDGER_KIND_TREE);
+	assert_int_equal(ledger_tree_at(t, 2, &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_tree_byname(t, "villages", &en), 0);
+	assert_int_equal(ledger_tree_byname(t, "keys", &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_tree_bypath(t, "villages/2/h2/household", &en), 0);
+	assert_string_equal(en.name, "household");
+	assert_int_equal(en.kind, LEDGER_KIND_BLOB);
+	assert_int_equal(ledger_object_info(l, &en.id, &kind, &size, &e), 0);
+	assert_int_equal(kind, LEDGER_KIND_BLOB);
+	assert_int_equal(size, 2);
+	assert_int_equal(ledger_tree_bypath(t, "villages/3", &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_find(l, NULL, "villages", &en, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_find(l, &root, "villages/9", &en, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "villages/9"));
+
+	/* A village cut: forms/ and villages/2/ of root, the same objects. */
+	assert_int_equal(ledger_tree_byname(t, "forms", &parts[0]), 0);
+	assert_int_equal(ledger_tree_bypath(t, "villages/2", &one), 0);
+	assert_int_equal(ledger_tree_write(l, &one, 1, &vt, &e), 0);
+	parts[1].name = "villages";
+	parts[1].id = vt;
+	parts[1].kind = LEDGER_KIND_TREE;
+	assert_int_equal(ledger_tree_write(l, parts, 2, &cut, &e), 0);
+	assert_int_equal(ledger_find(l, &cut, "villages/2", &en, &e), 0);
+	assert_true(ledger_oid_equal(&en.id, &one.id));
+	assert_int_equal(ledger_find(l, &cut, "villages/1", &en, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_read_tree(l, &cut, "villages/2/h2/household", &b, &e), 0);
+	assert_string_equal(b.data, "bb");
+	assert_int_equal(ledger_object_info(l, &cut, &kind, &size, &e), 0);
+	assert_int_equal(kind, LEDGER_KIND_TREE);
+	parts[0].kind = LEDGER_KIND_OTHER;
+	assert_int_equal(ledger_tree_write(l, parts, 1, &cut, &e), FC_EINVALID);
+	ledger_tree_free(t);
+	buf_free(&b);
+	ledger_free(l);
+}
+
 /* Household folders are sharded by the id's last two characters, and a
  * path whose shard folders disagree with its id is not a record path. */
 static void test_ledger__record_paths(void **state)
@@ -701,6 +937,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ledger__foreach_under_prefix),
 		cmocka_unit_test(test_ledger__diff_changed_paths),
 		cmocka_unit_test(test_ledger__diff_skips_equal_subtrees),
+		cmocka_unit_test(test_ledger__oids),
+		cmocka_unit_test(test_ledger__refs_rev_and_config),
+		cmocka_unit_test(test_ledger__commits_walks_and_descent),
+		cmocka_unit_test(test_ledger__trees_looked_into_and_written),
 		cmocka_unit_test(test_ledger__record_paths),
 		cmocka_unit_test(test_ledger__messages_and_trailers),
 		cmocka_unit_test(test_ledger__verify_commits),
