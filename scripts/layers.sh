@@ -1,7 +1,9 @@
 #!/bin/sh
 # layers.sh — fail the build when a file includes a layer above its own, when
 # a library header (libgit2, SQLite, ncurses) is included outside the one
-# layer allowed to use it, or when modules include each other in a cycle.
+# layer allowed to use it, when code outside sync/ledger/ (public headers
+# included) names a libgit2 identifier (git_...), or when modules include
+# each other in a cycle.
 # The layers, bottom up, are the LAYERS list below; docs/DESIGN.md
 # ("Layers") draws them. A header include/fieldcard/X.h belongs to the layer
 # whose folder holds X.c or X_*.c; the few headers without one are named in
@@ -108,6 +110,49 @@ for f in include/fieldcard/*.h; do
 	[ -n "$hl" ] || { echo "$f: belongs to no layer (no $h.c or ${h}_*.c)"; fail=1; continue; }
 	check_file "$f" "$hl"
 done
+# libgit2's names (git_...) outside the ledger, in code: a file that gets
+# its types some other way than git2.h still must not touch libgit2. Comments
+# and string literals are blanked first, so prose may name git_ functions.
+git_names() {
+	awk '
+	FNR == 1 { inc = 0 }
+	{
+		line = $0; out = ""; n = length(line); i = 1
+		if (!inc && !index(line, "/") && !index(line, "\"") && !index(line, "\047"))
+			out = line
+		else while (i <= n) {
+			c = substr(line, i, 1); d = substr(line, i, 2)
+			if (inc) { if (d == "*/") { inc = 0; i += 2 } else i++; continue }
+			if (d == "/*") { inc = 1; i += 2; continue }
+			if (d == "//") break
+			if (c == "\"" || c == "\047") {
+				q = c; i++
+				while (i <= n) {
+					c = substr(line, i, 1); i++
+					if (c == "\\") i++
+					else if (c == q) break
+				}
+				out = out " "; continue
+			}
+			out = out c; i++
+		}
+		if (match(out, /(^|[^A-Za-z0-9_])git_[a-z0-9_]+/)) {
+			id = substr(out, RSTART, RLENGTH)
+			sub(/^[^A-Za-z0-9_]/, "", id)
+			print FILENAME ":" FNR ": uses " id "; only the ledger (sync/ledger/) may use libgit2"
+		}
+	}' "$@"
+}
+git_files=
+for l in $LAYERS; do
+	[ "${l%%:*}" = ledger ] && continue
+	for f in "${l#*:}"/*.c "${l#*:}"/*.h; do
+		[ -f "$f" ] && git_files="$git_files $f"
+	done
+done
+# shellcheck disable=SC2086 # the file names hold no spaces
+hits=$(git_names $git_files include/fieldcard/*.h)
+[ -n "$hits" ] && { echo "$hits"; fail=1; }
 # Loose sources outside the layer folders would escape the check.
 for f in app/*.c sync/*.h; do
 	[ -f "$f" ] && { echo "$f: not in a layer folder"; fail=1; }

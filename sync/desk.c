@@ -84,21 +84,20 @@ int desk_fetch(desk *d, fc_err *err)
 
 int desk_push(desk *d, fc_err *err)
 {
-	git_strarray refs = { NULL, 0 };
-	char **v;
+	char **refs = NULL, **v;
 	size_t n = 0;
 	transport_opts o;
 	int rc;
 
 	if (!d->remote || !*d->remote)
 		return FC_OK;
-	if (git_reference_list(&refs, ledger_repo(d->l)) < 0)
-		return ledger_git_error(err, -1, "listing refs");
-	v = util_calloc(refs.count + 1, sizeof(*v));
-	for (size_t i = 0; i < refs.count; i++)
-		if (strcmp(refs.strings[i], "refs/heads/main") == 0 ||
-		    strncmp(refs.strings[i], "refs/heads/villages/", 20) == 0)
-			v[n++] = refs.strings[i];
+	if ((rc = ledger_refs(d->l, NULL, &refs, err)))
+		return rc;
+	v = util_calloc(util_strv_len(refs) + 1, sizeof(*v));
+	for (size_t i = 0; refs[i]; i++)
+		if (strcmp(refs[i], "refs/heads/main") == 0 ||
+		    strncmp(refs[i], "refs/heads/villages/", 20) == 0)
+			v[n++] = refs[i];
 	memset(&o, 0, sizeof(o));
 	o.url = d->remote;
 	o.dir = d->a->dir;
@@ -106,7 +105,7 @@ int desk_push(desk *d, fc_err *err)
 	if (rc == FC_OK)
 		rc = transport_push(d->a->ledger_path, &o, v, n, err);
 	free(v);
-	git_strarray_dispose(&refs);
+	util_strv_free(refs);
 	return rc;
 }
 
@@ -172,7 +171,7 @@ int desk_merge_one(desk *d, const char *principal, fc_buf *report, size_t *confl
 		principal += 8;
 	if (conflicts)
 		*conflicts = 0;
-	rc = county_merge(d->l, d->a->st, &d->who, principal, &mc, &res, err);
+	rc = county_merge(d->l, d->a, &d->who, principal, &mc, &res, err);
 	if (rc)
 		goto out;
 	if (conflicts)
@@ -247,7 +246,7 @@ static int on_device_conflict(const store_conflict *sc, void *ud)
 
 int desk_main_conflicts(desk *d, desk_conflict_cb cb, void *ud, fc_err *err)
 {
-	git_oid main;
+	ledger_oid main;
 	merge_conflicts mc = { NULL, 0, 0 };
 	int rc;
 
@@ -289,7 +288,7 @@ int desk_conflicts(fc_app *a, desk_conflict_cb cb, void *ud, fc_err *err)
 int desk_resolve_one(desk *d, const char *id, const char *field, const char *how,
 		     const char *value, fc_err *err)
 {
-	git_oid main, tree, commit;
+	ledger_oid main, tree, commit;
 	ledger_change ch[2];
 	merge_conflict found;
 	int side, rc;

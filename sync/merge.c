@@ -399,8 +399,7 @@ typedef struct change {
 
 typedef struct mt {
 	ledger *l;
-	git_repository *repo;
-	git_tree *ours;
+	ledger_tree *ours;
 	const char *ours_who, *theirs_who;
 	change *v;
 	size_t n, cap;
@@ -437,27 +436,27 @@ static change *change_find(mt *m, const char *path)
 	return NULL;
 }
 
-static int blob_read(git_repository *repo, const git_oid *id, const char *path, char **data,
+/* A file by its blob id, NUL-terminated, into *data (caller frees). */
+static int blob_read(ledger *l, const ledger_oid *id, const char *path, char **data,
 		     size_t *len, fc_err *err)
 {
-	git_blob *b = NULL;
-	int g = git_blob_lookup(&b, repo, id);
+	fc_buf b = FC_BUF_INIT;
+	int rc = ledger_read_blob(l, id, path, &b, err);
 
-	if (g < 0)
-		return ledger_git_error(err, g, path);
-	*len = (size_t)git_blob_rawsize(b);
-	*data = util_malloc(*len + 1);
-	memcpy(*data, git_blob_rawcontent(b), *len);
-	(*data)[*len] = '\0';
-	git_blob_free(b);
+	if (rc) {
+		buf_free(&b);
+		return rc;
+	}
+	*len = b.len;
+	*data = buf_detach(&b);
 	return FC_OK;
 }
 
-static int blob_parse(mt *m, const git_oid *id, const char *path, record **out)
+static int blob_parse(mt *m, const ledger_oid *id, const char *path, record **out)
 {
 	char *data = NULL;
 	size_t len = 0;
-	int rc = blob_read(m->repo, id, path, &data, &len, m->err);
+	int rc = blob_read(m->l, id, path, &data, &len, m->err);
 
 	if (rc == FC_OK)
 		rc = record_parse(data, len, path, out, m->err);
@@ -467,7 +466,7 @@ static int blob_parse(mt *m, const git_oid *id, const char *path, record **out)
 
 /* Both sides changed a record file: merge per field. */
 static int merge_record_file(mt *m, const char *path, const char *kind, const ledger_delta *d,
-			     const git_oid *ours_blob)
+			     const ledger_oid *ours_blob)
 {
 	record *b = NULL, *o = NULL, *t = NULL, *r = NULL;
 	merge_conflicts local = { NULL, 0, 0 };
@@ -510,18 +509,18 @@ cleanup:
  * something): three-way per (record, field) line; where both changed one
  * line, ours stays (the conflict is open either way). */
 static int merge_conflict_file(mt *m, const char *path, const ledger_delta *d,
-			       const git_oid *ours_blob, int has_ours)
+			       const ledger_oid *ours_blob, int has_ours)
 {
 	char *tb = NULL, *ob = NULL, *bb = NULL, **bl, **ol, **tl, **res, *joined;
 	size_t len = 0, nb, no, nt, nr = 0;
 	int rc = FC_OK;
 
 	if (has_ours)
-		rc = blob_read(m->repo, ours_blob, path, &ob, &len, m->err);
+		rc = blob_read(m->l, ours_blob, path, &ob, &len, m->err);
 	if (rc == FC_OK && d->has_new)
-		rc = blob_read(m->repo, &d->new_blob, path, &tb, &len, m->err);
+		rc = blob_read(m->l, &d->new_blob, path, &tb, &len, m->err);
 	if (rc == FC_OK && d->has_old)
-		rc = blob_read(m->repo, &d->old_blob, path, &bb, &len, m->err);
+		rc = blob_read(m->l, &d->old_blob, path, &bb, &len, m->err);
 	if (rc) {
 		free(ob);
 		free(tb);
@@ -584,7 +583,7 @@ static int take_theirs(mt *m, const ledger_delta *d)
 		change_put(m, d->path, NULL, 0);
 		return FC_OK;
 	}
-	rc = blob_read(m->repo, &d->new_blob, d->path, &data, &len, m->err);
+	rc = blob_read(m->l, &d->new_blob, d->path, &data, &len, m->err);
 	if (rc == FC_OK)
 		change_put(m, d->path, data, len);
 	return rc;
@@ -593,19 +592,17 @@ static int take_theirs(mt *m, const ledger_delta *d)
 static int on_delta(const ledger_delta *d, void *payload)
 {
 	mt *m = payload;
-	git_tree_entry *e = NULL;
-	git_oid ours_blob;
+	ledger_entry e;
+	ledger_oid ours_blob;
 	int has_ours, rc = FC_OK;
 	const char *kind = NULL;
 
-	has_ours = git_tree_entry_bypath(&e, m->ours, d->path) == 0 &&
-		   git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	has_ours = ledger_tree_bypath(m->ours, d->path, &e) == FC_OK && e.kind == LEDGER_KIND_BLOB;
 	if (has_ours)
-		git_oid_cpy(&ours_blob, git_tree_entry_id(e));
-	git_tree_entry_free(e);
+		ours_blob = e.id;
 
 	/* Ours already equals theirs: nothing to do. */
-	if (has_ours == d->has_new && (!has_ours || git_oid_equal(&ours_blob, &d->new_blob)))
+	if (has_ours == d->has_new && (!has_ours || ledger_oid_equal(&ours_blob, &d->new_blob)))
 		return FC_OK;
 	/* Records are never deleted; a removal keeps ours and is shown to a
 	 * person, whoever changed what. */
@@ -622,7 +619,7 @@ static int on_delta(const ledger_delta *d, void *payload)
 		return rc;
 	}
 	/* Ours did not change it: take theirs. */
-	if (has_ours == d->has_old && (!has_ours || git_oid_equal(&ours_blob, &d->old_blob)))
+	if (has_ours == d->has_old && (!has_ours || ledger_oid_equal(&ours_blob, &d->old_blob)))
 		return take_theirs(m, d);
 
 	/* Both sides changed the path. */
@@ -636,15 +633,16 @@ static int on_delta(const ledger_delta *d, void *payload)
 	/* Another file (forms/, keys/) changed on both sides: no field-level
 	 * merge is possible; ours stays and the caller is told. */
 	if (m->out) {
-		char ob[GIT_OID_HEXSZ + 1] = "", tb[GIT_OID_HEXSZ + 1] = "", bb[GIT_OID_HEXSZ + 1] = "";
+		char ob[LEDGER_OID_HEXSIZE + 1] = "", tb[LEDGER_OID_HEXSIZE + 1] = "";
+		char bb[LEDGER_OID_HEXSIZE + 1] = "";
 		merge_conflict *x;
 
 		if (has_ours)
-			git_oid_tostr(ob, sizeof(ob), &ours_blob);
+			ledger_oid_fmt(ob, sizeof(ob), &ours_blob);
 		if (d->has_new)
-			git_oid_tostr(tb, sizeof(tb), &d->new_blob);
+			ledger_oid_fmt(tb, sizeof(tb), &d->new_blob);
 		if (d->has_old)
-			git_oid_tostr(bb, sizeof(bb), &d->old_blob);
+			ledger_oid_fmt(bb, sizeof(bb), &d->old_blob);
 		x = conflict_push(m->out, d->path, "", "(file)", bb, ob, tb);
 		free(x->ours_who);
 		free(x->theirs_who);
@@ -672,11 +670,10 @@ static int write_conflict_files(mt *m)
 		if (ch) {
 			text = util_strdup(ch->data);
 		} else {
-			git_tree_entry *e = NULL;
+			ledger_entry e;
 
-			if (git_tree_entry_bypath(&e, m->ours, cpath) == 0)
-				rc = blob_read(m->repo, git_tree_entry_id(e), cpath, &text, &len, m->err);
-			git_tree_entry_free(e);
+			if (ledger_tree_bypath(m->ours, cpath, &e) == FC_OK)
+				rc = blob_read(m->l, &e.id, cpath, &text, &len, m->err);
 		}
 		if (rc == FC_OK) {
 			line = line_encode(x->record_id, x->field, x->base, x->ours, x->theirs);
@@ -703,50 +700,30 @@ static int write_conflict_files(mt *m)
 	return rc;
 }
 
-static int peel_tree(ledger *l, const git_oid *id, git_oid *tree, fc_err *err)
-{
-	git_object *o = NULL, *t = NULL;
-	int g = git_object_lookup(&o, ledger_repo(l), id, GIT_OBJECT_ANY);
-
-	if (g == 0)
-		g = git_object_peel(&t, o, GIT_OBJECT_TREE);
-	if (g == 0)
-		git_oid_cpy(tree, git_object_id(t));
-	git_object_free(t);
-	git_object_free(o);
-	if (g < 0) {
-		char s[GIT_OID_HEXSZ + 1];
-
-		git_oid_tostr(s, 8, id);
-		return ledger_git_error(err, g, s);
-	}
-	return FC_OK;
-}
-
-int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
-		    const git_oid *theirs, const char *ours_who, const char *theirs_who,
-		    git_oid *out, merge_conflicts *c, fc_err *err)
+int merge_trees_who(ledger *l, const ledger_oid *base, const ledger_oid *ours,
+		    const ledger_oid *theirs, const char *ours_who, const char *theirs_who,
+		    ledger_oid *out, merge_conflicts *c, fc_err *err)
 {
 	mt m;
-	git_oid bt, ot, tt;
+	ledger_oid bt, ot, tt;
 	ledger_change *lc = NULL;
-	int rc = FC_OK, g;
+	int rc = FC_OK;
 
 	memset(&m, 0, sizeof(m));
 	m.l = l;
-	m.repo = ledger_repo(l);
 	m.ours_who = ours_who;
 	m.theirs_who = theirs_who;
 	m.out = c;
 	m.err = err;
-	if ((base && (rc = peel_tree(l, base, &bt, err))) ||
-	    (ours && (rc = peel_tree(l, ours, &ot, err))) || (rc = peel_tree(l, theirs, &tt, err)))
+	if ((base && (rc = ledger_peel_tree(l, base, &bt, err))) ||
+	    (ours && (rc = ledger_peel_tree(l, ours, &ot, err))) || (rc = ledger_peel_tree(l, theirs, &tt, err)))
 		return rc;
 	if (!ours && (rc = ledger_tree_update(l, NULL, NULL, 0, &ot, err)))
 		return rc;
-	g = git_tree_lookup(&m.ours, m.repo, &ot);
-	if (g < 0)
-		return ledger_git_error(err, g, "ours");
+	if ((rc = ledger_tree_lookup(l, &ot, &m.ours, err))) {
+		fc_err_prefix(err, "ours: ");
+		return rc;
+	}
 
 	rc = ledger_diff(l, base ? &bt : NULL, &tt, on_delta, &m, err);
 	if (rc == FC_OK)
@@ -754,7 +731,7 @@ int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
 	if (rc)
 		goto cleanup;
 	if (m.n == 0) {
-		git_oid_cpy(out, &ot);
+		*out = ot;
 	} else {
 		lc = util_calloc(m.n, sizeof(*lc));
 		for (size_t i = 0; i < m.n; i++) {
@@ -787,12 +764,12 @@ cleanup:
 	}
 	free(m.v);
 	merge_conflicts_free(&m.fresh);
-	git_tree_free(m.ours);
+	ledger_tree_free(m.ours);
 	return rc;
 }
 
-int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_oid *theirs,
-		git_oid *out, merge_conflicts *c, fc_err *err)
+int merge_trees(ledger *l, const ledger_oid *base, const ledger_oid *ours,
+		const ledger_oid *theirs, ledger_oid *out, merge_conflicts *c, fc_err *err)
 {
 	return merge_trees_who(l, base, ours, theirs, NULL, NULL, out, c, err);
 }
@@ -800,10 +777,10 @@ int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_o
 /* ---- reading and settling open conflicts ---- */
 
 /* The record path of id inside household folder hdir (a git tree). */
-static char *record_path_in(git_tree *ht, const char *hdir, const char *hh, const char *id,
-			    const char **kind)
+static char *record_path_in(const ledger_tree *ht, const char *hdir, const char *hh,
+			    const char *id, const char **kind)
 {
-	git_tree_entry *e = NULL;
+	ledger_entry e;
 	char *rel;
 
 	if (strcmp(id, hh) == 0) {
@@ -811,8 +788,7 @@ static char *record_path_in(git_tree *ht, const char *hdir, const char *hh, cons
 		return util_asprintf("%s/%s", hdir, K_HOUSEHOLD);
 	}
 	rel = util_asprintf("members/%s", id);
-	if (git_tree_entry_bypath(&e, ht, rel) == 0) {
-		git_tree_entry_free(e);
+	if (ledger_tree_bypath(ht, rel, &e) == FC_OK) {
 		free(rel);
 		*kind = K_MEMBER;
 		return util_asprintf("%s/members/%s", hdir, id);
@@ -823,17 +799,17 @@ static char *record_path_in(git_tree *ht, const char *hdir, const char *hh, cons
 }
 
 /* Append the open conflicts of household folder hdir ("villages/V/H"). */
-static int household_conflicts(ledger *l, git_tree *ht, const char *hdir, const char *hh,
-			       merge_conflicts *out, fc_err *err)
+static int household_conflicts(ledger *l, const ledger_tree *ht, const char *hdir,
+			       const char *hh, merge_conflicts *out, fc_err *err)
 {
-	const git_tree_entry *ce = git_tree_entry_byname(ht, MERGE_CONFLICTS_FILE);
+	ledger_entry ce;
 	char *text = NULL, **lines;
 	size_t len, n;
 	int rc;
 
-	if (!ce || git_tree_entry_type(ce) != GIT_OBJECT_BLOB)
+	if (ledger_tree_byname(ht, MERGE_CONFLICTS_FILE, &ce) != FC_OK || ce.kind != LEDGER_KIND_BLOB)
 		return FC_OK;
-	rc = blob_read(ledger_repo(l), git_tree_entry_id(ce), hdir, &text, &len, err);
+	rc = blob_read(l, &ce.id, hdir, &text, &len, err);
 	if (rc)
 		return rc;
 	lines = lines_of(text, &n);
@@ -853,76 +829,76 @@ static int household_conflicts(ledger *l, git_tree *ht, const char *hdir, const 
 
 /* Every household folder under tree t (a village tree at depth 0, its
  * shard folders at depths 1 and 2); path names t. */
-static int village_conflicts(ledger *l, git_tree *t, const char *path, int depth,
+static int village_conflicts(ledger *l, const ledger_tree *t, const char *path, int depth,
 			     merge_conflicts *out, fc_err *err)
 {
-	size_t n = git_tree_entrycount(t);
+	size_t n = ledger_tree_count(t);
 	int rc = FC_OK;
 
 	for (size_t i = 0; i < n && rc == FC_OK; i++) {
-		const git_tree_entry *he = git_tree_entry_byindex(t, i);
-		git_tree *ht = NULL;
+		ledger_entry he;
+		ledger_tree *ht = NULL;
 		char *sub;
-		int g;
 
-		if (git_tree_entry_type(he) != GIT_OBJECT_TREE)
+		if (ledger_tree_at(t, i, &he) != FC_OK || he.kind != LEDGER_KIND_TREE)
 			continue;
-		g = git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he));
-		if (g < 0)
-			return ledger_git_error(err, g, git_tree_entry_name(he));
-		sub = util_asprintf("%s/%s", path, git_tree_entry_name(he));
+		if ((rc = ledger_tree_lookup(l, &he.id, &ht, err))) {
+			fc_err_prefix(err, "%s/%s: ", path, he.name);
+			return rc;
+		}
+		sub = util_asprintf("%s/%s", path, he.name);
 		rc = depth < 2 ? village_conflicts(l, ht, sub, depth + 1, out, err)
-			       : household_conflicts(l, ht, sub, git_tree_entry_name(he), out, err);
+			       : household_conflicts(l, ht, sub, he.name, out, err);
 		free(sub);
-		git_tree_free(ht);
+		ledger_tree_free(ht);
 	}
 	return rc;
 }
 
-int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
+int merge_conflicts_read(ledger *l, const ledger_oid *tree, const char *village,
 			 merge_conflicts *out, fc_err *err)
 {
-	git_tree *root = NULL, *vs = NULL;
-	git_tree_entry *e = NULL;
-	git_oid t;
-	int rc = peel_tree(l, tree, &t, err), g;
+	ledger_tree *root = NULL, *vs = NULL;
+	ledger_entry e;
+	ledger_oid t;
+	int rc = ledger_peel_tree(l, tree, &t, err);
 
 	if (rc)
 		return rc;
-	g = git_tree_lookup(&root, ledger_repo(l), &t);
-	if (g < 0)
-		return ledger_git_error(err, g, "reading the tree");
-	if (git_tree_entry_bypath(&e, root, "villages") != 0 ||
-	    git_tree_entry_type(e) != GIT_OBJECT_TREE)
+	if ((rc = ledger_tree_lookup(l, &t, &root, err))) {
+		fc_err_prefix(err, "reading the tree: ");
+		return rc;
+	}
+	if (ledger_tree_bypath(root, "villages", &e) != FC_OK || e.kind != LEDGER_KIND_TREE)
 		goto cleanup;
-	g = git_tree_lookup(&vs, ledger_repo(l), git_tree_entry_id(e));
-	if (g < 0) {
-		rc = ledger_git_error(err, g, "villages");
+	if ((rc = ledger_tree_lookup(l, &e.id, &vs, err))) {
+		fc_err_prefix(err, "villages: ");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < git_tree_entrycount(vs) && rc == FC_OK; i++) {
-		const git_tree_entry *ve = git_tree_entry_byindex(vs, i);
-		git_tree *vt = NULL;
+	for (size_t i = 0; i < ledger_tree_count(vs) && rc == FC_OK; i++) {
+		ledger_entry ve;
+		ledger_tree *vt = NULL;
 		char *vpath;
 
-		if (git_tree_entry_type(ve) != GIT_OBJECT_TREE ||
-		    (village && strcmp(village, git_tree_entry_name(ve)) != 0))
+		if (ledger_tree_at(vs, i, &ve) != FC_OK || ve.kind != LEDGER_KIND_TREE ||
+		    (village && strcmp(village, ve.name) != 0))
 			continue;
-		g = git_tree_lookup(&vt, ledger_repo(l), git_tree_entry_id(ve));
-		vpath = util_asprintf("villages/%s", git_tree_entry_name(ve));
-		rc = g < 0 ? ledger_git_error(err, g, git_tree_entry_name(ve))
-			   : village_conflicts(l, vt, vpath, 0, out, err);
+		rc = ledger_tree_lookup(l, &ve.id, &vt, err);
+		vpath = util_asprintf("villages/%s", ve.name);
+		if (rc)
+			fc_err_prefix(err, "%s: ", vpath);
+		else
+			rc = village_conflicts(l, vt, vpath, 0, out, err);
 		free(vpath);
-		git_tree_free(vt);
+		ledger_tree_free(vt);
 	}
 cleanup:
-	git_tree_free(vs);
-	git_tree_entry_free(e);
-	git_tree_free(root);
+	ledger_tree_free(vs);
+	ledger_tree_free(root);
 	return rc;
 }
 
-int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_path,
+int merge_resolve_changes(ledger *l, const ledger_oid *tree, const char *record_path,
 			  const char *record_id, const char *field, const char *value,
 			  ledger_change out[2], merge_conflict *found, fc_err *err)
 {
@@ -931,26 +907,25 @@ int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_pat
 	fc_buf text = FC_BUF_INIT;
 	char *cpath = NULL, *ctext = NULL, **lines = NULL, *key = NULL;
 	const merge_conflict *hit = NULL;
-	git_tree *root = NULL, *ht = NULL;
-	git_tree_entry *he = NULL;
-	git_oid t;
+	ledger_tree *root = NULL, *ht = NULL;
+	ledger_entry he;
+	ledger_oid t;
 	size_t n = 0, k = 0, len;
 	int rc;
 
 	memset(out, 0, 2 * sizeof(*out));
 	if (found)
 		memset(found, 0, sizeof(*found));
-	rc = peel_tree(l, tree, &t, err);
+	rc = ledger_peel_tree(l, tree, &t, err);
 	if (rc)
 		return rc;
 	if (record_path && (cpath = merge_conflict_path_for(record_path))) {
 		/* Only the one household folder is read. */
 		char *hdir = util_strndup(cpath, strlen(cpath) - strlen(MERGE_CONFLICTS_FILE) - 1);
 		const char *hh = strrchr(hdir, '/') + 1;
-		int g = git_tree_lookup(&root, ledger_repo(l), &t);
-
-		if (g == 0 && git_tree_entry_bypath(&he, root, hdir) == 0 &&
-		    git_tree_lookup(&ht, ledger_repo(l), git_tree_entry_id(he)) == 0)
+		if (ledger_tree_lookup(l, &t, &root, NULL) == FC_OK &&
+		    ledger_tree_bypath(root, hdir, &he) == FC_OK &&
+		    ledger_tree_lookup(l, &he.id, &ht, NULL) == FC_OK)
 			rc = household_conflicts(l, ht, hdir, hh, &open, err);
 		free(hdir);
 		free(cpath);
@@ -1019,8 +994,7 @@ cleanup:
 	free(ctext);
 	free(key);
 	free(cpath);
-	git_tree_free(ht);
-	git_tree_entry_free(he);
-	git_tree_free(root);
+	ledger_tree_free(ht);
+	ledger_tree_free(root);
 	return rc;
 }

@@ -124,7 +124,7 @@ static int on_pending(const store_pending *p, void *ud)
 /* Fields a changeset changes in one record, for its message: lines of the
  * new text not in the old one (a new record: its fields with a value). The
  * header lines (form, id, parent) are not fields. */
-static size_t changed_fields(ledger *l, const git_oid *base_tree, const ledger_change *c)
+static size_t changed_fields(ledger *l, const ledger_oid *base_tree, const ledger_change *c)
 {
 	fc_buf old = FC_BUF_INIT;
 	char **nl = util_split_all((const char *)c->data, '\n'), **ol = NULL;
@@ -157,7 +157,7 @@ static int commit_pending(fc_app *a, ledger *l, const char *branch, const ledger
 			  const sync_opts *o, sync_result *res, fc_err *err)
 {
 	pend pd;
-	git_oid head, tree, base_tree, commit;
+	ledger_oid head, tree, base_tree, commit;
 	int has_head, rc;
 	fc_buf msg = FC_BUF_INIT;
 
@@ -178,7 +178,7 @@ static int commit_pending(fc_app *a, ledger *l, const char *branch, const ledger
 	if ((rc = ledger_tree_update(l, has_head ? &base_tree : NULL, pd.ch, pd.n, &tree, err)) != FC_OK)
 		goto cleanup;
 	/* Already committed by a run that was cut before clearing the queue. */
-	if (!has_head || !git_oid_equal(&tree, &base_tree)) {
+	if (!has_head || !ledger_oid_equal(&tree, &base_tree)) {
 		size_t nfields = 0;
 
 		for (size_t i = 0; i < pd.n; i++)
@@ -212,55 +212,51 @@ cleanup:
 typedef struct scope {
 	const char *village;
 	char prefix[128];
-	const git_oid *theirs;  /* the village tip */
-	const git_oid *base;    /* the village commit merged last, or NULL */
+	const ledger_oid *theirs;  /* the village tip */
+	const ledger_oid *base;    /* the village commit merged last, or NULL */
 	fc_err *err;
 	ledger *l;
 } scope;
 
 /* The blob at path in commit c's tree, or zero if none. */
-static void blob_at(git_repository *repo, const git_oid *c, const char *path, git_oid *out)
+static void blob_at(ledger *l, const ledger_oid *c, const char *path, ledger_oid *out)
 {
-	git_commit *cm = NULL;
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
+	ledger_commit *cm = NULL;
+	ledger_entry e;
 
 	memset(out, 0, sizeof(*out));
-	if (git_commit_lookup(&cm, repo, c) == 0 && git_commit_tree(&t, cm) == 0 &&
-	    git_tree_entry_bypath(&e, t, path) == 0)
-		*out = *git_tree_entry_id(e);
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	git_commit_free(cm);
+	if (ledger_commit_lookup(l, c, &cm, NULL) == FC_OK &&
+	    ledger_find(l, ledger_commit_tree_id(cm), path, &e, NULL) == FC_OK)
+		*out = e.id;
+	ledger_commit_free(cm);
 }
 
 /* The commit of the village ref that brought blob at path: walk back along
  * first parents while the parent still holds it, so the report names the
  * commit a person must look at, not just the tip. */
-static void who_brought(scope *s, const char *path, const git_oid *blob, char *out, size_t n)
+static void who_brought(scope *s, const char *path, const ledger_oid *blob, char *out, size_t n)
 {
-	git_repository *repo = ledger_repo(s->l);
-	git_oid at = *s->theirs;
+	ledger_oid at = *s->theirs;
 
 	for (int steps = 0; steps < 100000; steps++) {
-		git_commit *c = NULL;
-		git_oid parent, pb;
-		int np;
+		ledger_commit *c = NULL;
+		ledger_oid parent, pb;
+		size_t np;
 
-		if (git_commit_lookup(&c, repo, &at) != 0)
+		if (ledger_commit_lookup(s->l, &at, &c, NULL) != FC_OK)
 			break;
-		np = (int)git_commit_parentcount(c);
+		np = ledger_commit_parentcount(c);
 		if (np > 0)
-			parent = *git_commit_parent_id(c, 0);
-		git_commit_free(c);
-		if (np == 0 || (s->base && git_oid_equal(&parent, s->base)))
+			parent = *ledger_commit_parent(c, 0);
+		ledger_commit_free(c);
+		if (np == 0 || (s->base && ledger_oid_equal(&parent, s->base)))
 			break;
-		blob_at(repo, &parent, path, &pb);
-		if (!git_oid_equal(&pb, blob))
+		blob_at(s->l, &parent, path, &pb);
+		if (!ledger_oid_equal(&pb, blob))
 			break;
 		at = parent;
 	}
-	git_oid_tostr(out, n, &at);
+	ledger_oid_fmt(out, n, &at);
 }
 
 /* What a village ref may bring: its own village, forms, keys; every file a
@@ -270,11 +266,10 @@ static void who_brought(scope *s, const char *path, const git_oid *blob, char *o
 static int on_scope(const ledger_delta *d, void *ud)
 {
 	scope *s = ud;
-	git_odb *odb = NULL;
-	git_odb_object *obj = NULL;
+	fc_buf data = FC_BUF_INIT;
 	size_t len = 0;
-	git_object_t type;
-	char by[GIT_OID_HEXSZ + 1];
+	ledger_kind type;
+	char by[LEDGER_OID_HEXSIZE + 1];
 	record *r = NULL;
 	const char *vc, *want_kind;
 	fc_err perr;
@@ -299,15 +294,14 @@ static int on_scope(const ledger_delta *d, void *ud)
 	}
 	if (!d->has_new)
 		return 0;
-	if ((rc = git_repository_odb(&odb, ledger_repo(s->l))) < 0)
-		return ledger_git_error(s->err, rc, "opening the ledger's objects");
-	if ((rc = git_odb_read_header(&len, &type, odb, &d->new_blob)) < 0) {
-		rc = ledger_git_error(s->err, rc, "reading a village file");
+	/* The header first: an oversized file is refused without reading it. */
+	if ((rc = ledger_object_info(s->l, &d->new_blob, &type, &len, s->err))) {
+		fc_err_prefix(s->err, "reading a village file: ");
 		goto cleanup;
 	}
 	/* Only a file that is refused needs the walk that names its commit. */
 #define BY() who_brought(s, d->path, &d->new_blob, by, 8)
-	if (type != GIT_OBJECT_BLOB) {
+	if (type != LEDGER_KIND_BLOB) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, not a file: refused",
 				s->village, by, d->path);
@@ -322,11 +316,11 @@ static int on_scope(const ledger_delta *d, void *ud)
 	}
 	if (!shape || shape == LEDGER_PATH_CONFLICTS)
 		goto cleanup; /* forms and keys are read by their own parsers */
-	if ((rc = git_odb_read(&obj, odb, &d->new_blob)) < 0) {
-		rc = ledger_git_error(s->err, rc, "reading a village file");
+	if ((rc = ledger_read_blob(s->l, &d->new_blob, d->path, &data, s->err))) {
+		fc_err_prefix(s->err, "reading a village file: ");
 		goto cleanup;
 	}
-	if (record_parse(git_odb_object_data(obj), git_odb_object_size(obj), d->path, &r, &perr) != FC_OK) {
+	if (record_parse(buf_cstr(&data), data.len, d->path, &r, &perr) != FC_OK) {
 		BY();
 		rc = fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings a malformed record: %s",
 				s->village, by, perr.msg);
@@ -357,74 +351,57 @@ static int on_scope(const ledger_delta *d, void *ud)
 cleanup:
 #undef BY
 	record_free(r);
-	git_odb_object_free(obj);
-	git_odb_free(odb);
+	buf_free(&data);
 	return rc;
 }
 
-static int tree_has_signers(ledger *l, const git_oid *tree)
+static int tree_has_signers(ledger *l, const ledger_oid *tree)
 {
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	int has = git_tree_lookup(&t, ledger_repo(l), tree) == 0 &&
-		  git_tree_entry_bypath(&e, t, LEDGER_SIGNERS_PATH) == 0;
+	ledger_entry e;
 
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	return has;
+	return ledger_find(l, tree, LEDGER_SIGNERS_PATH, &e, NULL) == FC_OK;
 }
 
 /* Every commit the village ref brings (not yet merged here) is signed by a
  * key of the tree before it. */
-static int verify_new(ledger *l, const git_oid *theirs, const git_oid *base, const git_oid *ours,
-		      fc_err *err)
+static int verify_new(ledger *l, const ledger_oid *theirs, const ledger_oid *base,
+		      const ledger_oid *ours, fc_err *err)
 {
-	git_revwalk *w = NULL;
-	git_oid c;
+	ledger_walk *w = NULL;
+	ledger_oid c;
 	int rc;
 
-	if ((rc = git_revwalk_new(&w, ledger_repo(l))) < 0 || (rc = git_revwalk_push(w, theirs)) < 0) {
-		rc = ledger_git_error(err, rc, "walking the village commits");
+	if ((rc = ledger_walk_new(l, &w, err)) != FC_OK || (rc = ledger_walk_push(w, theirs, err)) != FC_OK) {
+		fc_err_prefix(err, "walking the village commits: ");
 		goto cleanup;
 	}
 	if (base)
-		git_revwalk_hide(w, base);
+		ledger_walk_hide(w, base, NULL);
 	if (ours)
-		git_revwalk_hide(w, ours);
-	while (git_revwalk_next(&c, w) == 0) {
-		git_commit *cm = NULL;
-		git_oid signers_tree;
+		ledger_walk_hide(w, ours, NULL);
+	while (ledger_walk_next(w, &c, NULL) == 1) {
+		ledger_commit *cm = NULL;
+		ledger_oid signers_tree;
 
-		if ((rc = git_commit_lookup(&cm, ledger_repo(l), &c)) < 0) {
-			rc = ledger_git_error(err, rc, "reading a village commit");
+		if ((rc = ledger_commit_lookup(l, &c, &cm, err)) != FC_OK) {
+			fc_err_prefix(err, "reading a village commit: ");
 			goto cleanup;
 		}
 		/* The founding commit carries the keys it is judged by; any
 		 * later commit is judged by the keys before it. */
-		if (git_commit_parentcount(cm) > 0) {
-			git_commit *p = NULL;
-
-			rc = git_commit_parent(&p, cm, 0);
-			if (rc == 0)
-				signers_tree = *git_commit_tree_id(p);
-			git_commit_free(p);
-		} else
-			signers_tree = *git_commit_tree_id(cm);
-		git_commit_free(cm);
+		if (ledger_commit_parentcount(cm) > 0)
+			rc = ledger_commit_tree(l, ledger_commit_parent(cm, 0), &signers_tree, err);
+		else
+			signers_tree = *ledger_commit_tree_id(cm);
+		ledger_commit_free(cm);
 		/* A device's changesets made before its first fetch hold only
 		 * its records, no keys (the county links merged batches into
 		 * village commits): the keys of the village commit that brings
 		 * them judge those. */
-		if (rc == 0 && !tree_has_signers(l, &signers_tree)) {
-			git_commit *tc = NULL;
-
-			rc = git_commit_lookup(&tc, ledger_repo(l), theirs);
-			if (rc == 0)
-				signers_tree = *git_commit_tree_id(tc);
-			git_commit_free(tc);
-		}
-		if (rc < 0) {
-			rc = ledger_git_error(err, rc, "reading a village commit's parent");
+		if (rc == FC_OK && !tree_has_signers(l, &signers_tree))
+			rc = ledger_commit_tree(l, theirs, &signers_tree, err);
+		if (rc != FC_OK) {
+			fc_err_prefix(err, "reading a village commit's parent: ");
 			goto cleanup;
 		}
 		if ((rc = ledger_verify_commit(l, &c, NULL, &signers_tree, NULL, err)) != FC_OK)
@@ -432,7 +409,7 @@ static int verify_new(ledger *l, const git_oid *theirs, const git_oid *base, con
 	}
 	rc = FC_OK;
 cleanup:
-	git_revwalk_free(w);
+	ledger_walk_free(w);
 	return rc;
 }
 
@@ -444,42 +421,36 @@ cleanup:
  * county names the merged batch tips on the village commits it cuts
  * ("Fieldcard-Merged: P OID"); take the newest of ours that descends from
  * `merged`. */
-static void village_base(ledger *l, const git_oid *theirs, const git_oid *merged,
-			 const char *principal, git_oid *base)
+static void village_base(ledger *l, const ledger_oid *theirs, const ledger_oid *merged,
+			 const char *principal, ledger_oid *base)
 {
-	git_repository *repo = ledger_repo(l);
 	char *needle = util_asprintf("\nFieldcard-Merged: %s ", principal);
-	git_oid at = *theirs;
+	ledger_oid at = *theirs;
 
 	for (int steps = 0; steps < 10000; steps++) {
-		git_commit *c = NULL;
-		const char *msg, *hit;
-		git_oid tip;
+		ledger_commit *c = NULL, *tc = NULL;
+		const char *hit;
+		ledger_oid tip;
 		int found = 0;
 
-		if (merged && git_oid_equal(&at, merged))
+		if (merged && ledger_oid_equal(&at, merged))
 			break;
-		if (git_commit_lookup(&c, repo, &at) != 0)
+		if (ledger_commit_lookup(l, &at, &c, NULL) != FC_OK)
 			break;
-		msg = git_commit_message(c);
-		hit = msg ? strstr(msg, needle) : NULL;
-		if (hit && git_oid_fromstrn(&tip, hit + strlen(needle), GIT_OID_HEXSZ) == 0) {
-			git_commit *tc = NULL;
-
-			if (git_commit_lookup(&tc, repo, &tip) == 0 &&
-			    (!merged || git_oid_equal(&tip, merged) ||
-			     git_graph_descendant_of(repo, &tip, merged) == 1)) {
-				*base = tip;
-				found = 1;
-			}
-			git_commit_free(tc);
+		hit = strstr(ledger_commit_text(c), needle);
+		if (hit && ledger_oid_parse(&tip, hit + strlen(needle)) == FC_OK &&
+		    ledger_commit_lookup(l, &tip, &tc, NULL) == FC_OK &&
+		    (!merged || ledger_oid_equal(&tip, merged) || ledger_descends(l, &tip, merged))) {
+			*base = tip;
+			found = 1;
 		}
-		if (found || git_commit_parentcount(c) == 0) {
-			git_commit_free(c);
+		ledger_commit_free(tc);
+		if (found || ledger_commit_parentcount(c) == 0) {
+			ledger_commit_free(c);
 			break;
 		}
-		at = *git_commit_parent_id(c, 0);
-		git_commit_free(c);
+		at = *ledger_commit_parent(c, 0);
+		ledger_commit_free(c);
 	}
 	free(needle);
 }
@@ -489,7 +460,7 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 {
 	char *tracking = util_asprintf("refs/remotes/county/villages/%s", village);
 	char *merged_ref = util_asprintf("refs/fieldcard/merged/villages/%s", village);
-	git_oid theirs, base, ours, t_tree, b_tree, o_tree, m_tree, commit, parents[2];
+	ledger_oid theirs, base, ours, t_tree, b_tree, o_tree, m_tree, commit, parents[2];
 	int has_base, has_ours, rc;
 	merge_conflicts c = { NULL, 0, 0 };
 	scope sc;
@@ -514,7 +485,7 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 	has_ours = rc == FC_OK;
 	fc_err_clear(err);
 	rc = FC_OK;
-	if (has_base && git_oid_equal(&base, &theirs))
+	if (has_base && ledger_oid_equal(&base, &theirs))
 		goto cleanup; /* nothing new */
 	if ((rc = verify_new(l, &theirs, has_base ? &base : NULL, has_ours ? &ours : NULL, err)) != FC_OK) {
 		fc_err_prefix(err, "villages/%s: ", village);
@@ -537,21 +508,21 @@ static int merge_village(ledger *l, const char *branch, const char *village,
 		/* First sync: the device branch starts at the village commit. */
 		if ((rc = ledger_ref_set(l, branch, &theirs, NULL, "fieldcard sync: start from village", err)) != FC_OK)
 			goto cleanup;
-	} else if (git_graph_descendant_of(ledger_repo(l), &theirs, &ours) == 1) {
+	} else if (ledger_descends(l, &theirs, &ours)) {
 		/* The county linked our merged batch into the village commit
 		 * and we changed nothing since: take it as it is, no merge
 		 * commit (and nothing to push: the county has it). */
 		if ((rc = ledger_ref_set(l, branch, &theirs, &ours, "fieldcard sync: fast-forward to village",
 					 err)) != FC_OK)
 			goto cleanup;
-	} else if (git_graph_descendant_of(ledger_repo(l), &ours, &theirs) != 1 &&
-		   !git_oid_equal(&ours, &theirs)) {
-		git_oid mbase = base;
+	} else if (!ledger_descends(l, &ours, &theirs) &&
+		   !ledger_oid_equal(&ours, &theirs)) {
+		ledger_oid mbase = base;
 
 		if (!has_base)
 			memset(&mbase, 0, sizeof(mbase));
 		village_base(l, &theirs, has_base ? &base : NULL, who->principal, &mbase);
-		if (!git_oid_is_zero(&mbase)) {
+		if (!ledger_oid_is_zero(&mbase)) {
 			if ((rc = ledger_commit_tree(l, &mbase, &b_tree, err)) != FC_OK)
 				goto cleanup;
 			has_base = 1;
@@ -586,10 +557,9 @@ cleanup:
 typedef struct follow {
 	fc_app *a;
 	ledger *l;
-	const git_oid *tree;
+	const ledger_oid *tree;
 	int forms_changed;
 	int conflicts_changed;
-	int records;
 	const char *who;
 	const char *forms_stage;  /* where new forms are written to be checked */
 	fc_err *err;
@@ -621,39 +591,21 @@ cleanup:
 	return rc;
 }
 
-static int on_follow(const ledger_delta *d, void *ud)
+/* What else a changed path means to the device: new forms to load, open
+ * conflicts to list (the records themselves go through sync_arrive). */
+static int on_follow_path(const char *path, int has_new, void *ud)
 {
 	follow *f = ud;
-	fc_buf data = FC_BUF_INIT;
-	record *r = NULL;
-	int rc = FC_OK;
 
-	if (!strncmp(d->path, "forms/", 6)) {
+	(void)has_new;
+	if (!strncmp(path, "forms/", 6))
 		f->forms_changed = 1;
-		return 0;
-	}
-	if (strncmp(d->path, "villages/", 9))
-		return 0;
-	if (merge_is_conflict_path(d->path)) {
+	else if (!strncmp(path, "villages/", 9) && merge_is_conflict_path(path))
 		f->conflicts_changed = 1;
-		return 0;
-	}
-	if (!d->has_new)
-		return 0;
-	if ((rc = ledger_read_blob(f->l, &d->new_blob, d->path, &data, f->err)) != FC_OK)
-		goto cleanup;
-	if ((rc = record_parse(data.data ? data.data : "", data.len, d->path, &r, f->err)) != FC_OK)
-		goto cleanup;
-	if ((rc = store_put(f->a->st, r, data.data, f->who, STORE_SYNCED, f->err)) != FC_OK)
-		goto cleanup;
-	f->records++;
-cleanup:
-	record_free(r);
-	buf_free(&data);
-	return rc;
+	return 0;
 }
 
-static int on_form_file(const char *path, const git_oid *blob, const void *data, size_t len,
+static int on_form_file(const char *path, const ledger_oid *blob, const void *data, size_t len,
 			void *payload)
 {
 	follow *f = payload;
@@ -722,9 +674,10 @@ out:
 
 static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *res, fc_err *err)
 {
-	git_oid head, tree, old;
-	char *old_hex = NULL, hex[GIT_OID_HEXSZ + 1];
+	ledger_oid head, tree, old;
+	char *old_hex = NULL, hex[LEDGER_OID_HEXSIZE + 1];
 	follow f;
+	sync_arrivals how;
 	int rc, has_old;
 
 	rc = ledger_ref_get(l, branch, &head, err);
@@ -735,8 +688,8 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	if (rc != FC_OK || (rc = ledger_commit_tree(l, &head, &tree, err)) != FC_OK ||
 	    (rc = store_meta_get(a->st, "store_tree", &old_hex, err)) != FC_OK)
 		goto cleanup;
-	has_old = old_hex && git_oid_fromstr(&old, old_hex) == 0;
-	if (has_old && git_oid_equal(&old, &tree))
+	has_old = old_hex && ledger_oid_parse(&old, old_hex) == FC_OK;
+	if (has_old && ledger_oid_equal(&old, &tree))
 		goto cleanup;
 	memset(&f, 0, sizeof(f));
 	f.a = a;
@@ -744,9 +697,14 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	f.tree = &tree;
 	f.who = "county";
 	f.err = err;
+	memset(&how, 0, sizeof(how));
+	how.who = f.who;
+	how.origin = STORE_SYNCED;
+	how.path = on_follow_path;
+	how.ud = &f;
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto cleanup;
-	if ((rc = ledger_diff(l, has_old ? &old : NULL, &tree, on_follow, &f, err)) != FC_OK) {
+	if ((rc = sync_arrive(a, l, has_old ? &old : NULL, &tree, &how, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}
@@ -761,13 +719,13 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 		store_rollback(a->st);
 		goto cleanup;
 	}
-	git_oid_tostr(hex, sizeof(hex), &tree);
+	ledger_oid_fmt(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK ||
 	    (rc = store_commit(a->st, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}
-	res->records_updated += f.records;
+	res->records_updated += (int)how.stored;
 cleanup:
 	free(old_hex);
 	return rc;
@@ -781,19 +739,17 @@ cleanup:
  * the sync does not depend on it. */
 static void note_remote(ledger *l, const char *url, int one_off, fc_app *a)
 {
-	git_config *cfg = NULL;
-	git_buf have = { 0 };
+	fc_buf have = FC_BUF_INIT;
 	char *meta = NULL;
 
 	if (!url || !*url)
 		return;
 	if (one_off && store_meta_get(a->st, "remote", &meta, NULL) == FC_OK && meta && *meta)
 		url = meta;
-	if (git_repository_config(&cfg, ledger_repo(l)) == 0 &&
-	    (git_config_get_string_buf(&have, cfg, "remote.county.url") != 0 || strcmp(have.ptr, url)))
-		git_config_set_string(cfg, "remote.county.url", url);
-	git_buf_dispose(&have);
-	git_config_free(cfg);
+	if (ledger_config_get(l, "remote.county.url", &have, NULL) != FC_OK ||
+	    strcmp(buf_cstr(&have), url))
+		ledger_config_set(l, "remote.county.url", url, NULL);
+	buf_free(&have);
 	free(meta);
 }
 
@@ -805,11 +761,11 @@ static int count_conflicts(const store_conflict *c, void *ud)
 }
 
 /* The remote's tip of ref as the session's advertisement showed it. */
-static int session_tip(const transport_session *sess, const char *ref, git_oid *out)
+static int session_tip(const transport_session *sess, const char *ref, ledger_oid *out)
 {
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[LEDGER_OID_HEXSIZE + 1];
 
-	return sess && transport_session_ref(sess, ref, hex) && git_oid_fromstr(out, hex) == 0;
+	return sess && transport_session_ref(sess, ref, hex) && ledger_oid_parse(out, hex) == FC_OK;
 }
 
 /* The branch tip the county was last seen to have (pushed, or advertised):
@@ -818,15 +774,15 @@ static int session_tip(const transport_session *sess, const char *ref, git_oid *
 
 /* Is head a village commit the county gave us (after a fast-forward)?
  * Then the county has it and there is nothing to push. */
-static int county_has(ledger *l, const fc_app *a, const git_oid *head)
+static int county_has(ledger *l, const fc_app *a, const ledger_oid *head)
 {
 	int has = 0;
 
 	for (size_t i = 0; a->villages && a->villages[i] && !has; i++) {
 		char *ref = util_asprintf("refs/remotes/county/villages/%s", a->villages[i]);
-		git_oid v;
+		ledger_oid v;
 
-		has = ledger_ref_get(l, ref, &v, NULL) == FC_OK && git_oid_equal(&v, head);
+		has = ledger_ref_get(l, ref, &v, NULL) == FC_OK && ledger_oid_equal(&v, head);
 		free(ref);
 	}
 	return has;
@@ -838,13 +794,65 @@ static int village_moved(ledger *l, const transport_session *sess, const char *v
 {
 	char *ref = util_asprintf("refs/heads/villages/%s", village);
 	char *mine = util_asprintf("refs/remotes/county/villages/%s", village);
-	git_oid theirs, have;
+	ledger_oid theirs, have;
 	int has_theirs = session_tip(sess, ref, &theirs);
 	int has_mine = ledger_ref_get(l, mine, &have, NULL) == FC_OK;
 
 	free(ref);
 	free(mine);
-	return has_theirs != has_mine || (has_mine && !git_oid_equal(&have, &theirs));
+	return has_theirs != has_mine || (has_mine && !ledger_oid_equal(&have, &theirs));
+}
+
+/* Step 2: fetch the device's villages that moved on the county side (all
+ * of them when there is no session to tell). */
+static int fetch_villages(fc_app *a, ledger *l, const sync_opts *o, const transport_opts *to,
+			  transport_session *sess, fc_err *err)
+{
+	size_t nv = util_strv_len(a->villages), n = 0;
+	char **specs = util_calloc(nv + 1, sizeof(*specs));
+	int rc = FC_OK;
+
+	for (size_t i = 0; i < nv; i++) {
+		if (sess && !village_moved(l, sess, a->villages[i]))
+			continue;
+		specs[n++] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
+					   a->villages[i], a->villages[i]);
+	}
+	if (n) {
+		step(o, "fetch", "fetching %zu village(s) from %s", n, to->url ? to->url : "(no remote)");
+		rc = sess ? transport_session_fetch(sess, specs, n, err)
+			  : transport_fetch(a->ledger_path, to, specs, n, err);
+	} else {
+		step(o, "fetch", "nothing new from %s for this device's village(s)", to->url);
+	}
+	util_strv_free(specs);
+	return rc;
+}
+
+/* Step 5: push the device branch unless the county has it as it is. */
+static int push_branch(fc_app *a, ledger *l, const sync_opts *o, const transport_opts *to,
+		       transport_session *sess, char *branch, sync_result *res, fc_err *err)
+{
+	ledger_oid head, there;
+	char *refs[1] = { branch };
+	int rc;
+
+	if (ledger_ref_get(l, branch, &head, NULL) != FC_OK)
+		return FC_OK; /* no branch yet: nothing to send */
+	if (county_has(l, a, &head) ||
+	    (session_tip(sess, branch, &there) && ledger_oid_equal(&there, &head))) {
+		/* Nothing to send: the county has the branch as it is. */
+		ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
+		return FC_OK;
+	}
+	step(o, "push", "sending %s", branch + strlen("refs/heads/"));
+	rc = sess ? transport_session_push(sess, refs, 1, err)
+		  : transport_push(a->ledger_path, to, refs, 1, err);
+	if (rc != FC_OK)
+		return rc;
+	ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: pushed", NULL);
+	res->pushed = 1;
+	return FC_OK;
 }
 
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
@@ -853,8 +861,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	sig_key key;
 	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
 	char *remote = NULL, *device = NULL, *branch = NULL;
-	char **specs = NULL;
-	size_t nv = util_strv_len(a->villages), nspecs = 0;
+	size_t nv = util_strv_len(a->villages);
 	transport_opts to;
 	transport_session *sess = NULL;
 	ledger_author who;
@@ -900,30 +907,16 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	 * connection's, else the fetch connection's (DESIGN.md). */
 	{
 		fc_err serr;
-		git_oid head, pushed;
+		ledger_oid head, pushed;
 		int unsent = ledger_ref_get(l, branch, &head, NULL) == FC_OK &&
 			     (ledger_ref_get(l, PUSHED_REF, &pushed, NULL) != FC_OK ||
-			      !git_oid_equal(&head, &pushed));
+			      !ledger_oid_equal(&head, &pushed));
 
 		fc_err_clear(&serr);
 		if (transport_session_open(a->ledger_path, &to, unsent, &sess, &serr) != FC_OK)
 			sess = NULL; /* the plain way below retries and explains */
 	}
-	specs = util_calloc(nv + 1, sizeof(*specs));
-	for (size_t i = 0; i < nv; i++) {
-		if (sess && !village_moved(l, sess, a->villages[i]))
-			continue;
-		specs[nspecs++] = util_asprintf("+refs/heads/villages/%s:refs/remotes/county/villages/%s",
-						a->villages[i], a->villages[i]);
-	}
-	if (nspecs) {
-		step(o, "fetch", "fetching %zu village(s) from %s", nspecs, remote ? remote : "(no remote)");
-		rc = sess ? transport_session_fetch(sess, specs, nspecs, err)
-			  : transport_fetch(a->ledger_path, &to, specs, nspecs, err);
-	} else {
-		step(o, "fetch", "nothing new from %s for this device's village(s)", remote);
-		rc = FC_OK;
-	}
+	rc = fetch_villages(a, l, o, &to, sess, err);
 	if (rc == FC_EOFFLINE) {
 		/* Merge what an earlier fetch brought; the push waits. */
 		off = *err;
@@ -963,28 +956,8 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		rc = off.code;
 		goto cleanup;
 	}
-	{
-		git_oid head, there;
-
-		if (ledger_ref_get(l, branch, &head, NULL) != FC_OK) {
-			/* No branch yet: nothing to send. */
-		} else if (county_has(l, a, &head) ||
-			   (session_tip(sess, branch, &there) && git_oid_equal(&there, &head))) {
-			/* Nothing to send: the county has the branch as it is. */
-			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: the county has it", NULL);
-		} else {
-			char *refs[1] = { branch };
-
-			step(o, "push", "sending %s", branch + strlen("refs/heads/"));
-			rc = sess ? transport_session_push(sess, refs, 1, err)
-				  : transport_push(a->ledger_path, &to, refs, 1, err);
-			if (rc != FC_OK)
-				goto cleanup;
-			ledger_ref_force(l, PUSHED_REF, &head, "fieldcard sync: pushed", NULL);
-			res->pushed = 1;
-		}
-	}
-	rc = FC_OK;
+	if ((rc = push_branch(a, l, o, &to, sess, branch, res, err)) != FC_OK)
+		goto cleanup;
 	if (refused) {
 		*err = refusal;
 		rc = refusal.code;
@@ -992,7 +965,6 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 cleanup:
 	transport_session_free(sess);
 	sig_key_wipe(&key);
-	util_strv_free(specs);
 	ledger_free(l);
 	free(keyfile);
 	free(remote);

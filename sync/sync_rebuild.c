@@ -18,61 +18,25 @@
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
-struct rebuild_state {
-	fc_app *a;
-	long n;
-	fc_err *err;
-};
-
-static int put_file(const char *path, const git_oid *blob, const void *data, size_t len,
-		    void *payload)
-{
-	struct rebuild_state *rs = payload;
-	record *r = NULL;
-	ledger_path lp;
-	char *text;
-	int rc;
-
-	(void)blob;
-	/* Only record files; open-conflict lists and the like are not records. */
-	if (!ledger_path_record_kind(ledger_path_parse(path, &lp)))
-		return 0;
-	if ((rc = record_parse(data, len, path, &r, rs->err)) != FC_OK)
-		return rc;
-	text = util_strndup(data, len);
-	rc = store_put(rs->a->st, r, text, "ledger", STORE_REBUILD, rs->err);
-	if (rc != FC_OK)
-		fc_err_prefix(rs->err, "%s: ", path);
-	else
-		rs->n++;
-	free(text);
-	record_free(r);
-	return rc;
-}
-
 /* The settings of a store that lost them (see the head of this file). */
 static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 {
-	git_repository *repo = ledger_repo(l);
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
-	git_config *cfg = NULL;
-	git_buf url = { 0 };
+	fc_buf url = FC_BUF_INIT;
+	char **batches = NULL;
 	char *have = NULL, *principal = NULL, *role = NULL, *villages = NULL, *device = NULL;
 	fc_buf roster = FC_BUF_INIT, msg = FC_BUF_INIT, val = FC_BUF_INIT;
-	git_oid tip, tree, at;
+	ledger_oid tip, tree, at;
 	int rc, n = 0;
 
 	if ((rc = store_meta_get(a->st, "principal", &have, err)) != FC_OK)
 		goto cleanup;
 	if (have && *have)
 		goto cleanup; /* the store knows whose it is */
-	if (git_reference_iterator_glob_new(&it, repo, "refs/heads/batches/*") == 0)
-		while (git_reference_next(&ref, it) == 0) {
-			if (n++ == 0)
-				principal = util_strdup(git_reference_name(ref) + strlen("refs/heads/batches/"));
-			git_reference_free(ref);
-		}
+	if (ledger_refs(l, "refs/heads/batches/", &batches, NULL) == FC_OK) {
+		n = (int)util_strv_len(batches);
+		if (n > 0)
+			principal = util_strdup(batches[0] + strlen("refs/heads/batches/"));
+	}
 	if (n != 1) {
 		rc = fc_err_set(err, FC_ENOTFOUND,
 				"the store holds no settings and the ledger %s has %d batches/ branch(es), so "
@@ -119,31 +83,30 @@ static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 	/* The device id: the newest commit of ours names it. */
 	at = tip;
 	for (int steps = 0; steps < 10000 && !device; steps++) {
-		git_commit *c = NULL;
+		ledger_commit *c = NULL;
 
-		if (git_commit_lookup(&c, repo, &at) != 0)
+		if (ledger_commit_lookup(l, &at, &c, NULL) != FC_OK)
 			break;
 		buf_reset(&val);
-		if (ledger_message_trailer(git_commit_message(c), "Fieldcard-Principal", &val) == FC_OK &&
+		if (ledger_message_trailer(ledger_commit_text(c), "Fieldcard-Principal", &val) == FC_OK &&
 		    !strcmp(buf_cstr(&val), principal)) {
 			buf_reset(&val);
-			if (ledger_message_trailer(git_commit_message(c), "Fieldcard-Device", &val) == FC_OK)
+			if (ledger_message_trailer(ledger_commit_text(c), "Fieldcard-Device", &val) == FC_OK)
 				device = util_strdup(buf_cstr(&val));
 		}
-		if (git_commit_parentcount(c) == 0) {
-			git_commit_free(c);
+		if (ledger_commit_parentcount(c) == 0) {
+			ledger_commit_free(c);
 			break;
 		}
-		at = *git_commit_parent_id(c, 0);
-		git_commit_free(c);
+		at = *ledger_commit_parent(c, 0);
+		ledger_commit_free(c);
 	}
-	if (git_repository_config(&cfg, repo) == 0)
-		git_config_get_string_buf(&url, cfg, "remote.county.url");
+	ledger_config_get(l, "remote.county.url", &url, NULL);
 	if ((rc = store_meta_set(a->st, "principal", principal, err)) != FC_OK ||
 	    (rc = store_meta_set(a->st, "role", role, err)) != FC_OK ||
 	    (rc = store_meta_set(a->st, "villages", villages, err)) != FC_OK ||
 	    (device && (rc = store_meta_set(a->st, "device", device, err)) != FC_OK) ||
-	    (url.size && (rc = store_meta_set(a->st, "remote", url.ptr, err)) != FC_OK))
+	    (url.len && (rc = store_meta_set(a->st, "remote", url.data, err)) != FC_OK))
 		goto cleanup;
 	free(a->principal);
 	a->principal = util_strdup(principal);
@@ -152,11 +115,10 @@ static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 	util_strv_free(a->villages);
 	a->villages = util_split(villages, ',');
 	fprintf(stderr, "recovered the settings from the ledger: %s, %s of village(s) %s, device %s, remote %s\n",
-		principal, role, villages, device ? device : "(unknown)", url.size ? url.ptr : "(none: give sync --remote URL)");
+		principal, role, villages, device ? device : "(unknown)", url.len ? url.data : "(none: give sync --remote URL)");
 cleanup:
-	git_buf_dispose(&url);
-	git_config_free(cfg);
-	git_reference_iterator_free(it);
+	buf_free(&url);
+	util_strv_free(batches);
 	buf_free(&roster);
 	buf_free(&msg);
 	buf_free(&val);
@@ -169,7 +131,7 @@ cleanup:
 }
 
 /* The device's branch: set by sync, else batches/<principal>, else main. */
-static int device_tip(fc_app *a, ledger *l, git_oid *tip, fc_err *err)
+static int device_tip(fc_app *a, ledger *l, ledger_oid *tip, fc_err *err)
 {
 	char *branch = NULL, *fallback = util_asprintf("refs/heads/batches/%s", a->principal);
 	const char *tries[3];
@@ -193,10 +155,10 @@ static int device_tip(fc_app *a, ledger *l, git_oid *tip, fc_err *err)
 
 int sync_rebuild(fc_app *a, fc_err *err)
 {
-	struct rebuild_state rs = { a, 0, err };
+	sync_arrivals how;
 	ledger *l = NULL;
-	git_oid tip, tree;
-	char hex[GIT_OID_HEXSZ + 1];
+	ledger_oid tip, tree;
+	char hex[LEDGER_OID_HEXSIZE + 1];
 	int rc, pending = 0, began = 0;
 
 	if ((rc = store_pending_count(a->st, &pending, err)) != FC_OK)
@@ -214,17 +176,22 @@ int sync_rebuild(fc_app *a, fc_err *err)
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto out;
 	began = 1;
+	/* Every record file, byte for byte, through the model's door. */
+	memset(&how, 0, sizeof(how));
+	how.who = "ledger";
+	how.origin = STORE_REBUILD;
+	how.every = 1;
 	if ((rc = store_clear_records(a->st, err)) != FC_OK ||
-	    (rc = ledger_foreach(l, &tree, "villages", put_file, &rs, err)) != FC_OK)
+	    (rc = sync_arrive(a, l, NULL, &tree, &how, err)) != FC_OK)
 		goto out;
 	/* The store now stands at this tree: the next sync follows on from it. */
-	git_oid_tostr(hex, sizeof(hex), &tree);
+	ledger_oid_fmt(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK)
 		goto out;
 	rc = store_commit(a->st, err);
 	began = 0;
 	if (rc == FC_OK)
-		fprintf(stderr, "rebuilt %ld records from the ledger\n", rs.n);
+		fprintf(stderr, "rebuilt %zu records from the ledger\n", how.stored);
 out:
 	if (began)
 		store_rollback(a->st);

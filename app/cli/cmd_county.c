@@ -163,7 +163,7 @@ int cmd_init_county(const cli_ctx *c, int argc, char **argv)
 	files f = { NULL, NULL, NULL, 0, 0 };
 	fc_buf line = FC_BUF_INIT, msg = FC_BUF_INIT;
 	fc_err err;
-	git_oid tree, commit;
+	ledger_oid tree, commit;
 	transport_opts to;
 	int rc, opened = 0;
 
@@ -266,7 +266,7 @@ int cmd_enroll(const cli_ctx *c, int argc, char **argv)
 	county k;
 	fc_err err;
 	fc_buf signers = FC_BUF_INIT, roster = FC_BUF_INIT, msg = FC_BUF_INIT, line = FC_BUF_INIT;
-	git_oid main_c, main_tree, tree, commit;
+	ledger_oid main_c, main_tree, tree, commit;
 	transport_opts to;
 	ledger_change ch[2];
 	int rc, opened = 0;
@@ -360,7 +360,7 @@ int cmd_enroll(const cli_ctx *c, int argc, char **argv)
 	ledger_message_trailers(&msg, k.who.principal, k.who.device);
 	if ((rc = ledger_tree_update(k.l, &main_tree, ch, 2, &tree, &err)) != FC_OK)
 		goto out;
-	if (!git_oid_equal(&tree, &main_tree)) {
+	if (!ledger_oid_equal(&tree, &main_tree)) {
 		if ((rc = ledger_commit_write(k.l, &tree, &main_c, 1, &k.who, msg.data, &commit, &err)) != FC_OK ||
 		    (rc = ledger_ref_set(k.l, "refs/heads/main", &commit, &main_c, "enroll", &err)) != FC_OK)
 			goto out;
@@ -373,13 +373,12 @@ int cmd_enroll(const cli_ctx *c, int argc, char **argv)
 	push = util_calloc(nv + 64, sizeof(*push));
 	push[np++] = util_strdup("refs/heads/main");
 	{
-		git_reference_iterator *it = NULL;
-		git_reference *ref;
+		char **known = NULL;
 		size_t cap = nv + 64;
 
-		if (git_reference_iterator_glob_new(&it, ledger_repo(k.l), "refs/remotes/county/villages/*") == 0) {
-			while (git_reference_next(&ref, it) == 0) {
-				const char *v = git_reference_name(ref) + strlen("refs/remotes/county/villages/");
+		if (ledger_refs(k.l, "refs/remotes/county/villages/", &known, NULL) == FC_OK) {
+			for (size_t j = 0; known[j]; j++) {
+				const char *v = known[j] + strlen("refs/remotes/county/villages/");
 				int dup = 0;
 
 				for (size_t i = 0; i < nv && !dup; i++)
@@ -391,10 +390,9 @@ int cmd_enroll(const cli_ctx *c, int argc, char **argv)
 					}
 					push[np++] = util_asprintf("refs/heads/villages/%s", v);
 				}
-				git_reference_free(ref);
 			}
-			git_reference_iterator_free(it);
 		}
+		util_strv_free(known);
 		for (size_t i = 0; i < nv; i++)
 			push[np++] = util_asprintf("refs/heads/villages/%s", vs[i]);
 		push[np] = NULL;

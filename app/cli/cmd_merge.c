@@ -159,7 +159,7 @@ int cmd_conflicts(const cli_ctx *c, int argc, char **argv)
 {
 	session s;
 	fc_err err;
-	git_oid main, tree;
+	ledger_oid main, tree;
 	county_dup *dv = NULL;
 	size_t dn = 0, open_dups = 0, nconf = 0;
 	int rc;
@@ -221,7 +221,7 @@ static int resolve_duplicate(const cli_ctx *c, const char *id, const char *other
 {
 	session s;
 	fc_err err;
-	git_oid commit, tree;
+	ledger_oid commit, tree;
 	county_dup *dv = NULL;
 	size_t dn = 0;
 	int rc;

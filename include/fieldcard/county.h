@@ -7,7 +7,8 @@
  * Works on the county staff's own ledger (DIR/ledger.git): batches are
  * fetched into refs/heads/batches/<principal>, the county's main and
  * villages/<code> into refs/remotes/county/...; main and villages/<code> are
- * written locally and pushed. Only sync/ includes this header. */
+ * written locally and pushed. The sync layer and the county's commands
+ * include this header; the UI goes through desk.h. */
 #ifndef FIELDCARD_COUNTY_H
 #define FIELDCARD_COUNTY_H
 
@@ -15,7 +16,7 @@
 #include "fieldcard/err.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/merge.h"
-#include "fieldcard/store.h"
+#include "fieldcard/app.h"
 
 /* What keys/roster on main says of a principal (one line
  * "PRINCIPAL TAB ROLE TAB VILLAGES" with VILLAGES "a,b" or "*"; a fourth
@@ -26,8 +27,10 @@ typedef struct county_principal {
 	int revoked;
 } county_principal;
 
-/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent. */
-int county_roster_get(ledger *l, const git_oid *tree, const char *principal,
+/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent,
+ * FC_EINVALID (naming the limits) if its role or villages do not fit the
+ * fields above: never a list cut short. */
+int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 		      county_principal *out, fc_err *err);
 
 typedef enum county_status {
@@ -44,7 +47,7 @@ const char *county_status_name(county_status s);
 typedef struct county_batch {
 	char principal[128];
 	county_principal who;
-	git_oid tip;
+	ledger_oid tip;
 	int ahead;              /* commits not on main */
 	int records;            /* record files that differ from the base */
 	county_status status;
@@ -62,22 +65,25 @@ int county_batches(ledger *l, county_batch **out, size_t *n, fc_err *err);
 
 /* Verify one batch against main (fills b; FC_ECONFLICT with b->reason in
  * err if not good). base_tree (may be NULL) receives the explicit base. */
-int county_verify(ledger *l, const char *principal, county_batch *b, git_oid *base_tree,
+int county_verify(ledger *l, const char *principal, county_batch *b, ledger_oid *base_tree,
 		  int *has_base, fc_err *err);
 
 typedef struct county_merge_result {
-	git_oid main;            /* new main */
+	ledger_oid main;         /* new main */
 	size_t conflicts;
 	size_t duplicates;
 	int villages_cut;
 } county_merge_result;
 
 /* Verify and merge batches/<principal> into main (merge commit signed by
- * who, parents main + batch tip), cut the villages it touched, update the
- * county store (records as synced, duplicates flagged with field
- * "id_number"). conflicts (may be NULL) receives the new open conflicts.
+ * who, parents main + batch tip), cut the villages it touched, and bring
+ * the county's own store (a->st) up to the merged tree: every record the
+ * merge changed goes through app_put_arrived (sync_arrive), the new open
+ * conflicts are stored, and every head or present member whose ID number
+ * another household holds is flagged in COUNTY_DUPLICATES_PATH (no limit on
+ * how many). conflicts (may be NULL) receives the new open conflicts.
  * FC_ECONFLICT if the batch is refused (nothing changes). */
-int county_merge(ledger *l, store *st, const ledger_author *who, const char *principal,
+int county_merge(ledger *l, fc_app *a, const ledger_author *who, const char *principal,
 		 merge_conflicts *conflicts, county_merge_result *res, fc_err *err);
 
 /* Advance villages/<code> to main_commit: tree = main's forms/, keys/ and
@@ -89,7 +95,7 @@ int county_merge(ledger *l, store *st, const ledger_author *who, const char *pri
  * this one village whose new history holds no other village are further
  * parents, so a device's next fetch does not bring its own records back.
  * No commit if the tree is the same. */
-int county_cut_village(ledger *l, const ledger_author *who, const git_oid *main_commit,
+int county_cut_village(ledger *l, const ledger_author *who, const ledger_oid *main_commit,
 		       const char *village, fc_err *err);
 
 /* Possible duplicates (the same head ID number in two households), kept
@@ -107,12 +113,12 @@ typedef struct county_dup {
 } county_dup;
 
 /* Every pair in tree (a tree id); *out (free()) NULL and *n 0 if none. */
-int county_duplicates(ledger *l, const git_oid *tree, county_dup **out, size_t *n, fc_err *err);
+int county_duplicates(ledger *l, const ledger_oid *tree, county_dup **out, size_t *n, fc_err *err);
 /* Decide the open flag on household id (and other, if not NULL): clear it
  * (clear != 0), or mark id a duplicate of other (other required). A signed
  * commit on main by who; FC_ENOTFOUND if no such open flag. */
 int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
-			    const char *other, int clear, git_oid *new_main, fc_err *err);
+			    const char *other, int clear, ledger_oid *new_main, fc_err *err);
 
 /* Verify every commit reachable from rev (signature against the
  * allowed_signers of its first parent's tree, or its own for a root

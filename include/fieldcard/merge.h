@@ -59,7 +59,7 @@ char *merge_conflict_path_for(const char *record_path);
  * village, appended to out with path = the record's path and kind set.
  * Reads the household folders' entries, and the blob of each conflicts
  * file only. */
-int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
+int merge_conflicts_read(ledger *l, const ledger_oid *tree, const char *village,
 			 merge_conflicts *out, fc_err *err);
 
 /* The changes that settle the conflict on (record_id, field) in tree with
@@ -70,7 +70,7 @@ int merge_conflicts_read(ledger *l, const git_oid *tree, const char *village,
  * caller frees out[i].path and out[i].data with free(); found (may be
  * NULL) receives the conflict as it was (merge_conflict_clear).
  * FC_ENOTFOUND if no such open conflict. */
-int merge_resolve_changes(ledger *l, const git_oid *tree, const char *record_path,
+int merge_resolve_changes(ledger *l, const ledger_oid *tree, const char *record_path,
 			  const char *record_id, const char *field, const char *value,
 			  ledger_change out[2], merge_conflict *found, fc_err *err);
 void merge_conflict_clear(merge_conflict *c);
@@ -82,13 +82,13 @@ void merge_conflict_clear(merge_conflict *c);
  * ours may be NULL too (empty).
  * The result tree is written with ledger_tree_update; open conflicts are
  * recorded in the tree as documented in docs/DESIGN.md and appended to c. */
-int merge_trees(ledger *l, const git_oid *base, const git_oid *ours, const git_oid *theirs,
-		git_oid *out, merge_conflicts *c, fc_err *err);
+int merge_trees(ledger *l, const ledger_oid *base, const ledger_oid *ours, const ledger_oid *theirs,
+		ledger_oid *out, merge_conflicts *c, fc_err *err);
 /* The same, naming the principals of each side (kept in the conflict
  * files and in c). base/ours/theirs may be tree or commit ids; out is a
  * tree id. ours_who/theirs_who may be NULL. */
-int merge_trees_who(ledger *l, const git_oid *base, const git_oid *ours,
-		    const git_oid *theirs, const char *ours_who, const char *theirs_who,
-		    git_oid *out, merge_conflicts *c, fc_err *err);
+int merge_trees_who(ledger *l, const ledger_oid *base, const ledger_oid *ours,
+		    const ledger_oid *theirs, const char *ours_who, const char *theirs_who,
+		    ledger_oid *out, merge_conflicts *c, fc_err *err);
 
 #endif

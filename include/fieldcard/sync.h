@@ -67,6 +67,39 @@ int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud
  * audit and settings stay. */
 int sync_rebuild(fc_app *a, fc_err *err);
 
+/* ---- the store follows the ledger ----
+ *
+ * The one way record files get from a ledger tree into the store, shared by
+ * the device sync, the county's merge and the rebuild: each record file
+ * (villages/.../household, members/ID, visits/ID) goes through the model's
+ * door for signed records, app_put_arrived, and is stored as the signed
+ * history holds it. The caller's extras ride on the callbacks. */
+typedef struct sync_arrivals {
+	const char *who;          /* the audit's "who" (the sender's principal) */
+	store_origin origin;      /* STORE_SYNCED, or STORE_REBUILD */
+	int every;                /* 1: every record file under villages/ of the
+	                             tree, nothing compared (check --rebuild) */
+	/* Every changed path (every file, with every), records or not
+	 * (forms/, keys/, conflicts files), before its record is stored;
+	 * has_new 0 = removed. Nonzero stops and is returned. May be NULL. */
+	int (*path)(const char *path, int has_new, void *ud);
+	/* Every record once it is stored (r borrowed for the call). Nonzero
+	 * stops and is returned. May be NULL. */
+	int (*record)(const char *path, const record *r, void *ud);
+	void *ud;
+	size_t stored;            /* out: record files stored */
+} sync_arrivals;
+
+/* Bring a's store from tree `from` (NULL: the empty tree) to tree `to`:
+ * every record file that differs (or, with how->every, every one) is put
+ * through app_put_arrived. A removed file leaves its record alone (records
+ * are never deleted). Runs inside the caller's transaction (store_begin),
+ * so a whole tree lands or none of it does. */
+struct ledger;
+struct ledger_oid;
+int sync_arrive(fc_app *a, struct ledger *l, const struct ledger_oid *from,
+		const struct ledger_oid *to, sync_arrivals *how, fc_err *err);
+
 /* Make the SSH transport key DIR/keys/transport_ed25519 (OpenSSH format,
  * apart from the signing key) if there is none. */
 int sync_transport_key(const char *dir, fc_err *err);

@@ -1,29 +1,22 @@
-/* ledger.c — the ledger repository through libgit2 1.5 (see
- * fieldcard/ledger.h): trees written from a base plus changed files, signed
- * commits, compare-and-swap refs, a subtree-skipping diff, and commit
- * verification against allowed_signers.
+/* ledger.c — the ledger repository through libgit2 1.5 (fieldcard/ledger.h):
+ * opening, object ids, compare-and-swap refs and ref lists, the
+ * repository's config, commits (read, and written signed) and their
+ * messages. Trees, reading and the diff are in ledger_tree.c, walks in
+ * ledger_walk.c, verification in ledger_verify.c, record paths in
+ * ledger_path.c; ledger_int.h is what they share.
  *
  * Facts this file relies on (DESIGN.md, "What we know about the
  * dependencies"): git_commit_create_with_signature(..., NULL) stores the
  * signature in the gpgsig header and writes the object only, so refs are
  * moved here; the armored signature must not end in a newline or the object
- * differs from what git writes; git_commit_extract_signature returns exactly
- * the signed payload. libgit2's own tree diff reads every entry of both
- * trees, so ledger_diff walks the trees itself and skips equal subtrees. */
+ * differs from what git writes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "fieldcard/ledger.h"
+#include "ledger_int.h"
 #include "fieldcard/util.h"
-
-struct ledger {
-	git_repository *repo;
-	char *path;
-};
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -54,9 +47,66 @@ int ledger_git_error(fc_err *err, int gerr, const char *what)
 			  e && e->message ? e->message : "libgit2 error");
 }
 
-static void short_id(char out[8], const git_oid *oid)
+void ledger_short_id(char out[LEDGER_OID_SHORT], const ledger_oid *id)
 {
-	git_oid_tostr(out, 8, oid);
+	ledger_oid_fmt(out, LEDGER_OID_SHORT, id);
+}
+
+/* ---- object ids ---- */
+
+int ledger_oid_equal(const ledger_oid *a, const ledger_oid *b)
+{
+	return memcmp(a->id, b->id, LEDGER_OID_SIZE) == 0;
+}
+
+int ledger_oid_is_zero(const ledger_oid *id)
+{
+	for (size_t i = 0; i < LEDGER_OID_SIZE; i++)
+		if (id->id[i])
+			return 0;
+	return 1;
+}
+
+char *ledger_oid_fmt(char *out, size_t cap, const ledger_oid *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (!out || cap == 0)
+		return out;
+	for (; n + 1 < cap && n < LEDGER_OID_HEXSIZE; n++) {
+		unsigned char b = id->id[n / 2];
+
+		out[n] = hex[n % 2 ? b & 0xf : b >> 4];
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ledger_oid_parse(ledger_oid *out, const char *hex)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < LEDGER_OID_HEXSIZE; i++) {
+		int v = hex ? hexval(hex[i]) : -1;
+
+		if (v < 0) {
+			memset(out, 0, sizeof(*out));
+			return FC_EINVALID;
+		}
+		out->id[i / 2] |= (unsigned char)(i % 2 ? v : v << 4);
+	}
+	return FC_OK;
 }
 
 /* ---- opening ---- */
@@ -102,14 +152,9 @@ void ledger_free(ledger *l)
 	free(l);
 }
 
-git_repository *ledger_repo(ledger *l)
-{
-	return l->repo;
-}
-
 /* ---- refs ---- */
 
-int ledger_ref_get(ledger *l, const char *ref, git_oid *out, fc_err *err)
+int ledger_ref_get(ledger *l, const char *ref, ledger_oid *out, fc_err *err)
 {
 	git_reference *r = NULL, *res = NULL;
 	int g, rc = FC_OK;
@@ -125,24 +170,24 @@ int ledger_ref_get(ledger *l, const char *ref, git_oid *out, fc_err *err)
 	else if (g < 0)
 		rc = ledger_git_error(err, g, ref);
 	else
-		git_oid_cpy(out, git_reference_target(res));
+		git_oid_cpy(goid_out(out), git_reference_target(res));
 	git_reference_free(res);
 	git_reference_free(r);
 	return rc;
 }
 
-int ledger_ref_set(ledger *l, const char *ref, const git_oid *oid, const git_oid *old,
+int ledger_ref_set(ledger *l, const char *ref, const ledger_oid *oid, const ledger_oid *old,
 		   const char *log, fc_err *err)
 {
 	git_reference *r = NULL;
-	char now[GIT_OID_HEXSZ + 1] = "", want[GIT_OID_HEXSZ + 1] = "";
-	git_oid cur;
+	char now[LEDGER_OID_HEXSIZE + 1] = "", want[LEDGER_OID_HEXSIZE + 1] = "";
+	ledger_oid cur;
 	int g;
 
 	if (old)
-		g = git_reference_create_matching(&r, l->repo, ref, oid, 1, old, log);
+		g = git_reference_create_matching(&r, l->repo, ref, goid(oid), 1, goid(old), log);
 	else
-		g = git_reference_create(&r, l->repo, ref, oid, 0, log);
+		g = git_reference_create(&r, l->repo, ref, goid(oid), 0, log);
 	git_reference_free(r);
 	if (g == 0)
 		return FC_OK;
@@ -150,18 +195,18 @@ int ledger_ref_set(ledger *l, const char *ref, const git_oid *oid, const git_oid
 		return ledger_git_error(err, g, ref);
 	/* Say where it is now, so a person can see what won the race. */
 	if (ledger_ref_get(l, ref, &cur, NULL) == FC_OK)
-		git_oid_tostr(now, sizeof(now), &cur);
+		ledger_oid_fmt(now, sizeof(now), &cur);
 	if (old)
-		git_oid_tostr(want, sizeof(want), old);
+		ledger_oid_fmt(want, sizeof(want), old);
 	return fc_err_set(err, FC_ECONFLICT, "ref %s moved: expected %s, found %s", ref,
 			  old ? want : "no ref", now[0] ? now : "no ref");
 }
 
-int ledger_ref_force(ledger *l, const char *ref, const git_oid *oid, const char *log,
+int ledger_ref_force(ledger *l, const char *ref, const ledger_oid *oid, const char *log,
 		     fc_err *err)
 {
 	git_reference *r = NULL;
-	int g = git_reference_create(&r, l->repo, ref, oid, 1, log);
+	int g = git_reference_create(&r, l->repo, ref, goid(oid), 1, log);
 
 	git_reference_free(r);
 	return g < 0 ? ledger_git_error(err, g, ref) : FC_OK;
@@ -180,146 +225,189 @@ int ledger_ref_delete(ledger *l, const char *ref, fc_err *err)
 	return g < 0 ? ledger_git_error(err, g, ref) : FC_OK;
 }
 
-/* ---- trees ---- */
-
-int ledger_commit_tree(ledger *l, const git_oid *commit, git_oid *tree_out, fc_err *err)
+int ledger_refs(ledger *l, const char *prefix, char ***out, fc_err *err)
 {
-	git_commit *c = NULL;
-	char s[8];
-	int g = git_commit_lookup(&c, l->repo, commit);
-
-	if (g < 0) {
-		short_id(s, commit);
-		return ledger_git_error(err, g, s);
-	}
-	git_oid_cpy(tree_out, git_commit_tree_id(c));
-	git_commit_free(c);
-	return FC_OK;
-}
-
-/* Look up tree id; NULL stands for the empty tree and gives a NULL tree
- * (git_tree_create_updated takes a NULL baseline), so no empty tree object
- * is ever written just to be read. */
-static int tree_or_empty(ledger *l, const git_oid *id, git_tree **out, fc_err *err)
-{
-	char s[8];
+	git_strarray refs = { NULL, 0 };
+	size_t plen = prefix ? strlen(prefix) : 0, k = 0;
 	int g;
 
 	*out = NULL;
-	if (!id)
-		return FC_OK;
-	g = git_tree_lookup(out, l->repo, id);
+	g = git_reference_list(&refs, l->repo);
+	if (g < 0)
+		return ledger_git_error(err, g, "listing the ledger's refs");
+	*out = util_calloc(refs.count + 1, sizeof(**out));
+	for (size_t i = 0; i < refs.count; i++)
+		if (strncmp(refs.strings[i], prefix ? prefix : "", plen) == 0)
+			(*out)[k++] = util_strdup(refs.strings[i]);
+	git_strarray_dispose(&refs);
+	return FC_OK;
+}
+
+int ledger_rev(ledger *l, const char *rev, ledger_oid *out, fc_err *err)
+{
+	git_object *o = NULL;
+	int g = git_revparse_single(&o, l->repo, rev);
+
+	if (g == GIT_ENOTFOUND)
+		return fc_err_set(err, FC_ENOTFOUND, "%s: no such revision in the ledger", rev);
+	if (g < 0)
+		return ledger_git_error(err, g, rev);
+	git_oid_cpy(goid_out(out), git_object_id(o));
+	git_object_free(o);
+	return FC_OK;
+}
+
+/* ---- config ---- */
+
+int ledger_config_get(ledger *l, const char *key, fc_buf *out, fc_err *err)
+{
+	git_config *cfg = NULL;
+	git_buf v = GIT_BUF_INIT;
+	int g = git_repository_config(&cfg, l->repo), rc = FC_OK;
+
+	if (g == 0)
+		g = git_config_get_string_buf(&v, cfg, key);
+	if (g == GIT_ENOTFOUND)
+		rc = fc_err_set(err, FC_ENOTFOUND, "%s is not set in %s/config", key, l->path);
+	else if (g < 0)
+		rc = ledger_git_error(err, g, key);
+	else {
+		buf_reset(out);
+		buf_add(out, v.ptr, v.size);
+	}
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	return rc;
+}
+
+int ledger_config_set(ledger *l, const char *key, const char *value, fc_err *err)
+{
+	git_config *cfg = NULL;
+	int g = git_repository_config(&cfg, l->repo);
+
+	if (g == 0)
+		g = git_config_set_string(cfg, key, value);
+	git_config_free(cfg);
+	return g < 0 ? ledger_git_error(err, g, key) : FC_OK;
+}
+
+/* ---- reading commits ---- */
+
+int ledger_commit_lookup(ledger *l, const ledger_oid *id, ledger_commit **out, fc_err *err)
+{
+	git_commit *c = NULL;
+	char s[LEDGER_OID_SHORT];
+	int g = git_commit_lookup(&c, l->repo, goid(id));
+
+	*out = NULL;
 	if (g < 0) {
-		short_id(s, id);
+		ledger_short_id(s, id);
+		return ledger_git_error(err, g, s);
+	}
+	*out = (ledger_commit *)(void *)c;
+	return FC_OK;
+}
+
+void ledger_commit_free(ledger_commit *c)
+{
+	git_commit_free((git_commit *)(void *)c);
+}
+
+const ledger_oid *ledger_commit_id(const ledger_commit *c)
+{
+	return loid(git_commit_id(gcommit(c)));
+}
+
+const ledger_oid *ledger_commit_tree_id(const ledger_commit *c)
+{
+	return loid(git_commit_tree_id(gcommit(c)));
+}
+
+size_t ledger_commit_parentcount(const ledger_commit *c)
+{
+	return git_commit_parentcount(gcommit(c));
+}
+
+const ledger_oid *ledger_commit_parent(const ledger_commit *c, size_t i)
+{
+	if (i >= git_commit_parentcount(gcommit(c)))
+		return NULL;
+	return loid(git_commit_parent_id(gcommit(c), (unsigned int)i));
+}
+
+long long ledger_commit_time(const ledger_commit *c)
+{
+	return (long long)git_commit_time(gcommit(c));
+}
+
+const char *ledger_commit_text(const ledger_commit *c)
+{
+	const char *m = git_commit_message(gcommit(c));
+
+	return m ? m : "";
+}
+
+int ledger_commit_tree(ledger *l, const ledger_oid *commit, ledger_oid *tree_out, fc_err *err)
+{
+	ledger_commit *c = NULL;
+	int rc = ledger_commit_lookup(l, commit, &c, err);
+
+	if (rc)
+		return rc;
+	*tree_out = *ledger_commit_tree_id(c);
+	ledger_commit_free(c);
+	return FC_OK;
+}
+
+int ledger_commit_message(ledger *l, const ledger_oid *commit, fc_buf *out, fc_err *err)
+{
+	ledger_commit *c = NULL;
+	int rc = ledger_commit_lookup(l, commit, &c, err);
+
+	if (rc)
+		return rc;
+	buf_adds(out, ledger_commit_text(c));
+	ledger_commit_free(c);
+	return FC_OK;
+}
+
+int ledger_peel_tree(ledger *l, const ledger_oid *id, ledger_oid *tree_out, fc_err *err)
+{
+	git_object *o = NULL, *t = NULL;
+	int g = git_object_lookup(&o, l->repo, goid(id), GIT_OBJECT_ANY);
+
+	if (g == 0)
+		g = git_object_peel(&t, o, GIT_OBJECT_TREE);
+	if (g == 0)
+		git_oid_cpy(goid_out(tree_out), git_object_id(t));
+	git_object_free(t);
+	git_object_free(o);
+	if (g < 0) {
+		char s[LEDGER_OID_SHORT];
+
+		ledger_short_id(s, id);
 		return ledger_git_error(err, g, s);
 	}
 	return FC_OK;
 }
 
-/* Paths as git and every other checkout can hold them. */
-static int path_ok(const char *p)
+int ledger_descends(ledger *l, const ledger_oid *commit, const ledger_oid *ancestor)
 {
-	const char *s = p;
-
-	if (!*p || *p == '/')
-		return 0;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.') ||
-		    (n == 4 && strncasecmp(s, ".git", 4) == 0))
-			return 0;
-		if (!e)
-			break;
-		s = e + 1;
-		if (!*s)
-			return 0; /* trailing '/' */
-	}
-	return 1;
+	return git_graph_descendant_of(l->repo, goid(commit), goid(ancestor)) == 1;
 }
 
-static int cmp_change_ptr(const void *a, const void *b)
-{
-	const ledger_change *x = *(const ledger_change *const *)a;
-	const ledger_change *y = *(const ledger_change *const *)b;
+/* ---- writing commits ---- */
 
-	return strcmp(x->path, y->path);
-}
-
-int ledger_tree_update(ledger *l, const git_oid *base_tree, const ledger_change *changes,
-		       size_t n, git_oid *tree_out, fc_err *err)
-{
-	const ledger_change **sorted = NULL;
-	git_tree_update *up = NULL;
-	git_tree *base = NULL;
-	size_t nup = 0;
-	int rc, g;
-
-	rc = tree_or_empty(l, base_tree, &base, err);
-	if (rc)
-		return rc;
-	sorted = util_calloc(n ? n : 1, sizeof(*sorted));
-	up = util_calloc(n ? n : 1, sizeof(*up));
-	for (size_t i = 0; i < n; i++) {
-		if (!changes[i].path || !path_ok(changes[i].path)) {
-			rc = fc_err_set(err, FC_EINVALID, "ledger path '%s' is not valid",
-					changes[i].path ? changes[i].path : "(null)");
-			goto cleanup;
-		}
-		sorted[i] = &changes[i];
-	}
-	qsort(sorted, n, sizeof(*sorted), cmp_change_ptr);
-	for (size_t i = 0; i < n; i++) {
-		const ledger_change *c = sorted[i];
-
-		if (i > 0 && strcmp(sorted[i - 1]->path, c->path) == 0) {
-			rc = fc_err_set(err, FC_EINVALID, "ledger path '%s' changed twice in one commit",
-					c->path);
-			goto cleanup;
-		}
-		if (!c->data) {
-			git_tree_entry *te = NULL;
-
-			/* Removing what is not there is a no-op, not an error. */
-			if (!base || git_tree_entry_bypath(&te, base, c->path) != 0)
-				continue;
-			git_tree_entry_free(te);
-			up[nup].action = GIT_TREE_UPDATE_REMOVE;
-		} else {
-			g = git_blob_create_from_buffer(&up[nup].id, l->repo, c->data, c->len);
-			if (g < 0) {
-				rc = ledger_git_error(err, g, c->path);
-				goto cleanup;
-			}
-			up[nup].action = GIT_TREE_UPDATE_UPSERT;
-			up[nup].filemode = GIT_FILEMODE_BLOB;
-		}
-		up[nup].path = c->path;
-		nup++;
-	}
-	g = git_tree_create_updated(tree_out, l->repo, base, nup, up);
-	if (g < 0)
-		rc = ledger_git_error(err, g, "writing the ledger tree");
-cleanup:
-	free(sorted);
-	free(up);
-	git_tree_free(base);
-	return rc;
-}
-
-/* ---- commits ---- */
-
-int ledger_commit_write(ledger *l, const git_oid *tree, const git_oid *parents,
+int ledger_commit_write(ledger *l, const ledger_oid *tree, const ledger_oid *parents,
 			size_t nparents, const ledger_author *who, const char *message,
-			git_oid *out, fc_err *err)
+			ledger_oid *out, fc_err *err)
 {
 	git_signature *sig = NULL;
 	git_tree *t = NULL;
 	const git_commit **ps = NULL;
 	git_buf content = GIT_BUF_INIT;
 	fc_buf armored = FC_BUF_INIT, msg = FC_BUF_INIT;
-	char *email = NULL, s[8];
+	char *email = NULL, s[LEDGER_OID_SHORT];
 	size_t np = 0;
 	int rc = FC_OK, g;
 
@@ -333,17 +421,17 @@ int ledger_commit_write(ledger *l, const git_oid *tree, const git_oid *parents,
 		rc = ledger_git_error(err, g, "commit author");
 		goto cleanup;
 	}
-	g = git_tree_lookup(&t, l->repo, tree);
+	g = git_tree_lookup(&t, l->repo, goid(tree));
 	if (g < 0) {
-		short_id(s, tree);
+		ledger_short_id(s, tree);
 		rc = ledger_git_error(err, g, s);
 		goto cleanup;
 	}
 	ps = util_calloc(nparents ? nparents : 1, sizeof(*ps));
 	for (; np < nparents; np++) {
-		g = git_commit_lookup((git_commit **)&ps[np], l->repo, &parents[np]);
+		g = git_commit_lookup((git_commit **)&ps[np], l->repo, goid(&parents[np]));
 		if (g < 0) {
-			short_id(s, &parents[np]);
+			ledger_short_id(s, &parents[np]);
 			rc = ledger_git_error(err, g, s);
 			goto cleanup;
 		}
@@ -361,7 +449,7 @@ int ledger_commit_write(ledger *l, const git_oid *tree, const git_oid *parents,
 	if (rc)
 		goto cleanup;
 	/* sig_sign's armor has no final newline, as gpgsig needs. */
-	g = git_commit_create_with_signature(out, l->repo, content.ptr, armored.data, NULL);
+	g = git_commit_create_with_signature(goid_out(out), l->repo, content.ptr, armored.data, NULL);
 	if (g < 0)
 		rc = ledger_git_error(err, g, "signed commit");
 cleanup:
@@ -377,11 +465,11 @@ cleanup:
 	return rc;
 }
 
-int ledger_commit_changes(ledger *l, const char *ref, const git_oid *base,
+int ledger_commit_changes(ledger *l, const char *ref, const ledger_oid *base,
 			  const ledger_change *changes, size_t n, const ledger_author *who,
-			  const char *message, git_oid *out, fc_err *err)
+			  const char *message, ledger_oid *out, fc_err *err)
 {
-	git_oid base_tree, tree;
+	ledger_oid base_tree, tree;
 	int rc;
 
 	if (base) {
@@ -450,528 +538,4 @@ int ledger_message_trailer(const char *message, const char *key, fc_buf *out)
 	}
 	git_message_trailer_array_free(&arr);
 	return rc;
-}
-
-int ledger_commit_message(ledger *l, const git_oid *commit, fc_buf *out, fc_err *err)
-{
-	git_commit *c = NULL;
-	char s[8];
-	int g = git_commit_lookup(&c, l->repo, commit);
-
-	if (g < 0) {
-		short_id(s, commit);
-		return ledger_git_error(err, g, s);
-	}
-	buf_adds(out, git_commit_message(c));
-	git_commit_free(c);
-	return FC_OK;
-}
-
-/* ---- reading ---- */
-
-int ledger_read_blob(ledger *l, const git_oid *blob, const char *what, fc_buf *out, fc_err *err)
-{
-	git_blob *b = NULL;
-	int g = git_blob_lookup(&b, l->repo, blob);
-
-	if (g < 0)
-		return ledger_git_error(err, g, what);
-	buf_add(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
-	git_blob_free(b);
-	return FC_OK;
-}
-
-int ledger_read_tree(ledger *l, const git_oid *tree, const char *path, fc_buf *out,
-		     fc_err *err)
-{
-	git_tree *t = NULL;
-	git_tree_entry *te = NULL;
-	git_blob *b = NULL;
-	int rc = FC_OK, g;
-
-	rc = tree_or_empty(l, tree, &t, err);
-	if (rc)
-		return rc;
-	g = t ? git_tree_entry_bypath(&te, t, path) : GIT_ENOTFOUND;
-	if (g == GIT_ENOTFOUND || (g == 0 && git_tree_entry_type(te) != GIT_OBJECT_BLOB)) {
-		rc = fc_err_set(err, FC_ENOTFOUND, "%s: no such file in the ledger", path);
-		goto cleanup;
-	}
-	if (g < 0) {
-		rc = ledger_git_error(err, g, path);
-		goto cleanup;
-	}
-	g = git_blob_lookup(&b, l->repo, git_tree_entry_id(te));
-	if (g < 0) {
-		rc = ledger_git_error(err, g, path);
-		goto cleanup;
-	}
-	buf_add(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
-cleanup:
-	git_blob_free(b);
-	git_tree_entry_free(te);
-	git_tree_free(t);
-	return rc;
-}
-
-int ledger_read(ledger *l, const char *rev, const char *path, fc_buf *out, fc_err *err)
-{
-	git_object *o = NULL, *t = NULL;
-	int rc, g;
-
-	g = git_revparse_single(&o, l->repo, rev);
-	if (g == GIT_ENOTFOUND)
-		return fc_err_set(err, FC_ENOTFOUND, "%s: no such revision in the ledger", rev);
-	if (g < 0)
-		return ledger_git_error(err, g, rev);
-	g = git_object_peel(&t, o, GIT_OBJECT_TREE);
-	if (g < 0) {
-		rc = ledger_git_error(err, g, rev);
-		goto cleanup;
-	}
-	rc = ledger_read_tree(l, git_object_id(t), path, out, err);
-	if (rc)
-		fc_err_prefix(err, "%s:", rev);
-cleanup:
-	git_object_free(t);
-	git_object_free(o);
-	return rc;
-}
-
-struct walk {
-	ledger *l;
-	fc_buf path;
-	ledger_file_cb cb;
-	void *payload;
-	fc_err *err;
-};
-
-/* Depth-first through tree in git order; path holds the tree's own path. */
-static int walk_tree(struct walk *w, const git_tree *tree)
-{
-	size_t n = git_tree_entrycount(tree), keep = w->path.len;
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
-		git_object *o = NULL;
-		git_object_t type = git_tree_entry_type(e);
-		int g;
-
-		if (type != GIT_OBJECT_TREE && type != GIT_OBJECT_BLOB)
-			continue; /* gitlinks never hold records */
-		if (w->path.len)
-			buf_addc(&w->path, '/');
-		buf_adds(&w->path, git_tree_entry_name(e));
-		g = git_tree_entry_to_object(&o, w->l->repo, e);
-		if (g < 0) {
-			rc = ledger_git_error(w->err, g, w->path.data);
-		} else if (type == GIT_OBJECT_TREE) {
-			rc = walk_tree(w, (git_tree *)o);
-		} else {
-			const git_blob *b = (git_blob *)o;
-
-			rc = w->cb(w->path.data, git_tree_entry_id(e), git_blob_rawcontent(b),
-				   (size_t)git_blob_rawsize(b), w->payload);
-		}
-		git_object_free(o);
-		w->path.len = keep;
-		w->path.data[keep] = '\0';
-	}
-	return rc;
-}
-
-int ledger_foreach(ledger *l, const git_oid *tree, const char *prefix, ledger_file_cb cb,
-		   void *payload, fc_err *err)
-{
-	struct walk w = { l, FC_BUF_INIT, cb, payload, err };
-	git_tree *root = NULL, *sub = NULL;
-	git_tree_entry *te = NULL;
-	int rc, g;
-
-	rc = tree_or_empty(l, tree, &root, err);
-	if (rc)
-		return rc;
-	if (!root)
-		goto cleanup; /* the empty tree holds no files */
-	if (!prefix || !*prefix) {
-		rc = walk_tree(&w, root);
-		goto cleanup;
-	}
-	g = git_tree_entry_bypath(&te, root, prefix);
-	if (g == GIT_ENOTFOUND) {
-		rc = 0;
-		goto cleanup;
-	}
-	if (g < 0) {
-		rc = ledger_git_error(err, g, prefix);
-		goto cleanup;
-	}
-	buf_adds(&w.path, prefix);
-	while (w.path.len && w.path.data[w.path.len - 1] == '/')
-		w.path.data[--w.path.len] = '\0';
-	if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
-		g = git_tree_lookup(&sub, l->repo, git_tree_entry_id(te));
-		rc = g < 0 ? ledger_git_error(err, g, prefix) : walk_tree(&w, sub);
-	} else if (git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
-		git_blob *b = NULL;
-
-		g = git_blob_lookup(&b, l->repo, git_tree_entry_id(te));
-		rc = g < 0 ? ledger_git_error(err, g, prefix)
-			   : cb(w.path.data, git_tree_entry_id(te), git_blob_rawcontent(b),
-				(size_t)git_blob_rawsize(b), payload);
-		git_blob_free(b);
-	}
-cleanup:
-	git_tree_free(sub);
-	git_tree_entry_free(te);
-	git_tree_free(root);
-	buf_free(&w.path);
-	return rc;
-}
-
-/* ---- diff ---- */
-
-struct diff {
-	ledger *l;
-	fc_buf path;
-	ledger_diff_cb cb;
-	void *payload;
-	fc_err *err;
-};
-
-static int is_tree(const git_tree_entry *e)
-{
-	return git_tree_entry_type(e) == GIT_OBJECT_TREE;
-}
-
-/* git's tree order: names compared bytewise, a tree's name as if it ended
- * in '/'. */
-static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
-{
-	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
-	size_t la = strlen(na), lb = strlen(nb), m = la < lb ? la : lb;
-	int c = memcmp(na, nb, m);
-	unsigned char ca, cb;
-
-	if (c)
-		return c;
-	ca = la > m ? (unsigned char)na[m] : is_tree(a) ? '/' : 0;
-	cb = lb > m ? (unsigned char)nb[m] : is_tree(b) ? '/' : 0;
-	return (int)ca - (int)cb;
-}
-
-static int diff_trees(struct diff *d, const git_tree *a, const git_tree *b);
-
-/* One side of a path only: every file under it is added or removed. */
-static int diff_entry(struct diff *d, const git_tree_entry *old, const git_tree_entry *new)
-{
-	const git_tree_entry *e = old ? old : new;
-	size_t keep = d->path.len;
-	int rc = 0;
-
-	if (git_tree_entry_type(e) != GIT_OBJECT_TREE && git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-		return 0;
-	if (d->path.len)
-		buf_addc(&d->path, '/');
-	buf_adds(&d->path, git_tree_entry_name(e));
-	if (is_tree(e)) {
-		git_tree *ta = NULL, *tb = NULL;
-		int g = 0;
-
-		if (old)
-			g = git_tree_lookup(&ta, d->l->repo, git_tree_entry_id(old));
-		if (g == 0 && new)
-			g = git_tree_lookup(&tb, d->l->repo, git_tree_entry_id(new));
-		rc = g < 0 ? ledger_git_error(d->err, g, d->path.data) : diff_trees(d, ta, tb);
-		git_tree_free(ta);
-		git_tree_free(tb);
-	} else {
-		ledger_delta delta;
-
-		memset(&delta, 0, sizeof(delta));
-		delta.path = d->path.data;
-		if (old) {
-			git_oid_cpy(&delta.old_blob, git_tree_entry_id(old));
-			delta.has_old = 1;
-		}
-		if (new) {
-			git_oid_cpy(&delta.new_blob, git_tree_entry_id(new));
-			delta.has_new = 1;
-		}
-		rc = d->cb(&delta, d->payload);
-	}
-	d->path.len = keep;
-	d->path.data[keep] = '\0';
-	return rc;
-}
-
-static int diff_trees(struct diff *d, const git_tree *a, const git_tree *b)
-{
-	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
-	size_t i = 0, j = 0;
-	int rc = 0;
-
-	while (rc == 0 && (i < na || j < nb)) {
-		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
-		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
-
-		if (c < 0) {
-			rc = diff_entry(d, ea, NULL);
-			i++;
-		} else if (c > 0) {
-			rc = diff_entry(d, NULL, eb);
-			j++;
-		} else {
-			/* Same id, same mode: nothing below differs; skip unread. */
-			if (!git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) ||
-			    git_tree_entry_filemode(ea) != git_tree_entry_filemode(eb))
-				rc = diff_entry(d, ea, eb);
-			i++;
-			j++;
-		}
-	}
-	return rc;
-}
-
-int ledger_diff(ledger *l, const git_oid *base_tree, const git_oid *new_tree,
-		ledger_diff_cb cb, void *payload, fc_err *err)
-{
-	struct diff d = { l, FC_BUF_INIT, cb, payload, err };
-	git_tree *a = NULL, *b = NULL;
-	char s[8];
-	int rc = 0, g;
-
-	if (base_tree && new_tree && git_oid_equal(base_tree, new_tree))
-		return 0;
-	if (base_tree && (g = git_tree_lookup(&a, l->repo, base_tree)) < 0) {
-		short_id(s, base_tree);
-		return ledger_git_error(err, g, s);
-	}
-	if (new_tree && (g = git_tree_lookup(&b, l->repo, new_tree)) < 0) {
-		short_id(s, new_tree);
-		rc = ledger_git_error(err, g, s);
-		goto cleanup;
-	}
-	buf_adds(&d.path, "");
-	rc = diff_trees(&d, a, b);
-cleanup:
-	git_tree_free(a);
-	git_tree_free(b);
-	buf_free(&d.path);
-	return rc;
-}
-
-/* ---- verification ---- */
-
-int ledger_signers_from_tree(ledger *l, const git_oid *tree, sig_signers *out, fc_err *err)
-{
-	fc_buf text = FC_BUF_INIT;
-	char s[8], *where;
-	int rc;
-
-	out->v = NULL;
-	out->n = 0;
-	rc = ledger_read_tree(l, tree, LEDGER_SIGNERS_PATH, &text, err);
-	if (rc) {
-		buf_free(&text);
-		return rc;
-	}
-	short_id(s, tree);
-	where = util_asprintf("%s at %s", LEDGER_SIGNERS_PATH, s);
-	rc = sig_signers_parse(text.data ? text.data : "", text.len, where, out, err);
-	free(where);
-	buf_free(&text);
-	return rc;
-}
-
-static void fmt_time(char out[32], long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int ledger_verify_commit(ledger *l, const git_oid *commit, const sig_signers *signers,
-			 const git_oid *signers_tree, ledger_signed_by *by, fc_err *err)
-{
-	git_commit *c = NULL;
-	git_buf sigbuf = GIT_BUF_INIT, data = GIT_BUF_INIT;
-	sig_signers own = { NULL, 0 };
-	fc_buf claimed = FC_BUF_INIT, fp = FC_BUF_INIT;
-	const sig_signer *holder = NULL, *match = NULL;
-	unsigned char pk[32];
-	char s[8], when[32];
-	long long t;
-	fc_err e2;
-	int rc = FC_OK, g;
-
-	short_id(s, commit);
-	g = git_commit_lookup(&c, l->repo, commit);
-	if (g < 0)
-		return ledger_git_error(err, g, s);
-	if (!signers) {
-		if (!signers_tree) {
-			rc = fc_err_set(err, FC_EINVALID,
-					"commit %s: no allowed signers to check it against", s);
-			goto cleanup;
-		}
-		rc = ledger_signers_from_tree(l, signers_tree, &own, err);
-		if (rc) {
-			fc_err_prefix(err, "commit %s: cannot check the signature: ", s);
-			goto cleanup;
-		}
-		signers = &own;
-	}
-	g = git_commit_extract_signature(&sigbuf, &data, l->repo, (git_oid *)commit, NULL);
-	if (g == GIT_ENOTFOUND) {
-		rc = fc_err_set(err, FC_ECONFLICT, "commit %s: unsigned", s);
-		goto cleanup;
-	}
-	if (g < 0) {
-		rc = ledger_git_error(err, g, s);
-		goto cleanup;
-	}
-	if (sig_verify(sigbuf.ptr, sigbuf.size, "git", data.ptr, data.size, pk, &e2) != FC_OK) {
-		rc = fc_err_set(err, FC_ECONFLICT, "commit %s: %s", s, e2.msg);
-		goto cleanup;
-	}
-	sig_fingerprint(pk, &fp);
-	for (size_t i = 0; i < signers->n && !holder; i++)
-		if (memcmp(signers->v[i].pk, pk, 32) == 0)
-			holder = &signers->v[i];
-	if (!holder) {
-		rc = fc_err_set(err, FC_ECONFLICT,
-				"commit %s: signed by an unknown key %s (not in %s)", s, fp.data,
-				LEDGER_SIGNERS_PATH);
-		goto cleanup;
-	}
-	if (ledger_message_trailer(git_commit_message(c), "Fieldcard-Principal", &claimed) != FC_OK) {
-		rc = fc_err_set(err, FC_ECONFLICT, "commit %s: no Fieldcard-Principal trailer", s);
-		goto cleanup;
-	}
-	t = (long long)git_commit_time(c);
-	fmt_time(when, t);
-	for (size_t i = 0; i < signers->n; i++) {
-		const sig_signer *x = &signers->v[i];
-		sig_signers one = { (sig_signer *)x, 1 };
-		const char *why = NULL;
-
-		if (memcmp(x->pk, pk, 32) != 0 || strcmp(x->principal, claimed.data) != 0)
-			continue;
-		if (sig_signers_find(&one, pk, t, &why)) {
-			match = x;
-			break;
-		}
-		rc = fc_err_set(err, FC_ECONFLICT, "commit %s: key of %s: %s (commit time %s)", s,
-				x->principal, why ? why : "key not valid", when);
-	}
-	if (!match) {
-		if (rc == FC_OK)
-			rc = fc_err_set(err, FC_ECONFLICT,
-					"commit %s: signed with the key of %s, but names principal %s",
-					s, holder->principal, claimed.data);
-		goto cleanup;
-	}
-	if (by) {
-		memset(by, 0, sizeof(*by));
-		snprintf(by->principal, sizeof(by->principal), "%s", match->principal);
-		memcpy(by->pk, pk, 32);
-		by->time = t;
-	}
-	rc = FC_OK;
-cleanup:
-	git_buf_dispose(&sigbuf);
-	git_buf_dispose(&data);
-	sig_signers_free(&own);
-	buf_free(&claimed);
-	buf_free(&fp);
-	git_commit_free(c);
-	return rc;
-}
-
-/* ---- where records live ---- */
-
-/* One shard folder name: a character of the id, or '_' for one that is not
- * a letter or digit (or is missing), so any id gives a safe path. */
-static char shard_char(const char *id, size_t from_end)
-{
-	size_t n = strlen(id);
-	char c;
-
-	if (n < from_end)
-		return '_';
-	c = id[n - from_end];
-	return ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) ? c : '_';
-}
-
-char *ledger_household_dir(const char *village, const char *household)
-{
-	return util_asprintf("villages/%s/%c/%c/%s", village, shard_char(household, 2),
-			     shard_char(household, 1), household);
-}
-
-char *ledger_record_path(ledger_path_kind kind, const char *village, const char *household,
-			 const char *id)
-{
-	char *dir, *out = NULL;
-
-	if (!village || !*village || !household || !*household)
-		return NULL;
-	if (kind != LEDGER_PATH_HOUSEHOLD && kind != LEDGER_PATH_CONFLICTS && (!id || !*id))
-		return NULL;
-	dir = ledger_household_dir(village, household);
-	switch (kind) {
-	case LEDGER_PATH_HOUSEHOLD: out = util_asprintf("%s/household", dir); break;
-	case LEDGER_PATH_MEMBER: out = util_asprintf("%s/members/%s", dir, id); break;
-	case LEDGER_PATH_VISIT: out = util_asprintf("%s/visits/%s", dir, id); break;
-	case LEDGER_PATH_CONFLICTS: out = util_asprintf("%s/conflicts", dir); break;
-	default: break;
-	}
-	free(dir);
-	return out;
-}
-
-ledger_path_kind ledger_path_parse(const char *path, ledger_path *out)
-{
-	char **p = util_split_all(path, '/');
-	size_t n = util_strv_len(p);
-	ledger_path_kind kind = LEDGER_PATH_NONE;
-
-	memset(out, 0, sizeof(*out));
-	if ((n != 6 && n != 7) || strcmp(p[0], "villages") || !*p[1] || strlen(p[1]) >= sizeof(out->village) ||
-	    !*p[4] || strlen(p[4]) >= sizeof(out->household) || strlen(p[2]) != 1 || strlen(p[3]) != 1 ||
-	    p[2][0] != shard_char(p[4], 2) || p[3][0] != shard_char(p[4], 1))
-		goto out;
-	if (n == 6 && !strcmp(p[5], "household")) {
-		kind = LEDGER_PATH_HOUSEHOLD;
-		snprintf(out->id, sizeof(out->id), "%s", p[4]);
-	} else if (n == 6 && !strcmp(p[5], "conflicts")) {
-		kind = LEDGER_PATH_CONFLICTS;
-	} else if (n == 7 && *p[6] && strlen(p[6]) < sizeof(out->id) &&
-		   (!strcmp(p[5], "members") || !strcmp(p[5], "visits"))) {
-		kind = !strcmp(p[5], "members") ? LEDGER_PATH_MEMBER : LEDGER_PATH_VISIT;
-		snprintf(out->id, sizeof(out->id), "%s", p[6]);
-	}
-	if (kind != LEDGER_PATH_NONE) {
-		snprintf(out->village, sizeof(out->village), "%s", p[1]);
-		snprintf(out->household, sizeof(out->household), "%s", p[4]);
-	}
-out:
-	util_strv_free(p);
-	out->kind = kind;
-	return kind;
-}
-
-const char *ledger_path_record_kind(ledger_path_kind kind)
-{
-	switch (kind) {
-	case LEDGER_PATH_HOUSEHOLD: return "household";
-	case LEDGER_PATH_MEMBER: return "member";
-	case LEDGER_PATH_VISIT: return "visit";
-	default: return NULL;
-	}
 }

@@ -25,7 +25,7 @@
 #define BATCHES 200
 #define PER_BATCH 50
 #define CHUNK 2000
-#define GIT_SAMPLES 20
+#define STOCK_SAMPLES 20
 
 static double now_s(void)
 {
@@ -149,8 +149,8 @@ int main(int argc, char **argv)
 	fc_err e;
 	sig_key key;
 	ledger_author who = { "county-bench", "bench", &key, 1795424400, 480 };
-	git_oid tree, base, main_c, tips[BATCHES];
-	double t0, build_s, times[BATCHES], git_t[GIT_SAMPLES], ours_t[GIT_SAMPLES], total = 0;
+	ledger_oid tree, base, main_c, tips[BATCHES];
+	double t0, build_s, times[BATCHES], stock_t[STOCK_SAMPLES], ours_t[STOCK_SAMPLES], total = 0;
 	int ngit = 0;
 	long rss_built;
 
@@ -234,11 +234,11 @@ int main(int argc, char **argv)
 	}
 
 	/* Merge them one after the other into main. */
-	git_oid_cpy(&main_c, &base);
+	main_c = base;
 	for (int bi = 0; bi < BATCHES; bi++) {
 		merge_conflicts c = { NULL, 0, 0 };
-		git_oid mt, parents[2], m;
-		char cmd[512], hm[GIT_OID_HEXSZ + 1], ht[GIT_OID_HEXSZ + 1];
+		ledger_oid mt, parents[2], m;
+		char cmd[512], hm[LEDGER_OID_HEXSIZE + 1], ht[LEDGER_OID_HEXSIZE + 1];
 		double s = now_s(), d;
 
 		if (merge_trees_who(l, &base, &main_c, &tips[bi], "county-bench", "cadre", &mt, &c, &e))
@@ -251,21 +251,21 @@ int main(int argc, char **argv)
 		times[bi] = d;
 		total += d;
 		merge_conflicts_free(&c);
-		if (bi % (BATCHES / GIT_SAMPLES) == 0 && ngit < GIT_SAMPLES) {
-			git_oid_tostr(hm, sizeof(hm), &main_c);
-			git_oid_tostr(ht, sizeof(ht), &tips[bi]);
+		if (bi % (BATCHES / STOCK_SAMPLES) == 0 && ngit < STOCK_SAMPLES) {
+			ledger_oid_fmt(hm, sizeof(hm), &main_c);
+			ledger_oid_fmt(ht, sizeof(ht), &tips[bi]);
 			snprintf(cmd, sizeof(cmd), "git --git-dir=%s merge-tree --write-tree %s %s", gitdir,
 				 hm, ht);
 			s = now_s();
 			sh(cmd, NULL, 0);
-			git_t[ngit] = now_s() - s;
+			stock_t[ngit] = now_s() - s;
 			ours_t[ngit] = d;
 			ngit++;
 		}
 		main_c = m;
 	}
 	{
-		double med = median(times, BATCHES), gm = median(git_t, ngit), om = median(ours_t, ngit);
+		double med = median(times, BATCHES), gm = median(stock_t, ngit), om = median(ours_t, ngit);
 
 		printf("merge of %d batches x %d households: median %.3f s per batch, %.1f s in all\n",
 		       BATCHES, PER_BATCH, med, total);

@@ -26,6 +26,27 @@ run sh "$S/scripts/layers.sh" $flags
 is "git2.h outside sync/ledger fails" "$rc" 1
 like "naming the ledger as its only place" "$out" "sync/merge.c:[0-9]+: includes <git2.h>; only the ledger"
 cp sync/merge.c "$S/sync/merge.c"
+
+# libgit2's names outside the ledger, even without git2.h: in prose they are
+# fine, in code they fail
+cat >>"$S/sync/merge.c" <<'EOF'
+/* merge.c never calls git_merge_trees (see DESIGN.md) */
+static const char *why_not = "git_merge_trees reads every entry"; // git_tree_walk neither
+EOF
+run sh "$S/scripts/layers.sh" $flags
+is "a git_ name in a comment or a string passes" "$rc" 0
+echo 'static int stray_init(void) { return git_libgit2_init(); }' >>"$S/sync/merge.c"
+line=$(grep -n 'stray_init' "$S/sync/merge.c" | cut -d: -f1)
+run sh "$S/scripts/layers.sh" $flags
+is "a libgit2 call outside sync/ledger fails" "$rc" 1
+like "naming the file, the line and the name" "$out" "sync/merge.c:$line: uses git_libgit2_init; only the ledger"
+cp sync/merge.c "$S/sync/merge.c"
+sed -i 's/^typedef struct transport_stats {/typedef struct git_oid_like { int x; } git_oid_like;\ntypedef struct transport_stats {/' \
+	"$S/include/fieldcard/transport.h"
+run sh "$S/scripts/layers.sh" $flags
+like "a public header of the ledger may not name one either" "$out" \
+	"include/fieldcard/transport.h:[0-9]+: uses git_oid_like"
+cp include/fieldcard/transport.h "$S/include/fieldcard/transport.h"
 sed -i '0,/#include <stdio.h>/s//#include <stdio.h>\n#include <sqlite3.h>/' "$S/app/model/app.c"
 run sh "$S/scripts/layers.sh" $flags
 like "sqlite3.h outside the store fails" "$out" "app/model/app.c:[0-9]+: includes <sqlite3.h>; only the store"

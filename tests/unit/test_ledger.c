@@ -1,6 +1,12 @@
 /* test_ledger.c — unit tests for the ledger: bare repository, signed commits
  * from changed files, compare-and-swap refs, reading, the subtree-skipping
- * diff, messages and commit verification.
+ * diff, messages and commit verification, and the plain-C view of the
+ * objects (ids, commits, trees, walks, ref lists, config).
+ *
+ * libgit2 is used here only where a test needs what the ledger must never
+ * do (a forger's unsigned commit, a signature moved onto other content, a
+ * tree naming an object that is not there) or an independent look at what
+ * it wrote (the author line); everything else goes through ledger.h.
  *
  * Called with arguments it is a small driver for tests/integration/signing.sh
  * (the stock git checks), until the fieldcard CLI has init and verify:
@@ -21,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "fieldcard/buf.h"
 #include "fieldcard/err.h"
 #include "fieldcard/ledger.h"
@@ -29,6 +37,7 @@
 
 static char tmpdir[] = "/tmp/fc-test-ledger.XXXXXX";
 static int repo_no;
+static char last_path[256]; /* the gitdir new_ledger made last */
 
 static int setup(void **state)
 {
@@ -54,8 +63,34 @@ static ledger *new_ledger(void)
 	fc_err e;
 
 	assert_int_equal(ledger_open(p, 1, &l, &e), 0);
+	snprintf(last_path, sizeof(last_path), "%s", p);
 	free(p);
 	return l;
+}
+
+/* The same repository through libgit2 itself (see the head of the file). */
+static git_repository *raw_repo(void)
+{
+	git_repository *r = NULL;
+
+	assert_int_equal(git_repository_open_bare(&r, last_path), 0);
+	return r;
+}
+
+static ledger_oid to_ledger(const git_oid *g)
+{
+	ledger_oid o;
+
+	memcpy(o.id, g->id, sizeof(o.id));
+	return o;
+}
+
+static git_oid to_git(const ledger_oid *o)
+{
+	git_oid g;
+
+	memcpy(g.id, o->id, sizeof(g.id));
+	return g;
 }
 
 static ledger_author author(const sig_key *k, const char *principal)
@@ -84,7 +119,7 @@ static void test_ledger__open_and_create(void **state)
 {
 	char *p = util_asprintf("%s/new/ledger.git", tmpdir);
 	char *missing = util_asprintf("%s/none.git", tmpdir);
-	char *head = util_asprintf("%s/HEAD", p);
+	char *head = util_asprintf("%s/HEAD", p), *config = util_asprintf("%s/config", p);
 	ledger *l = NULL;
 	char *text = NULL;
 	fc_err e;
@@ -94,16 +129,19 @@ static void test_ledger__open_and_create(void **state)
 	assert_null(l);
 	assert_non_null(strstr(e.msg, "fieldcard init"));
 	assert_int_equal(ledger_open(p, 1, &l, &e), 0);
-	assert_true(git_repository_is_bare(ledger_repo(l)));
 	ledger_free(l);
 	assert_int_equal(util_read_file(head, &text, NULL, &e), 0);
 	assert_string_equal(text, "ref: refs/heads/main\n");
+	free(text);
+	assert_int_equal(util_read_file(config, &text, NULL, &e), 0);
+	assert_non_null(strstr(text, "bare = true"));
 	free(text);
 	assert_int_equal(ledger_open(p, 0, &l, &e), 0);
 	ledger_free(l);
 	free(p);
 	free(missing);
 	free(head);
+	free(config);
 }
 
 static void test_ledger__commit_read_and_parent(void **state)
@@ -113,10 +151,12 @@ static void test_ledger__commit_read_and_parent(void **state)
 	ledger_author a;
 	ledger_change ch[2] = { { HH1, "form: household 1\nname: A\n", 26 },
 				{ HH2, "form: household 1\nname: B\n", 26 } };
-	git_oid c1, c2, t1, t2, ref;
-	git_commit *commit = NULL;
-	git_tree *tr1 = NULL, *tr2 = NULL;
-	git_tree_entry *v1 = NULL, *v2 = NULL;
+	ledger_oid c1, c2, t1, t2, ref;
+	ledger_commit *commit = NULL;
+	ledger_entry v1, v2;
+	git_repository *raw;
+	git_commit *gc = NULL;
+	git_oid g2;
 	fc_buf b = FC_BUF_INIT;
 	fc_err e;
 
@@ -126,7 +166,7 @@ static void test_ledger__commit_read_and_parent(void **state)
 	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, ch, 2, &a,
 					       "first\n", &c1, &e), 0);
 	assert_int_equal(ledger_ref_get(l, "main", &ref, &e), 0);
-	assert_true(git_oid_equal(&ref, &c1));
+	assert_true(ledger_oid_equal(&ref, &c1));
 	assert_int_equal(ledger_read(l, "main", HH1, &b, &e), 0);
 	assert_string_equal(b.data, "form: household 1\nname: A\n");
 	buf_reset(&b);
@@ -139,32 +179,36 @@ static void test_ledger__commit_read_and_parent(void **state)
 	ch[0].len = 27;
 	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", &c1, ch, 1, &a,
 					       "second", &c2, &e), 0);
-	assert_int_equal(git_commit_lookup(&commit, ledger_repo(l), &c2), 0);
-	assert_int_equal(git_commit_parentcount(commit), 1);
-	assert_true(git_oid_equal(git_commit_parent_id(commit, 0), &c1));
-	assert_string_equal(git_commit_author(commit)->name, "zhang");
-	assert_string_equal(git_commit_author(commit)->email, "zhang@laptop1.fieldcard");
-	assert_int_equal(git_commit_time(commit), 1780000000LL);
-	assert_int_equal(git_commit_time_offset(commit), 480);
-	assert_string_equal(git_commit_message(commit), "second\n");
-	git_commit_free(commit);
+	assert_int_equal(ledger_commit_lookup(l, &c2, &commit, &e), 0);
+	assert_int_equal(ledger_commit_parentcount(commit), 1);
+	assert_true(ledger_oid_equal(ledger_commit_parent(commit, 0), &c1));
+	assert_null(ledger_commit_parent(commit, 1));
+	assert_true(ledger_oid_equal(ledger_commit_id(commit), &c2));
+	assert_int_equal(ledger_commit_time(commit), 1780000000LL);
+	assert_string_equal(ledger_commit_text(commit), "second\n");
+	ledger_commit_free(commit);
+	/* The author line, as libgit2 itself reads it. */
+	raw = raw_repo();
+	g2 = to_git(&c2);
+	assert_int_equal(git_commit_lookup(&gc, raw, &g2), 0);
+	assert_string_equal(git_commit_author(gc)->name, "zhang");
+	assert_string_equal(git_commit_author(gc)->email, "zhang@laptop1.fieldcard");
+	assert_int_equal(git_commit_time_offset(gc), 480);
+	git_commit_free(gc);
+	git_repository_free(raw);
 	assert_int_equal(ledger_commit_tree(l, &c1, &t1, &e), 0);
 	assert_int_equal(ledger_commit_tree(l, &c2, &t2, &e), 0);
-	assert_int_equal(git_tree_lookup(&tr1, ledger_repo(l), &t1), 0);
-	assert_int_equal(git_tree_lookup(&tr2, ledger_repo(l), &t2), 0);
-	assert_int_equal(git_tree_entry_bypath(&v1, tr1, "villages/520102002"), 0);
-	assert_int_equal(git_tree_entry_bypath(&v2, tr2, "villages/520102002"), 0);
-	assert_true(git_oid_equal(git_tree_entry_id(v1), git_tree_entry_id(v2)));
+	assert_int_equal(ledger_find(l, &t1, "villages/520102002", &v1, &e), 0);
+	assert_int_equal(ledger_find(l, &t2, "villages/520102002", &v2, &e), 0);
+	assert_true(ledger_oid_equal(&v1.id, &v2.id));
+	assert_int_equal(v1.kind, LEDGER_KIND_TREE);
+	assert_string_equal(v1.name, "520102002");
 	buf_reset(&b);
 	assert_int_equal(ledger_read(l, "main", HH1, &b, &e), 0);
 	assert_string_equal(b.data, "form: household 1\nname: A2\n");
 	buf_reset(&b);
 	assert_int_equal(ledger_read(l, "main~1", HH1, &b, &e), 0);
 	assert_string_equal(b.data, "form: household 1\nname: A\n");
-	git_tree_entry_free(v1);
-	git_tree_entry_free(v2);
-	git_tree_free(tr1);
-	git_tree_free(tr2);
 	buf_free(&b);
 	ledger_free(l);
 }
@@ -175,7 +219,7 @@ static void test_ledger__ref_compare_and_swap(void **state)
 	sig_key k;
 	ledger_author a;
 	ledger_change ch = { HH1, "x\n", 2 };
-	git_oid c1, c2, c3, ref;
+	ledger_oid c1, c2, c3, ref;
 	fc_err e;
 
 	(void)state;
@@ -190,7 +234,7 @@ static void test_ledger__ref_compare_and_swap(void **state)
 			 FC_ECONFLICT);
 	assert_non_null(strstr(e.msg, "ref refs/heads/main moved"));
 	assert_int_equal(ledger_ref_get(l, "refs/heads/main", &ref, &e), 0);
-	assert_true(git_oid_equal(&ref, &c2));
+	assert_true(ledger_oid_equal(&ref, &c2));
 	/* Creating a ref that exists. */
 	assert_int_equal(ledger_ref_set(l, "refs/heads/main", &c3, NULL, "x", &e), FC_ECONFLICT);
 	assert_non_null(strstr(e.msg, "expected no ref"));
@@ -198,7 +242,7 @@ static void test_ledger__ref_compare_and_swap(void **state)
 	assert_int_equal(ledger_ref_set(l, "refs/heads/main", &c3, &c2, "x", &e), 0);
 	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/zhang", &c1, "x", &e), 0);
 	assert_int_equal(ledger_ref_get(l, "batches/zhang", &ref, &e), 0);
-	assert_true(git_oid_equal(&ref, &c1));
+	assert_true(ledger_oid_equal(&ref, &c1));
 	assert_int_equal(ledger_ref_set(l, "refs/heads/none", &c1, &c2, "x", &e), FC_ECONFLICT);
 	assert_int_equal(ledger_ref_delete(l, "refs/heads/batches/zhang", &e), 0);
 	assert_int_equal(ledger_ref_get(l, "batches/zhang", &ref, &e), FC_ENOTFOUND);
@@ -211,7 +255,7 @@ static void test_ledger__bad_paths_refused(void **state)
 	ledger *l = new_ledger();
 	const char *bad[] = { "../x", "a//b", "/abs", "a/./b", ".git/config", "a/", "" };
 	ledger_change twice[2] = { { "a/b", "1", 1 }, { "a/b", "2", 1 } };
-	git_oid t;
+	ledger_oid t;
 	fc_err e;
 
 	(void)state;
@@ -231,7 +275,7 @@ struct seen {
 	int n;
 };
 
-static int collect_file(const char *path, const git_oid *blob, const void *data, size_t len,
+static int collect_file(const char *path, const ledger_oid *blob, const void *data, size_t len,
 			void *payload)
 {
 	struct seen *s = payload;
@@ -242,7 +286,7 @@ static int collect_file(const char *path, const git_oid *blob, const void *data,
 	return 0;
 }
 
-static int stop_at_first(const char *path, const git_oid *blob, const void *data, size_t len,
+static int stop_at_first(const char *path, const ledger_oid *blob, const void *data, size_t len,
 			 void *payload)
 {
 	(void)path, (void)blob, (void)data, (void)len, (void)payload;
@@ -257,7 +301,7 @@ static void test_ledger__foreach_under_prefix(void **state)
 				{ "villages/2/h2/household", "c", 1 },
 				{ "forms/household/survey.csv", "d", 1 } };
 	struct seen s = { FC_BUF_INIT, 0 };
-	git_oid t;
+	ledger_oid t;
 	fc_err e;
 
 	(void)state;
@@ -298,7 +342,7 @@ static void test_ledger__diff_changed_paths(void **state)
 				  { "villages/1/h1/visits/v1", "v", 1 },    /* added */
 				  { "villages/3/h3/household", NULL, 0 },   /* removed */
 				  { "villages/4/nothere", NULL, 0 } };      /* no-op */
-	git_oid t1, t2;
+	ledger_oid t1, t2;
 	fc_buf b = FC_BUF_INIT;
 	fc_err e;
 
@@ -327,27 +371,263 @@ static void test_ledger__diff_skips_equal_subtrees(void **state)
 	/* Both trees name a village subtree that is not in the object store:
 	 * the diff can only succeed if it never reads equal subtrees. */
 	ledger *l = new_ledger();
-	git_repository *r = ledger_repo(l);
-	git_treebuilder *tb = NULL;
-	git_oid fake, b1, b2, t1, t2;
+	ledger_change one = { "x", "one", 3 }, two = { "x", "two", 3 };
+	ledger_entry v[2];
+	ledger_oid o1, o2, t1, t2;
 	fc_buf b = FC_BUF_INIT;
 	fc_err e;
 
 	(void)state;
-	git_oid_fromstr(&fake, "1234567890123456789012345678901234567890");
-	assert_int_equal(git_blob_create_from_buffer(&b1, r, "one", 3), 0);
-	assert_int_equal(git_blob_create_from_buffer(&b2, r, "two", 3), 0);
+	assert_int_equal(ledger_tree_update(l, NULL, &one, 1, &o1, &e), 0);
+	assert_int_equal(ledger_tree_update(l, NULL, &two, 1, &o2, &e), 0);
+	assert_int_equal(ledger_oid_parse(&v[0].id, "1234567890123456789012345678901234567890"), 0);
+	v[0].name = "big";
+	v[0].kind = LEDGER_KIND_TREE;
+	/* libgit2 refuses to write a tree naming a missing object unless told. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	assert_int_equal(git_treebuilder_new(&tb, r, NULL), 0);
-	assert_int_equal(git_treebuilder_insert(NULL, tb, "big", &fake, GIT_FILEMODE_TREE), 0);
-	assert_int_equal(git_treebuilder_insert(NULL, tb, "x", &b1, GIT_FILEMODE_BLOB), 0);
-	assert_int_equal(git_treebuilder_write(&t1, tb), 0);
-	assert_int_equal(git_treebuilder_insert(NULL, tb, "x", &b2, GIT_FILEMODE_BLOB), 0);
-	assert_int_equal(git_treebuilder_write(&t2, tb), 0);
-	git_treebuilder_free(tb);
+	assert_int_equal(ledger_find(l, &o1, "x", &v[1], &e), 0);
+	assert_int_equal(ledger_tree_write(l, v, 2, &t1, &e), 0);
+	assert_int_equal(ledger_find(l, &o2, "x", &v[1], &e), 0);
+	assert_int_equal(ledger_tree_write(l, v, 2, &t2, &e), 0);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 	assert_int_equal(ledger_diff(l, &t1, &t2, collect_delta, &b, &e), 0);
 	assert_string_equal(b.data, "M x;");
+	buf_free(&b);
+	ledger_free(l);
+}
+
+/* ---- the plain-C view of the objects ---- */
+
+static void test_ledger__oids(void **state)
+{
+	const char *hex = "0123456789abcdef0123456789ABCDEF01234567";
+	ledger_oid a, b, zero;
+	char full[LEDGER_OID_HEXSIZE + 1], sh[LEDGER_OID_SHORT], tiny[1];
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(ledger_oid_parse(&a, hex), 0);
+	assert_string_equal(ledger_oid_fmt(full, sizeof(full), &a),
+			    "0123456789abcdef0123456789abcdef01234567");
+	assert_string_equal(ledger_oid_fmt(sh, sizeof(sh), &a), "0123456");
+	assert_string_equal(ledger_oid_fmt(tiny, sizeof(tiny), &a), "");
+	/* An id inside a line: what follows the 40 digits is not read. */
+	assert_int_equal(ledger_oid_parse(&b, "0123456789abcdef0123456789abcdef01234567\nnext"), 0);
+	assert_true(ledger_oid_equal(&a, &b));
+	assert_false(ledger_oid_is_zero(&a));
+	assert_true(ledger_oid_is_zero(&zero));
+	/* Too short, or not hex: refused, and out is zero. */
+	assert_int_equal(ledger_oid_parse(&b, "0123456789abcdef0123456789abcdef0123456"), FC_EINVALID);
+	assert_true(ledger_oid_is_zero(&b));
+	assert_int_equal(ledger_oid_parse(&b, "g123456789abcdef0123456789abcdef01234567"), FC_EINVALID);
+	assert_int_equal(ledger_oid_parse(&b, NULL), FC_EINVALID);
+	b.id[19] ^= 1;
+	assert_false(ledger_oid_equal(&a, &b));
+}
+
+static void test_ledger__refs_rev_and_config(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch = { HH1, "x\n", 2 };
+	ledger_oid c1, c2, r;
+	char **refs = NULL;
+	fc_buf v = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	assert_int_equal(ledger_commit_changes(l, "refs/heads/main", NULL, &ch, 1, &a, "1", &c1, &e), 0);
+	ch.data = "y\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "2", &c2, &e), 0);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/zhang", &c2, "x", &e), 0);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/batches/li", &c1, "x", &e), 0);
+	assert_int_equal(ledger_refs(l, "refs/heads/batches/", &refs, &e), 0);
+	assert_int_equal(util_strv_len(refs), 2);
+	assert_true(!strcmp(refs[0], "refs/heads/batches/li") || !strcmp(refs[1], "refs/heads/batches/li"));
+	util_strv_free(refs);
+	assert_int_equal(ledger_refs(l, NULL, &refs, &e), 0);
+	assert_int_equal(util_strv_len(refs), 3);
+	util_strv_free(refs);
+	assert_int_equal(ledger_refs(l, "refs/tags/", &refs, &e), 0);
+	assert_non_null(refs);
+	assert_null(refs[0]);
+	util_strv_free(refs);
+	/* Any revision git knows. */
+	assert_int_equal(ledger_rev(l, "batches/zhang~1", &r, &e), 0);
+	assert_true(ledger_oid_equal(&r, &c1));
+	assert_int_equal(ledger_rev(l, "nosuch", &r, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "nosuch"));
+	/* The repository's own config. */
+	assert_int_equal(ledger_config_get(l, "remote.county.url", &v, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_config_set(l, "remote.county.url", "/media/usb/county.git", &e), 0);
+	assert_int_equal(ledger_config_get(l, "remote.county.url", &v, &e), 0);
+	assert_string_equal(v.data, "/media/usb/county.git");
+	buf_free(&v);
+	ledger_free(l);
+}
+
+/* The set of commits a walk yields, as "id id ..." sorted by the caller's
+ * naming: here the commits are told apart by their messages. */
+static void walk_names(ledger *l, ledger_walk *w, fc_buf *out)
+{
+	ledger_oid c;
+	fc_err e;
+	int more;
+
+	while ((more = ledger_walk_next(w, &c, &e)) == 1) {
+		ledger_commit *cm = NULL;
+
+		assert_int_equal(ledger_commit_lookup(l, &c, &cm, &e), 0);
+		buf_printf(out, "%.*s ", (int)strcspn(ledger_commit_text(cm), "\n"),
+			   ledger_commit_text(cm));
+		ledger_commit_free(cm);
+	}
+	assert_int_equal(more, 0);
+}
+
+static void test_ledger__commits_walks_and_descent(void **state)
+{
+	ledger *l = new_ledger();
+	sig_key k;
+	ledger_author a;
+	ledger_change ch = { HH1, "1\n", 2 };
+	ledger_oid c1, c2, c3, s1, m, t3, peeled, parents[2], missing;
+	ledger_commit *cm = NULL;
+	ledger_walk *w = NULL;
+	fc_buf names = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(sig_keygen(&k, "", &e), 0);
+	a = author(&k, "zhang");
+	/* c1 <- c2 <- c3 <- m, and c1 <- s1 <- m */
+	assert_int_equal(ledger_commit_changes(l, NULL, NULL, &ch, 1, &a, "c1", &c1, &e), 0);
+	ch.data = "2\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "c2", &c2, &e), 0);
+	ch.data = "3\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c2, &ch, 1, &a, "c3", &c3, &e), 0);
+	ch.data = "s\n";
+	assert_int_equal(ledger_commit_changes(l, NULL, &c1, &ch, 1, &a, "s1", &s1, &e), 0);
+	assert_int_equal(ledger_commit_tree(l, &c3, &t3, &e), 0);
+	parents[0] = c3;
+	parents[1] = s1;
+	assert_int_equal(ledger_commit_write(l, &t3, parents, 2, &a, "m", &m, &e), 0);
+
+	assert_int_equal(ledger_commit_lookup(l, &m, &cm, &e), 0);
+	assert_true(ledger_oid_equal(ledger_commit_id(cm), &m));
+	assert_true(ledger_oid_equal(ledger_commit_tree_id(cm), &t3));
+	assert_int_equal(ledger_commit_parentcount(cm), 2);
+	assert_true(ledger_oid_equal(ledger_commit_parent(cm, 1), &s1));
+	assert_null(ledger_commit_parent(cm, 2));
+	ledger_commit_free(cm);
+	memset(&missing, 0x42, sizeof(missing));
+	assert_int_equal(ledger_commit_lookup(l, &missing, &cm, &e), FC_ENOTFOUND);
+	assert_null(cm);
+
+	assert_true(ledger_descends(l, &m, &c1));
+	assert_true(ledger_descends(l, &m, &s1));
+	assert_false(ledger_descends(l, &c1, &m));
+	assert_false(ledger_descends(l, &c3, &c3));
+	assert_false(ledger_descends(l, &s1, &c3));
+
+	assert_int_equal(ledger_peel_tree(l, &m, &peeled, &e), 0);
+	assert_true(ledger_oid_equal(&peeled, &t3));
+	assert_int_equal(ledger_peel_tree(l, &t3, &peeled, &e), 0);
+	assert_true(ledger_oid_equal(&peeled, &t3));
+
+	/* What m brings that c2 does not have: m, c3 and the side commit. */
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_hide(w, &c2, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_int_equal(names.len, strlen("m c3 s1 "));
+	assert_non_null(strstr(names.data, "m "));
+	assert_non_null(strstr(names.data, "c3 "));
+	assert_non_null(strstr(names.data, "s1 "));
+	/* First parents only: main's own chain, in order. */
+	buf_reset(&names);
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_first_parent(w, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_string_equal(names.data, "m c3 c2 c1 ");
+	/* Hiding what a ref reaches. */
+	buf_reset(&names);
+	assert_int_equal(ledger_ref_force(l, "refs/heads/side", &s1, "x", &e), 0);
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_equal(ledger_walk_push(w, &m, &e), 0);
+	assert_int_equal(ledger_walk_hide_ref(w, "refs/heads/side", &e), 0);
+	assert_int_equal(ledger_walk_hide(w, &c2, &e), 0);
+	walk_names(l, w, &names);
+	ledger_walk_free(w);
+	assert_int_equal(names.len, strlen("m c3 "));
+	assert_null(strstr(names.data, "s1"));
+	assert_int_equal(ledger_walk_new(l, &w, &e), 0);
+	assert_int_not_equal(ledger_walk_push(w, &missing, &e), 0);
+	ledger_walk_free(w);
+	buf_free(&names);
+	ledger_free(l);
+}
+
+static void test_ledger__trees_looked_into_and_written(void **state)
+{
+	ledger *l = new_ledger();
+	ledger_change ch[3] = { { "villages/1/h1/household", "a", 1 },
+				{ "villages/2/h2/household", "bb", 2 },
+				{ "forms/household/survey.csv", "d", 1 } };
+	ledger_tree *t = NULL;
+	ledger_entry en, parts[2], one;
+	ledger_oid root, cut, vt;
+	ledger_kind kind;
+	size_t size = 0;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+
+	(void)state;
+	assert_int_equal(ledger_tree_update(l, NULL, ch, 3, &root, &e), 0);
+	assert_int_equal(ledger_tree_lookup(l, &root, &t, &e), 0);
+	assert_true(ledger_oid_equal(ledger_tree_id(t), &root));
+	assert_int_equal(ledger_tree_count(t), 2);
+	assert_int_equal(ledger_tree_at(t, 0, &en), 0);
+	assert_string_equal(en.name, "forms"); /* git's order */
+	assert_int_equal(en.kind, LEDGER_KIND_TREE);
+	assert_int_equal(ledger_tree_at(t, 2, &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_tree_byname(t, "villages", &en), 0);
+	assert_int_equal(ledger_tree_byname(t, "keys", &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_tree_bypath(t, "villages/2/h2/household", &en), 0);
+	assert_string_equal(en.name, "household");
+	assert_int_equal(en.kind, LEDGER_KIND_BLOB);
+	assert_int_equal(ledger_object_info(l, &en.id, &kind, &size, &e), 0);
+	assert_int_equal(kind, LEDGER_KIND_BLOB);
+	assert_int_equal(size, 2);
+	assert_int_equal(ledger_tree_bypath(t, "villages/3", &en), FC_ENOTFOUND);
+	assert_int_equal(ledger_find(l, NULL, "villages", &en, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_find(l, &root, "villages/9", &en, &e), FC_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "villages/9"));
+
+	/* A village cut: forms/ and villages/2/ of root, the same objects. */
+	assert_int_equal(ledger_tree_byname(t, "forms", &parts[0]), 0);
+	assert_int_equal(ledger_tree_bypath(t, "villages/2", &one), 0);
+	assert_int_equal(ledger_tree_write(l, &one, 1, &vt, &e), 0);
+	parts[1].name = "villages";
+	parts[1].id = vt;
+	parts[1].kind = LEDGER_KIND_TREE;
+	assert_int_equal(ledger_tree_write(l, parts, 2, &cut, &e), 0);
+	assert_int_equal(ledger_find(l, &cut, "villages/2", &en, &e), 0);
+	assert_true(ledger_oid_equal(&en.id, &one.id));
+	assert_int_equal(ledger_find(l, &cut, "villages/1", &en, &e), FC_ENOTFOUND);
+	assert_int_equal(ledger_read_tree(l, &cut, "villages/2/h2/household", &b, &e), 0);
+	assert_string_equal(b.data, "bb");
+	assert_int_equal(ledger_object_info(l, &cut, &kind, &size, &e), 0);
+	assert_int_equal(kind, LEDGER_KIND_TREE);
+	parts[0].kind = LEDGER_KIND_OTHER;
+	assert_int_equal(ledger_tree_write(l, parts, 1, &cut, &e), FC_EINVALID);
+	ledger_tree_free(t);
 	buf_free(&b);
 	ledger_free(l);
 }
@@ -429,16 +709,20 @@ static void test_ledger__messages_and_trailers(void **state)
 }
 
 /* A commit made without our signing: plain libgit2, as a forger would. */
-static void unsigned_commit(ledger *l, const git_oid *tree, const char *msg, git_oid *out)
+static void unsigned_commit(const ledger_oid *tree, const char *msg, ledger_oid *out)
 {
+	git_repository *r = raw_repo();
 	git_signature *s = NULL;
 	git_tree *t = NULL;
+	git_oid gt = to_git(tree), gout;
 
 	assert_int_equal(git_signature_new(&s, "zhang", "z@x", 1780000000LL, 0), 0);
-	assert_int_equal(git_tree_lookup(&t, ledger_repo(l), tree), 0);
-	assert_int_equal(git_commit_create(out, ledger_repo(l), NULL, s, s, NULL, msg, t, 0, NULL), 0);
+	assert_int_equal(git_tree_lookup(&t, r, &gt), 0);
+	assert_int_equal(git_commit_create(&gout, r, NULL, s, s, NULL, msg, t, 0, NULL), 0);
+	*out = to_ledger(&gout);
 	git_tree_free(t);
 	git_signature_free(s);
+	git_repository_free(r);
 }
 
 static void test_ledger__verify_commits(void **state)
@@ -450,8 +734,8 @@ static void test_ledger__verify_commits(void **state)
 	ledger_signed_by by;
 	fc_buf m = FC_BUF_INIT, line = FC_BUF_INIT, as = FC_BUF_INIT;
 	ledger_change ch = { HH1, "x\n", 2 };
-	git_oid good, t, c, wrong, signers_commit, signers_tree;
-	char s[8];
+	ledger_oid good, t, c, wrong, signers_commit, signers_tree;
+	char s[LEDGER_OID_SHORT];
 	fc_err e;
 
 	(void)state;
@@ -470,8 +754,8 @@ static void test_ledger__verify_commits(void **state)
 
 	/* Unsigned. */
 	assert_int_equal(ledger_commit_tree(l, &good, &t, &e), 0);
-	unsigned_commit(l, &t, m.data, &c);
-	git_oid_tostr(s, sizeof(s), &c);
+	unsigned_commit(&t, m.data, &c);
+	ledger_oid_fmt(s, sizeof(s), &c);
 	assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
 	assert_true(strncmp(e.msg, "commit ", 7) == 0);
 	assert_non_null(strstr(e.msg, s));
@@ -505,19 +789,22 @@ static void test_ledger__verify_commits(void **state)
 
 	/* A signature moved onto other content. */
 	{
+		git_repository *r = raw_repo();
 		git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
+		git_oid gg = to_git(&good), gc;
 		fc_buf forged = FC_BUF_INIT;
 
-		assert_int_equal(git_commit_extract_signature(&sig, &data, ledger_repo(l), &good, NULL), 0);
+		assert_int_equal(git_commit_extract_signature(&sig, &data, r, &gg, NULL), 0);
 		buf_add(&forged, data.ptr, data.size);
 		forged.data[forged.len - 2] = '!';
-		assert_int_equal(git_commit_create_with_signature(&c, ledger_repo(l), forged.data,
-								  sig.ptr, NULL), 0);
+		assert_int_equal(git_commit_create_with_signature(&gc, r, forged.data, sig.ptr, NULL), 0);
+		c = to_ledger(&gc);
 		assert_int_equal(ledger_verify_commit(l, &c, &ss, NULL, NULL, &e), FC_ECONFLICT);
 		assert_non_null(strstr(e.msg, "bad signature"));
 		git_buf_dispose(&sig);
 		git_buf_dispose(&data);
 		buf_free(&forged);
+		git_repository_free(r);
 	}
 
 	/* Signers read from keys/allowed_signers of a trusted tree. */
@@ -557,9 +844,9 @@ static int make_commit(char **argv, int argc, fc_err *e)
 	};
 	const char *hh[2] = { "01J9AAAAAAAAAAAAAAAAAAAAAA", "01J9BBBBBBBBBBBBBBBBBBBBBB" };
 	size_t n = 2;
-	char *signers = NULL, hex[GIT_OID_HEXSZ + 1];
+	char *signers = NULL, hex[LEDGER_OID_HEXSIZE + 1];
 	fc_buf msg = FC_BUF_INIT;
-	git_oid base, out;
+	ledger_oid base, out;
 	int rc, have_base;
 
 	ch[0].len = strlen(ch[0].data);
@@ -587,7 +874,7 @@ static int make_commit(char **argv, int argc, fc_err *e)
 	rc = ledger_commit_changes(l, "refs/heads/main", have_base ? &base : NULL, ch, n, &a,
 				   msg.data, &out, e);
 	if (!rc)
-		printf("%s\n", git_oid_tostr(hex, sizeof(hex), &out));
+		printf("%s\n", ledger_oid_fmt(hex, sizeof(hex), &out));
 cleanup:
 	sig_key_wipe(&k);
 	free(signers);
@@ -601,7 +888,7 @@ static int verify(char **argv, fc_err *e)
 	ledger *l = NULL;
 	sig_signers ss = { NULL, 0 };
 	ledger_signed_by by;
-	git_object *o = NULL;
+	ledger_oid rev;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -611,13 +898,12 @@ static int verify(char **argv, fc_err *e)
 		rc = sig_signers_parse(text, len, argv[4], &ss, e);
 	if (!rc)
 		rc = ledger_open(argv[2], 0, &l, e);
-	if (!rc && git_revparse_single(&o, ledger_repo(l), argv[3]) < 0)
+	if (!rc && ledger_rev(l, argv[3], &rev, NULL) != FC_OK)
 		rc = fc_err_set(e, FC_ENOTFOUND, "%s: no such revision", argv[3]);
 	if (!rc)
-		rc = ledger_verify_commit(l, git_object_id(o), &ss, NULL, &by, e);
+		rc = ledger_verify_commit(l, &rev, &ss, NULL, &by, e);
 	if (!rc)
 		printf("good: %s\n", by.principal);
-	git_object_free(o);
 	ledger_free(l);
 	sig_signers_free(&ss);
 	free(text);
@@ -651,6 +937,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ledger__foreach_under_prefix),
 		cmocka_unit_test(test_ledger__diff_changed_paths),
 		cmocka_unit_test(test_ledger__diff_skips_equal_subtrees),
+		cmocka_unit_test(test_ledger__oids),
+		cmocka_unit_test(test_ledger__refs_rev_and_config),
+		cmocka_unit_test(test_ledger__commits_walks_and_descent),
+		cmocka_unit_test(test_ledger__trees_looked_into_and_written),
 		cmocka_unit_test(test_ledger__record_paths),
 		cmocka_unit_test(test_ledger__messages_and_trailers),
 		cmocka_unit_test(test_ledger__verify_commits),

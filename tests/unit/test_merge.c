@@ -228,7 +228,7 @@ static char *text_of(const record *r)
 }
 
 /* tree = base + (path, record) pairs (record NULL = remove). */
-static void put(ledger *l, const git_oid *base, git_oid *out, size_t n, ...)
+static void put(ledger *l, const ledger_oid *base, ledger_oid *out, size_t n, ...)
 {
 	ledger_change *ch = util_calloc(n, sizeof(*ch));
 	char **texts = util_calloc(n, sizeof(*texts));
@@ -257,18 +257,12 @@ static void put(ledger *l, const git_oid *base, git_oid *out, size_t n, ...)
 	free(ch);
 }
 
-static git_oid subtree(ledger *l, const git_oid *tree, const char *path)
+static ledger_oid subtree(ledger *l, const ledger_oid *tree, const char *path)
 {
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	git_oid id;
+	ledger_entry e;
 
-	assert_int_equal(git_tree_lookup(&t, ledger_repo(l), tree), 0);
-	assert_int_equal(git_tree_entry_bypath(&e, t, path), 0);
-	git_oid_cpy(&id, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	return id;
+	assert_int_equal(ledger_find(l, tree, path, &e, NULL), FC_OK);
+	return e.id;
 }
 
 /* Household folders sit under their id's last two characters. */
@@ -280,7 +274,7 @@ static git_oid subtree(ledger *l, const git_oid *tree, const char *path)
 static void test_merge__members_added_on_both_sides_never_conflict(void **state)
 {
 	repo *r = *state;
-	git_oid base, ours, theirs, out;
+	ledger_oid base, ours, theirs, out;
 	merge_conflicts c = { 0 };
 	fc_buf b = FC_BUF_INIT;
 	fc_err err;
@@ -303,7 +297,7 @@ static void test_merge__members_added_on_both_sides_never_conflict(void **state)
 static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 {
 	repo *r = *state;
-	git_oid base, ours, theirs, out, before, after;
+	ledger_oid base, ours, theirs, out, before, after;
 	merge_conflicts c = { 0 }, open = { 0 };
 	record *other = record_new(K_HOUSEHOLD, HH2, NULL);
 	fc_buf b = FC_BUF_INIT;
@@ -319,9 +313,9 @@ static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 	assert_int_equal(merge_trees_who(r->l, &base, &ours, &theirs, "county", "zhang", &out,
 					 &c, &err), FC_OK);
 	after = subtree(r->l, &out, "villages/" V2);
-	assert_true(git_oid_equal(&before, &after));
+	assert_true(ledger_oid_equal(&before, &after));
 	before = subtree(r->l, &base, "villages/" V2);
-	assert_true(git_oid_equal(&before, &after));
+	assert_true(ledger_oid_equal(&before, &after));
 
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.v[0].path, P_HH);
@@ -351,12 +345,12 @@ static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 
 	/* Merging the same batch again changes nothing. */
 	{
-		git_oid again;
+		ledger_oid again;
 
 		merge_conflicts_free(&c);
 		assert_int_equal(merge_trees_who(r->l, &base, &out, &theirs, "county", "zhang",
 						 &again, &c, &err), FC_OK);
-		assert_true(git_oid_equal(&again, &out));
+		assert_true(ledger_oid_equal(&again, &out));
 	}
 	merge_conflicts_free(&c);
 }
@@ -366,7 +360,7 @@ static void test_merge__tree_merge_touches_only_changed_paths(void **state)
 static void test_merge__conflict_with_empty_base_reads_back(void **state)
 {
 	repo *r = *state;
-	git_oid base, ours, theirs, out;
+	ledger_oid base, ours, theirs, out;
 	merge_conflicts c = { 0 }, open = { 0 };
 	fc_err err;
 
@@ -388,7 +382,7 @@ static void test_merge__conflict_with_empty_base_reads_back(void **state)
 static void test_merge__resolving_removes_the_open_conflict(void **state)
 {
 	repo *r = *state;
-	git_oid base, ours, theirs, out, settled;
+	ledger_oid base, ours, theirs, out, settled;
 	merge_conflicts c = { 0 }, open = { 0 };
 	ledger_change ch[2];
 	merge_conflict found;
@@ -437,7 +431,7 @@ static void test_merge__resolving_removes_the_open_conflict(void **state)
 static void test_merge__removed_record_is_a_conflict(void **state)
 {
 	repo *r = *state;
-	git_oid base, theirs, out;
+	ledger_oid base, theirs, out;
 	merge_conflicts c = { 0 };
 	fc_buf b = FC_BUF_INIT;
 	fc_err err;
