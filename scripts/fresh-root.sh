@@ -1,5 +1,6 @@
 #!/bin/bash
 # fresh-root.sh [--keep] [--work DIR] [--suite NAME] [COMMIT]
+# fresh-root.sh --work DIR --rerun 'bash tests/integration/NAME.sh'
 #
 # Proves that `make test` passes on a fresh Debian machine (issue 9). As root:
 # builds a minimal Debian root with debootstrap (variant minbase) from the apt
@@ -15,14 +16,17 @@
 #                the root, DIR/*.log and DIR/test-log/ the logs (always kept)
 #   --keep       keep DIR/root after the run (rerun single tests inside it)
 #   --suite S    Debian suite (default: the one in this machine's apt sources)
-# Not part of `make test`: it downloads ~300 MB and takes ~20 min.
+#   --rerun CMD  in a kept DIR/root: mount, run CMD in /src with the test
+#                environment tests/run.sh sets (under the lock), unmount
+# Not part of `make test`: it downloads ~300 MB and takes 10-20 min.
 set -u
-keep=0 work="" suite="" rev=HEAD
+keep=0 work="" suite="" rev=HEAD rerun=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;
 	--work) work=$2; shift ;;
 	--suite) suite=$2; shift ;;
+	--rerun) rerun=$2 keep=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "fresh-root: unknown option $1" >&2; exit 2 ;;
 	*) rev=$1 ;;
@@ -58,12 +62,17 @@ suite=${suite:-$msuite}
 work=${work:-$(mktemp -d /tmp/fc-fresh.XXXXXX)}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 R=$work/root
-[ -e "$R" ] && { echo "fresh-root: $R exists; remove it or choose another --work" >&2; exit 2; }
+if [ -n "$rerun" ]; then
+	[ -d "$R/src/build/asan" ] || { echo "fresh-root: no built root in $R to rerun in" >&2; exit 2; }
+elif [ -e "$R" ]; then
+	echo "fresh-root: $R exists; remove it or choose another --work" >&2; exit 2
+fi
 
 mounted=()
 cleanup() {
 	local p i
 	trap - EXIT INT TERM
+	[ -n "$bgpid" ] && kill -TERM -- "-$bgpid" 2>/dev/null
 	# Servers the tests left running inside would keep the mounts busy.
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/root" 2>/dev/null)" = "$R" ] && kill -KILL "${p#/proc/}" 2>/dev/null
@@ -85,34 +94,44 @@ trap cleanup EXIT
 trap 'echo "fresh-root: interrupted" >&2; exit 130' INT TERM
 
 t0=$SECONDS
-# Long steps run in the background: bash runs a trap (INT, TERM) only
-# between commands, and `wait` is one it can leave at once.
-bg() { "$@" & wait $!; }
+# Long steps run in the background in a process group of their own: bash
+# runs a trap (INT, TERM) only between commands, `wait` is one it can leave
+# at once, and cleanup then ends that group (a flock still waiting too).
+bgpid=""
+bg() { setsid "$@" & bgpid=$!; wait $bgpid; }
+# locked LOG CMD...: CMD (output also to LOG) holding the test lock on fd 9,
+# which CMD does not inherit, so a server a test leaks cannot keep it held.
+locked() {
+	bg bash -c 'exec 9>>"$0" && flock 9 || exit 2; echo "fresh-root: $(date +%T) lock taken"
+		log=$1; shift; "$@" 9>&- 2>&1 | tee "$log" 9>&-; exit ${PIPESTATUS[0]}' "$lock" "$@"
+}
 phase() { echo "fresh-root: $1: $(($SECONDS - $2)) s"; }
 
-command -v debootstrap >/dev/null || {
-	echo "fresh-root: installing debootstrap on this machine"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-} || { echo "fresh-root: cannot install debootstrap" >&2; exit 2; }
+if [ -z "$rerun" ]; then
+	command -v debootstrap >/dev/null || {
+		echo "fresh-root: installing debootstrap on this machine"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+	} || { echo "fresh-root: cannot install debootstrap" >&2; exit 2; }
 
-echo "fresh-root: debootstrap --variant=minbase $suite into $R (log: $work/debootstrap.log)"
-t=$SECONDS
-bg debootstrap --variant=minbase "$suite" "$R" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-	{ tail -5 "$work/debootstrap.log" >&2; echo "fresh-root: debootstrap failed" >&2; exit 2; }
-phase "root built" $t
+	echo "fresh-root: debootstrap --variant=minbase $suite into $R (log: $work/debootstrap.log)"
+	t=$SECONDS
+	bg debootstrap --variant=minbase "$suite" "$R" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -5 "$work/debootstrap.log" >&2; echo "fresh-root: debootstrap failed" >&2; exit 2; }
+	phase "root built" $t
 
-# What a fresh installed machine has and debootstrap does not make: this
-# machine's apt sources (updates and security too), DNS, a localhost line.
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-	cp /etc/apt/sources.list.d/debian.sources "$R/etc/apt/sources.list.d/"
-	rm -f "$R/etc/apt/sources.list"
+	# What a fresh installed machine has and debootstrap does not make: this
+	# machine's apt sources (updates and security too), DNS, a localhost line.
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		cp /etc/apt/sources.list.d/debian.sources "$R/etc/apt/sources.list.d/"
+		rm -f "$R/etc/apt/sources.list"
+	fi
+	cp -L /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
+	[ -s "$R/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
+
+	git clone -q --no-checkout "$repo" "$R/src" && git -C "$R/src" checkout -q --detach "$commit" ||
+		{ echo "fresh-root: cannot clone $commit" >&2; exit 2; }
+	echo "fresh-root: /src is a clean clone at $(git -C "$R/src" log -1 --format='%h %s' | cut -c1-70)"
 fi
-cp -L /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
-[ -s "$R/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
-
-git clone -q --no-checkout "$repo" "$R/src" && git -C "$R/src" checkout -q --detach "$commit" ||
-	{ echo "fresh-root: cannot clone $commit" >&2; exit 2; }
-echo "fresh-root: /src is a clean clone at $(git -C "$R/src" log -1 --format='%h %s' | cut -c1-70)"
 
 # Kernel file systems: ps/pgrep need /proc, tmux and ssh need ptys (/dev/pts,
 # its own instance: since Linux 4.7 /dev/ptmx opens the pts/ beside it),
@@ -131,18 +150,25 @@ chmod 1777 "$R/tmp"
 # A clean environment, as a root login on a fresh machine would have.
 in_root=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	HOME=/root USER=root LOGNAME=root TERM=${TERM:-xterm} LANG=C.UTF-8 chroot "$R")
+lock=${FC_TEST_LOCK:-/tmp/fc-test.lock}
+if [ -n "$rerun" ]; then
+	# The variables tests/run.sh exports for every test.
+	env="export FIELDCARD_BIN=/src/build/asan/fieldcard FIELDCARD_FORMS=/src/forms \
+		FIELDCARD_LOCALEDIR=/src/build/locale LSAN_OPTIONS=suppressions=/src/tests/lsan.supp \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CMOCKA_MESSAGE_OUTPUT=TAP"
+	locked "$work/rerun.log" "${in_root[@]}" bash -c "cd /src && $env && $rerun"
+	exit
+fi
 echo "fresh-root: sh scripts/deps.sh (log: $work/deps.log)"
 t=$SECONDS
 bg "${in_root[@]}" sh -c 'cd /src && sh scripts/deps.sh' >"$work/deps.log" 2>&1 ||
 	{ tail -20 "$work/deps.log" >&2; echo "fresh-root: deps.sh failed" >&2; exit 1; }
 phase "deps.sh" $t
 
-lock=${FC_TEST_LOCK:-/tmp/fc-test.lock}
 echo "fresh-root: $(date +%T) make test, waiting for flock $lock (log: $work/make-test.log)"
 t=$SECONDS
-# tee in a background subshell: the script keeps its own status and its trap.
-bg bash -c 'log=$1; shift; flock "$0" sh -c '\''echo "fresh-root: $(date +%T) lock taken"; exec "$@"'\'' _ "$@" 2>&1 | tee "$log"; exit ${PIPESTATUS[0]}' \
-	"$lock" "$work/make-test.log" "${in_root[@]}" sh -c 'cd /src && make test'
+locked "$work/make-test.log" "${in_root[@]}" sh -c 'cd /src && make test'
 rc=$?
 phase "make test (with the wait for the lock)" $t
 rm -rf "$work/test-log" && cp -r "$R/src/build/test-log" "$work/test-log" 2>/dev/null
