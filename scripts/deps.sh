@@ -1,11 +1,14 @@
 #!/bin/sh
 # deps.sh — make sure the Debian packages fieldcard needs to build and test
 # are here. As root, installs what is missing with apt-get; otherwise prints
-# the exact command and fails.
+# the exact command and fails. Plain POSIX sh, and it names make itself, so
+# a machine without make can start with `sh scripts/deps.sh` (as root).
+# Installs use --no-install-recommends, so every package the build and the
+# tests need is named here (lighttpd-mod-openssl: HTTPS in the transport tests).
 set -u
 PKGS="gcc make pkg-config libncurses-dev libsqlite3-dev libgit2-dev libsodium-dev
 libcmocka-dev libxlsxwriter-dev libjansson-dev gettext git tmux openssh-server openssh-client
-lighttpd fcgiwrap socat locales procps time openssl sqlite3
+lighttpd lighttpd-mod-openssl fcgiwrap socat locales procps time openssl sqlite3
 python3 unzip iproute2 ca-certificates"
 missing=""
 for p in $PKGS; do
