@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "fieldcard/expr.h"
-#include "fieldcard/form.h"
 #include "fieldcard/record.h"
 #include "fieldcard/util.h"
 
@@ -858,25 +857,15 @@ void expr_value_to_text(const expr_value *v, fc_buf *out)
 /* ------------------------------------------------------------------ */
 /* Lookups.                                                            */
 
-static int form_has_field(const form *f, const char *name)
+/* A form is read only through ctx->schema (expr.h). */
+static int has_field(const expr_ctx *ctx, const struct form *f, const char *name)
 {
-	size_t i;
+	return f && ctx->schema->has_field(f, name);
+}
 
-	if (!f)
-		return 0;
-	/* Only fields holding a value: a begin_repeat placeholder named
-	 * "member" must not hide the repeat from count(${member}). */
-	for (i = 0; i < f->nfields; i++) {
-		const form_field *fld = &f->fields[i];
-
-		if (fld->type == FT_NOTE || fld->type == FT_BEGIN_GROUP ||
-		    fld->type == FT_END_GROUP || fld->type == FT_BEGIN_REPEAT ||
-		    fld->type == FT_END_REPEAT)
-			continue;
-		if (fld->name && strcmp(fld->name, name) == 0)
-			return 1;
-	}
-	return 0;
+static const struct form *repeat_of(const expr_ctx *ctx, size_t i, const char **kind)
+{
+	return ctx->form ? ctx->schema->repeat(ctx->form, i, kind) : NULL;
 }
 
 /* Where a ${name} at household level stands for every instance of a
@@ -890,30 +879,28 @@ typedef struct list_ref {
 
 static int ref_is_own(const expr_ctx *ctx, const char *name)
 {
-	return form_has_field(ctx->form, name) ||
+	return has_field(ctx, ctx->form, name) ||
 	       (ctx->rec && record_get(ctx->rec, name) != NULL);
 }
 
 static int resolve_list(const expr_ctx *ctx, const char *name, list_ref *lr)
 {
+	const struct form *sub;
+	const char *kind;
 	size_t i;
 
 	if (ref_is_own(ctx, name))
 		return 0;
-	if (ctx->form) {
-		for (i = 0; i < ctx->form->nsubs; i++) {
-			const form *sub = ctx->form->subs[i];
-
-			if (strcmp(sub->id, name) == 0) {
-				lr->kind = sub->id;
-				lr->field = NULL;
-				return 1;
-			}
-			if (form_has_field(sub, name)) {
-				lr->kind = sub->id;
-				lr->field = name;
-				return 1;
-			}
+	for (i = 0; (sub = repeat_of(ctx, i, &kind)) != NULL; i++) {
+		if (strcmp(kind, name) == 0) {
+			lr->kind = kind;
+			lr->field = NULL;
+			return 1;
+		}
+		if (has_field(ctx, sub, name)) {
+			lr->kind = kind;
+			lr->field = name;
+			return 1;
 		}
 	}
 	/* A household evaluated without its form's repeats described still
@@ -928,15 +915,15 @@ static int resolve_list(const expr_ctx *ctx, const char *name, list_ref *lr)
 	return 0;
 }
 
-static const form *sub_form(const expr_ctx *ctx, const char *kind)
+static const struct form *sub_form(const expr_ctx *ctx, const char *kind)
 {
+	const struct form *sub;
+	const char *k;
 	size_t i;
 
-	if (!ctx->form)
-		return NULL;
-	for (i = 0; i < ctx->form->nsubs; i++)
-		if (strcmp(ctx->form->subs[i]->id, kind) == 0)
-			return ctx->form->subs[i];
+	for (i = 0; (sub = repeat_of(ctx, i, &k)) != NULL; i++)
+		if (strcmp(k, kind) == 0)
+			return sub;
 	return NULL;
 }
 
@@ -951,6 +938,7 @@ static expr_ctx instance_ctx(const expr_ctx *ctx, const list_ref *lr,
 	c.form = sub_form(ctx, lr->kind);
 	c.parent = ctx->rec;
 	c.parent_form = ctx->form;
+	c.schema = ctx->schema;
 	/* "." is the instance's value of the aggregated field; otherwise it
 	 * keeps meaning the value being constrained. */
 	c.self = lr->field ? record_val(child, lr->field) : ctx->self;
@@ -1538,6 +1526,9 @@ int expr_eval(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
 		memset(&empty, 0, sizeof(empty));
 		ctx = &empty;
 	}
+	if ((ctx->form || ctx->parent_form) && !ctx->schema)
+		return fc_err_set(err, FC_EINVALID,
+				  "expression context has a form but no schema to read it (expr_ctx.schema)");
 	return eval(e, ctx, out, err);
 }
 

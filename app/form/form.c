@@ -19,6 +19,7 @@
 #include "fieldcard/expr.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/form.h"
+#include "fieldcard/record.h"
 #include "fieldcard/util.h"
 
 /* ---- error collection ---- */
@@ -1015,6 +1016,46 @@ int form_field_has_value(const form_field *fld)
 		return 1;
 	}
 }
+
+void form_record_serialise(const form *f, const record *r, fc_buf *out)
+{
+	const char **order;
+	size_t n = 0;
+
+	if (!f) {
+		record_serialise(r, NULL, NULL, 0, out);
+		return;
+	}
+	order = util_malloc((f->nfields ? f->nfields : 1) * sizeof(*order));
+	for (size_t i = 0; i < f->nfields; i++)
+		if (form_field_has_value(&f->fields[i]))
+			order[n++] = f->fields[i].name;
+	record_serialise(r, f->version, order, n, out);
+	free(order);
+}
+
+/* ---- what expressions ask of a form (expr_schema) ---- */
+
+static int schema_has_field(const form *f, const char *name)
+{
+	/* Only fields holding a value: a begin_repeat placeholder named
+	 * "member" must not hide the repeat from count(${member}). */
+	for (size_t i = 0; i < f->nfields; i++)
+		if (form_field_has_value(&f->fields[i]) && f->fields[i].name &&
+		    !strcmp(f->fields[i].name, name))
+			return 1;
+	return 0;
+}
+
+static const form *schema_repeat(const form *f, size_t i, const char **kind)
+{
+	if (i >= f->nsubs)
+		return NULL;
+	*kind = f->subs[i]->id;
+	return f->subs[i];
+}
+
+const expr_schema form_expr_schema = { schema_has_field, schema_repeat };
 
 const form_choice *form_choice_find(const form_list *l, const char *name)
 {

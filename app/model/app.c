@@ -172,7 +172,7 @@ static int put_record(fc_app *a, record *r, const form *f, fc_err *err)
 	int rc;
 
 	record_set_version(r, f->version);
-	record_serialise(r, f, &text);
+	form_record_serialise(f, r, &text);
 	rc = store_put(a->st, r, buf_cstr(&text), a->principal, STORE_LOCAL, err);
 	buf_free(&text);
 	return rc;

@@ -942,7 +942,7 @@ static int save_one(gen *x, const form *f, record *r, fc_err *err)
 
 	buf_reset(&x->canon);
 	record_set_version(r, f->version);
-	record_serialise(r, f, &x->canon);
+	form_record_serialise(f, r, &x->canon);
 	return store_put(x->a->st, r, buf_cstr(&x->canon), who, STORE_LOCAL, err);
 }
 

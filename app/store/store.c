@@ -732,7 +732,7 @@ int store_put(store *s, const record *r, const char *canonical,
 	if (!r || !r->kind || !*r->kind || !r->id || !*r->id)
 		return fc_err_set(err, FC_EINVALID, "store: a record needs a kind and an id");
 	if (!canonical) {
-		record_serialise(r, NULL, &made);
+		record_serialise(r, NULL, NULL, 0, &made);
 		canonical = buf_cstr(&made);
 	}
 	who = who ? who : "";
@@ -1209,7 +1209,7 @@ int store_draft_save(store *s, const record *draft, fc_err *err)
 
 	if (!st)
 		return FC_ERROR;
-	record_serialise(draft, NULL, &text);
+	record_serialise(draft, NULL, NULL, 0, &text);
 	util_now_iso(at);
 	bind_s(st, 1, draft->id);
 	bind_s(st, 2, draft->kind);
