@@ -316,11 +316,173 @@ static int eval_age(const char *birth, const char *on, expr_value *out)
 	return 0;
 }
 
-static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+/* today(): the context's date, else the clock's. */
+static expr_value today_value(const expr_ctx *ctx)
+{
+	char today[11];
+
+	if (ctx->today)
+		return v_str(ctx->today);
+	util_today(today);
+	return v_str(today);
+}
+
+/* selected(value, name) and count-selected(value): a select_multiple holds
+ * choice names separated by spaces. */
+static int call_selected(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
 {
 	expr_value a = v_null(), b = v_null();
-	char today[11];
-	double d, d2;
+	fc_buf t = FC_BUF_INIT, want = FC_BUF_INIT;
+	char **parts, **pp;
+	int n = 0, found = 0, rc;
+
+	if ((rc = eval(e->args[0], ctx, &a, err)) != 0 ||
+	    (e->fn == F_SELECTED && (rc = eval(e->args[1], ctx, &b, err)) != 0))
+		goto cleanup;
+	expr_value_to_text(&a, &t);
+	expr_value_to_text(&b, &want);
+	parts = util_split(buf_cstr(&t), ' ');
+	for (pp = parts; pp && *pp; pp++) {
+		if (!**pp)
+			continue;
+		n++;
+		if (want.len && strcmp(*pp, buf_cstr(&want)) == 0)
+			found = 1;
+	}
+	util_strv_free(parts);
+	*out = e->fn == F_SELECTED ? v_bool(found) : v_num(n);
+cleanup:
+	buf_free(&t);
+	buf_free(&want);
+	expr_value_clear(&a);
+	expr_value_clear(&b);
+	return rc;
+}
+
+static int call_regex(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value a = v_null(), b = v_null();
+	fc_buf t = FC_BUF_INIT, pat = FC_BUF_INIT;
+	regex_t re;
+	int cr, rc;
+
+	if ((rc = eval(e->args[0], ctx, &a, err)) != 0 ||
+	    (rc = eval(e->args[1], ctx, &b, err)) != 0)
+		goto cleanup;
+	expr_value_to_text(&a, &t);
+	/* XLSForm regex() must match the whole value. */
+	buf_adds(&pat, "^(");
+	expr_value_to_text(&b, &pat);
+	buf_adds(&pat, ")$");
+	cr = regcomp(&re, buf_cstr(&pat), REG_EXTENDED | REG_NOSUB);
+	if (cr != 0) {
+		char why[200];
+
+		regerror(cr, &re, why, sizeof(why));
+		rc = fc_err_set(err, FC_EINVALID, "column %d: bad regular expression: %s",
+				e->col, why);
+	} else {
+		*out = v_bool(regexec(&re, buf_cstr(&t), 0, NULL, 0) == 0);
+		regfree(&re);
+	}
+cleanup:
+	buf_free(&t);
+	buf_free(&pat);
+	expr_value_clear(&a);
+	expr_value_clear(&b);
+	return rc;
+}
+
+/* round(x[, digits]) */
+static int call_round(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value a = v_null(), b = v_null();
+	double d, d2 = 0;
+	int rc;
+
+	if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
+		goto cleanup;
+	if (e->nargs > 1 &&
+	    ((rc = eval(e->args[1], ctx, &b, err)) != 0 || !expr_value_number(&b, &d2)))
+		goto cleanup;
+	if (expr_value_number(&a, &d)) {
+		double f = pow(10, trunc(d2));
+
+		*out = v_num(round(d * f) / f);
+	}
+cleanup:
+	expr_value_clear(&a);
+	expr_value_clear(&b);
+	return rc;
+}
+
+/* age(date[, on]) */
+static int call_age(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value a = v_null(), b = v_null();
+	int rc;
+
+	if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
+		goto cleanup;
+	if (e->nargs > 1) {
+		if ((rc = eval(e->args[1], ctx, &b, err)) != 0)
+			goto cleanup;
+	} else {
+		b = today_value(ctx);
+	}
+	if (a.type == EV_STR && b.type == EV_STR)
+		rc = eval_age(a.str, b.str, out);
+cleanup:
+	expr_value_clear(&a);
+	expr_value_clear(&b);
+	return rc;
+}
+
+/* count(${repeat}) counts its instances; count(expr) the non-empty
+ * results, one per instance when expr reads a repeat. */
+static int call_count(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	list_ref lr;
+	size_t i;
+	int n = 0, rc = 0;
+
+	if (e->args[0]->kind == N_REF && resolve_list(ctx, e->args[0]->str, &lr)) {
+		for (i = 0; i < ctx->nchildren; i++)
+			if (strcmp(ctx->children[i]->kind, lr.kind) == 0)
+				n++;
+	} else {
+		rc = each_value(e->args[0], ctx, count_cb, &n, err);
+	}
+	if (rc == 0)
+		*out = v_num(n);
+	return rc;
+}
+
+static int call_any(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value a = v_null();
+	find_list fl;
+	int rc;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.ctx = ctx;
+	/* The repeat is the one the condition's first repeat field belongs
+	 * to: any(${health} = 'disabled') runs over members. */
+	if (expr_each_ref(e->args[0], find_list_cb, &fl)) {
+		fl.lr.field = NULL;
+		return eval_filtered(e, ctx, &fl.lr, e->args[0], out, err);
+	}
+	if ((rc = eval(e->args[0], ctx, &a, err)) == 0)
+		*out = v_bool(expr_value_truthy(&a));
+	expr_value_clear(&a);
+	return rc;
+}
+
+static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value a = v_null();
+	list_ref lr;
+	double d;
 	int rc = 0;
 
 	*out = v_null();
@@ -341,31 +503,9 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 		*out = v_bool(0);
 		break;
 	case F_SELECTED:
-	case F_COUNT_SELECTED: {
-		fc_buf t = FC_BUF_INIT, want = FC_BUF_INIT;
-		char **parts, **pp;
-		int n = 0, found = 0;
-
-		if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
-			break;
-		if (e->fn == F_SELECTED && (rc = eval(e->args[1], ctx, &b, err)) != 0)
-			break;
-		expr_value_to_text(&a, &t);
-		expr_value_to_text(&b, &want);
-		parts = util_split(buf_cstr(&t), ' ');
-		for (pp = parts; pp && *pp; pp++) {
-			if (!**pp)
-				continue;
-			n++;
-			if (want.len && strcmp(*pp, buf_cstr(&want)) == 0)
-				found = 1;
-		}
-		util_strv_free(parts);
-		buf_free(&t);
-		buf_free(&want);
-		*out = e->fn == F_SELECTED ? v_bool(found) : v_num(n);
+	case F_COUNT_SELECTED:
+		rc = call_selected(e, ctx, out, err);
 		break;
-	}
 	case F_STRING_LENGTH: {
 		fc_buf t = FC_BUF_INIT;
 
@@ -376,41 +516,11 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 		buf_free(&t);
 		break;
 	}
-	case F_REGEX: {
-		fc_buf t = FC_BUF_INIT, pat = FC_BUF_INIT;
-		regex_t re;
-		int cr;
-
-		if ((rc = eval(e->args[0], ctx, &a, err)) != 0 ||
-		    (rc = eval(e->args[1], ctx, &b, err)) != 0)
-			break;
-		expr_value_to_text(&a, &t);
-		/* XLSForm regex() must match the whole value. */
-		buf_adds(&pat, "^(");
-		expr_value_to_text(&b, &pat);
-		buf_adds(&pat, ")$");
-		cr = regcomp(&re, buf_cstr(&pat), REG_EXTENDED | REG_NOSUB);
-		if (cr != 0) {
-			char why[200];
-
-			regerror(cr, &re, why, sizeof(why));
-			rc = fc_err_set(err, FC_EINVALID, "column %d: bad regular expression: %s",
-					e->col, why);
-		} else {
-			*out = v_bool(regexec(&re, buf_cstr(&t), 0, NULL, 0) == 0);
-			regfree(&re);
-		}
-		buf_free(&t);
-		buf_free(&pat);
+	case F_REGEX:
+		rc = call_regex(e, ctx, out, err);
 		break;
-	}
 	case F_TODAY:
-		if (ctx->today) {
-			*out = v_str(ctx->today);
-		} else {
-			util_today(today);
-			*out = v_str(today);
-		}
+		*out = today_value(ctx);
 		break;
 	case F_DATE: {
 		int y, m, dd;
@@ -426,20 +536,7 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 			*out = v_num(trunc(d));
 		break;
 	case F_ROUND:
-		if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
-			break;
-		d2 = 0;
-		if (e->nargs > 1) {
-			if ((rc = eval(e->args[1], ctx, &b, err)) != 0)
-				break;
-			if (!expr_value_number(&b, &d2))
-				break;
-		}
-		if (expr_value_number(&a, &d)) {
-			double f = pow(10, trunc(d2));
-
-			*out = v_num(round(d * f) / f);
-		}
+		rc = call_round(e, ctx, out, err);
 		break;
 	case F_SUM: {
 		agg g = { 0, 0, 0, 0 };
@@ -448,49 +545,28 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 			*out = v_num(g.sum);
 		break;
 	}
-	case F_COUNT: {
-		list_ref lr;
-		size_t i;
-		int n = 0;
-
-		if (e->args[0]->kind == N_REF && resolve_list(ctx, e->args[0]->str, &lr)) {
-			for (i = 0; i < ctx->nchildren; i++)
-				if (strcmp(ctx->children[i]->kind, lr.kind) == 0)
-					n++;
-		} else {
-			/* Of an expression: the non-empty results, one per
-			 * instance when it reads a repeat. */
-			rc = each_value(e->args[0], ctx, count_cb, &n, err);
-		}
-		if (rc == 0)
-			*out = v_num(n);
+	case F_COUNT:
+		rc = call_count(e, ctx, out, err);
 		break;
-	}
 	case F_MAX:
 	case F_MIN: {
 		agg g = { 0, 0, e->fn == F_MAX, 0 };
-		size_t i;
 
-		for (i = 0; i < e->nargs && rc == 0; i++)
+		for (size_t i = 0; i < e->nargs && rc == 0; i++)
 			rc = each_value(e->args[i], ctx, minmax_cb, &g, err);
 		if (rc == 0 && g.n)
 			*out = v_num(g.best);
 		break;
 	}
-	case F_COALESCE: {
-		size_t i;
-
-		for (i = 0; i < e->nargs; i++) {
+	case F_COALESCE:
+		for (size_t i = 0; i < e->nargs; i++)
 			if ((rc = eval(e->args[i], ctx, out, err)) != 0 || out->type != EV_NULL)
 				break;
-		}
 		break;
-	}
 	case F_CONCAT: {
 		fc_buf t = FC_BUF_INIT;
-		size_t i;
 
-		for (i = 0; i < e->nargs && rc == 0; i++)
+		for (size_t i = 0; i < e->nargs && rc == 0; i++)
 			rc = each_value(e->args[i], ctx, concat_cb, &t, err);
 		if (rc == 0)
 			*out = v_str_own(buf_detach(&t));
@@ -498,52 +574,21 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 		break;
 	}
 	case F_AGE:
-		if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
-			break;
-		if (e->nargs > 1) {
-			if ((rc = eval(e->args[1], ctx, &b, err)) != 0)
-				break;
-		} else {
-			if (ctx->today)
-				b = v_str(ctx->today);
-			else {
-				util_today(today);
-				b = v_str(today);
-			}
-		}
-		if (a.type == EV_STR && b.type == EV_STR)
-			rc = eval_age(a.str, b.str, out);
+		rc = call_age(e, ctx, out, err);
 		break;
 	case F_COUNT_IF:
-	case F_SUM_IF: {
-		list_ref lr;
-
-		if (!resolve_list(ctx, e->args[0]->str, &lr)) {
-			/* Not at household level: there are no instances. */
+	case F_SUM_IF:
+		/* Not at household level there are no instances. */
+		if (!resolve_list(ctx, e->args[0]->str, &lr))
 			*out = v_num(0);
-			break;
-		}
-		rc = eval_filtered(e, ctx, &lr, e->args[1], out, err);
+		else
+			rc = eval_filtered(e, ctx, &lr, e->args[1], out, err);
 		break;
-	}
-	case F_ANY: {
-		find_list fl;
-
-		memset(&fl, 0, sizeof(fl));
-		fl.ctx = ctx;
-		/* The repeat is the one the condition's first repeat field
-		 * belongs to: any(${health} = 'disabled') runs over members. */
-		if (expr_each_ref(e->args[0], find_list_cb, &fl)) {
-			fl.lr.field = NULL;
-			rc = eval_filtered(e, ctx, &fl.lr, e->args[0], out, err);
-		} else if ((rc = eval(e->args[0], ctx, &a, err)) == 0) {
-			*out = v_bool(expr_value_truthy(&a));
-		}
+	case F_ANY:
+		rc = call_any(e, ctx, out, err);
 		break;
-	}
 	}
 	expr_value_clear(&a);
-	expr_value_clear(&b);
 	if (rc)
 		expr_value_clear(out);
 	return rc;
