@@ -185,97 +185,53 @@ static int load_old(store *s, const char *id, record **old, char **old_canon,
 	return rc;
 }
 
-int store_put(store *s, const record *r, const char *canonical,
-	      const char *who, store_origin origin, fc_err *err)
+/* Where r belongs: a household by its village code, a child by its
+ * household, which must already be here. *village is the caller's; *hid,
+ * the household's id, is borrowed from r. */
+static int put_place(store *s, const record *r, char **village, const char **hid,
+		     fc_err *err)
 {
-	fc_buf made = FC_BUF_INIT;
-	record *old = NULL;
-	char *old_canon = NULL, *old_village = NULL, *village = NULL;
-	const char *hid;
-	char at[32];
 	sqlite3_stmt *st;
-	long long rid = 0;
-	int rc, changes = 0, in_tx = 0;
+	int rc;
 
-	if (!r || !r->kind || !*r->kind || !r->id || !*r->id)
-		return fc_err_set(err, FC_EINVALID, "store: a record needs a kind and an id");
-	if (!canonical) {
-		record_serialise(r, NULL, NULL, 0, &made);
-		canonical = buf_cstr(&made);
-	}
-	who = who ? who : "";
-	util_now_iso(at);
-	if ((rc = store_begin(s, err)))
-		goto cleanup;
-	in_tx = 1;
-
-	/* Where the record belongs: a household by its village code, a child
-	 * by its household, which must already be here. */
 	if (is_household(r->kind)) {
-		if (r->parent && *r->parent) {
-			rc = fc_err_set(err, FC_EINVALID, "household %s: a household has no parent (got %s)",
-					r->id, r->parent);
-			goto cleanup;
-		}
-		village = util_strdup(record_val(r, F_VILLAGE_CODE));
-		hid = r->id;
+		if (r->parent && *r->parent)
+			return fc_err_set(err, FC_EINVALID, "household %s: a household has no parent (got %s)",
+					  r->id, r->parent);
+		*village = util_strdup(record_val(r, F_VILLAGE_CODE));
+		*hid = r->id;
+		return 0;
+	}
+	if (!r->parent || !*r->parent)
+		return fc_err_set(err, FC_EINVALID, "%s %s: no parent household", r->kind, r->id);
+	if (!(st = store_cached(s, Q_PARENT, err)))
+		return FC_ERROR;
+	store_bind(st, 1, r->parent);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && is_household(store_col(st, 0))) {
+		*village = store_col_dup(st, 1);
+		rc = 0;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = fc_err_set(err, FC_EINVALID, "%s %s: parent household %s does not exist",
+				r->kind, r->id, r->parent);
 	} else {
-		if (!r->parent || !*r->parent) {
-			rc = fc_err_set(err, FC_EINVALID, "%s %s: no parent household", r->kind, r->id);
-			goto cleanup;
-		}
-		if (!(st = store_cached(s, Q_PARENT, err))) {
-			rc = FC_ERROR;
-			goto cleanup;
-		}
-		store_bind(st, 1, r->parent);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && is_household(store_col(st, 0))) {
-			village = store_col_dup(st, 1);
-			rc = 0;
-		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			rc = fc_err_set(err, FC_EINVALID, "%s %s: parent household %s does not exist",
-					r->kind, r->id, r->parent);
-		} else {
-			rc = store_fail(s, err, "looking up the parent household");
-		}
-		store_reset(st);
-		if (rc)
-			goto cleanup;
-		hid = r->parent;
+		rc = store_fail(s, err, "looking up the parent household");
 	}
+	store_reset(st);
+	*hid = r->parent;
+	return rc;
+}
 
-	if ((rc = load_old(s, r->id, &old, &old_canon, &old_village, err)))
-		goto cleanup;
-	if (old && strcmp(old->kind, r->kind) != 0) {
-		rc = fc_err_set(err, FC_EINVALID, "record %s is a %s, cannot save it as a %s",
-				r->id, old->kind, r->kind);
-		goto cleanup;
-	}
-	if ((rc = audit_diff(s, old, r, who, at, origin != STORE_REBUILD, &changes, err)))
-		goto cleanup;
+/* The row itself, with the list columns derived from the record; *rid is
+ * its rowid, for the search index. */
+static int put_row(store *s, const record *r, const char *canonical, const char *village,
+		   const char *at, long long *rid, fc_err *err)
+{
+	sqlite3_stmt *st = store_cached(s, Q_UPSERT, err);
+	int rc;
 
-	if (old && changes == 0) {
-		/* Same values: nothing to audit or sync. Keep the newest bytes
-		 * (e.g. a newer form version) all the same. */
-		if (strcmp(old_canon, canonical) != 0) {
-			if (!(st = store_cached(s, Q_CANON_ONLY, err))) {
-				rc = FC_ERROR;
-				goto cleanup;
-			}
-			store_bind(st, 1, r->id);
-			store_bind(st, 2, canonical);
-			if ((rc = store_step_done(s, st, "saving a record", err)))
-				goto cleanup;
-		}
-		rc = drop_draft(s, r->id, err);
-		goto cleanup;
-	}
-
-	if (!(st = store_cached(s, Q_UPSERT, err))) {
-		rc = FC_ERROR;
-		goto cleanup;
-	}
+	if (!st)
+		return FC_ERROR;
 	store_bind(st, 1, r->id);
 	store_bind(st, 2, r->kind);
 	store_bind(st, 3, is_household(r->kind) ? NULL : r->parent);
@@ -295,52 +251,116 @@ int store_put(store *s, const record *r, const char *canonical,
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		rc = store_fail(s, err, "saving a record");
 		store_reset(st);
-		goto cleanup;
+		return rc;
 	}
-	rid = sqlite3_column_int64(st, 0);
+	*rid = sqlite3_column_int64(st, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	store_reset(st);
-	if (rc != SQLITE_DONE) {
-		rc = store_fail(s, err, "saving a record");
-		goto cleanup;
-	}
-	if ((rc = index_search(s, rid, hid, r, err)))
-		goto cleanup;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "saving a record");
+}
 
-	if (is_household(r->kind)) {
-		if (old_village && strcmp(old_village, village) != 0) {
-			if (!(st = store_cached(s, Q_CHILD_VILLAGE, err))) {
-				rc = FC_ERROR;
-				goto cleanup;
-			}
-			store_bind(st, 1, r->id);
-			store_bind(st, 2, village);
-			if ((rc = store_step_done(s, st, "moving members and visits", err)))
-				goto cleanup;
-		}
-		if ((rc = recompute_household(s, r->id, err)))
-			goto cleanup;
-		if ((rc = lift_review(s, r, canonical, err)))
-			goto cleanup;
-	} else {
+/* What a saved record changes around it: a household's members and visits
+ * follow it to another village, and its list columns and review state are
+ * remade; a child's household (old and new, if it moved) is recounted. */
+static int put_around(store *s, const record *r, const record *old, const char *old_village,
+		      const char *village, const char *canonical, fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!is_household(r->kind)) {
 		if ((rc = recompute_household(s, r->parent, err)))
-			goto cleanup;
-		if (old && old->parent && strcmp(old->parent, r->parent) != 0 &&
-		    (rc = recompute_household(s, old->parent, err)))
-			goto cleanup;
+			return rc;
+		if (old && old->parent && strcmp(old->parent, r->parent) != 0)
+			return recompute_household(s, old->parent, err);
+		return 0;
 	}
-
-	if (origin == STORE_LOCAL) {
-		if (!(st = store_cached(s, Q_PENDING_ADD, err))) {
-			rc = FC_ERROR;
-			goto cleanup;
-		}
+	if (old_village && strcmp(old_village, village) != 0) {
+		if (!(st = store_cached(s, Q_CHILD_VILLAGE, err)))
+			return FC_ERROR;
 		store_bind(st, 1, r->id);
-		store_bind(st, 2, hid);
-		if ((rc = store_step_done(s, st, "queueing the change for sync", err)))
-			goto cleanup;
+		store_bind(st, 2, village);
+		if ((rc = store_step_done(s, st, "moving members and visits", err)))
+			return rc;
 	}
+	if ((rc = recompute_household(s, r->id, err)))
+		return rc;
+	return lift_review(s, r, canonical, err);
+}
+
+/* Same values as stored: nothing to audit or sync. Keep the newest bytes
+ * (e.g. a newer form version) all the same. */
+static int put_same(store *s, const record *r, const char *old_canon, const char *canonical,
+		    fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (strcmp(old_canon, canonical) != 0) {
+		if (!(st = store_cached(s, Q_CANON_ONLY, err)))
+			return FC_ERROR;
+		store_bind(st, 1, r->id);
+		store_bind(st, 2, canonical);
+		if ((rc = store_step_done(s, st, "saving a record", err)))
+			return rc;
+	}
+	return drop_draft(s, r->id, err);
+}
+
+/* Queue a local change for the next sync. */
+static int put_pending(store *s, const record *r, const char *hid, fc_err *err)
+{
+	sqlite3_stmt *st = store_cached(s, Q_PENDING_ADD, err);
+
+	if (!st)
+		return FC_ERROR;
+	store_bind(st, 1, r->id);
+	store_bind(st, 2, hid);
+	return store_step_done(s, st, "queueing the change for sync", err);
+}
+
+int store_put(store *s, const record *r, const char *canonical,
+	      const char *who, store_origin origin, fc_err *err)
+{
+	fc_buf made = FC_BUF_INIT;
+	record *old = NULL;
+	char *old_canon = NULL, *old_village = NULL, *village = NULL;
+	const char *hid = NULL;
+	char at[32];
+	long long rid = 0;
+	int rc, changes = 0, in_tx = 0;
+
+	if (!r || !r->kind || !*r->kind || !r->id || !*r->id)
+		return fc_err_set(err, FC_EINVALID, "store: a record needs a kind and an id");
+	if (!canonical) {
+		record_serialise(r, NULL, NULL, 0, &made);
+		canonical = buf_cstr(&made);
+	}
+	who = who ? who : "";
+	util_now_iso(at);
+	if ((rc = store_begin(s, err)))
+		goto cleanup;
+	in_tx = 1;
+	if ((rc = put_place(s, r, &village, &hid, err)) ||
+	    (rc = load_old(s, r->id, &old, &old_canon, &old_village, err)))
+		goto cleanup;
+	if (old && strcmp(old->kind, r->kind) != 0) {
+		rc = fc_err_set(err, FC_EINVALID, "record %s is a %s, cannot save it as a %s",
+				r->id, old->kind, r->kind);
+		goto cleanup;
+	}
+	if ((rc = audit_diff(s, old, r, who, at, origin != STORE_REBUILD, &changes, err)))
+		goto cleanup;
+	if (old && changes == 0) {
+		rc = put_same(s, r, old_canon, canonical, err);
+		goto cleanup;
+	}
+	if ((rc = put_row(s, r, canonical, village, at, &rid, err)) ||
+	    (rc = index_search(s, rid, hid, r, err)) ||
+	    (rc = put_around(s, r, old, old_village, village, canonical, err)) ||
+	    (origin == STORE_LOCAL && (rc = put_pending(s, r, hid, err))))
+		goto cleanup;
 	rc = drop_draft(s, r->id, err);
 cleanup:
 	if (in_tx) {
