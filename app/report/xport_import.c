@@ -124,116 +124,154 @@ static int id_ok(const char *s)
 					    "abcdefghijklmnopqrstuvwxyz-_") == n;
 }
 
-int xport_import_row(ictx *c, const xrow *x)
-{
-	store *st = c->a->st;
-	const char *kind = x->f->id;
-	record *r = NULL, *p = NULL;
-	val_report rep;
-	fc_err e;
-	int bad = 0, existing = 0, rc;
-	const char *shown_id = is_empty(x->id) ? NULL : x->id;
+/* What a step of xport_import_row found: go on, or the row is refused
+ * (its problems listed); a negative code is fatal, with c->fatal filled. */
+enum { ROW_OK = 0, ROW_BAD = 1 };
 
-	val_report_init(&rep);
-	fc_err_clear(&e);
-	if (shown_id && !id_ok(shown_id)) {
+static int row_fatal(ictx *c, const fc_err *e)
+{
+	c->fatal = *e;
+	return e->code < 0 ? e->code : FC_ERROR;
+}
+
+/* The id and parent as written: an id that is not one is dropped from
+ * *shown_id (the row is refused, and nothing is remembered under it). */
+static int row_check_ids(ictx *c, const xrow *x, const char **shown_id)
+{
+	const char *kind = x->f->id;
+	int bad = ROW_OK;
+
+	if (*shown_id && !id_ok(*shown_id)) {
 		xport_problem(c, x->line, VAL_ERROR, NULL, "id",
-			      "'%s' is not a record id (up to 64 letters, digits, - or _)", shown_id);
-		bad = 1;
-		shown_id = NULL;
+			      "'%s' is not a record id (up to 64 letters, digits, - or _)", *shown_id);
+		bad = ROW_BAD;
+		*shown_id = NULL;
 	}
 	if (!xport_needs_parent(x->f) && !is_empty(x->parent)) {
-		xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+		xport_problem(c, x->line, VAL_ERROR, *shown_id, "parent",
 			      "a %s record has no parent (leave it empty)", kind);
-		bad = 1;
+		bad = ROW_BAD;
 	} else if (xport_needs_parent(x->f) && is_empty(x->parent)) {
-		xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+		xport_problem(c, x->line, VAL_ERROR, *shown_id, "parent",
 			      "missing: a %s record belongs to a %s (give its id in column parent)",
 			      kind, x->f->parent->id);
-		bad = 1;
+		bad = ROW_BAD;
 	} else if (!is_empty(x->parent) && !id_ok(x->parent)) {
-		xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+		xport_problem(c, x->line, VAL_ERROR, *shown_id, "parent",
 			      "'%s' is not a record id (up to 64 letters, digits, - or _)", x->parent);
-		bad = 1;
+		bad = ROW_BAD;
 	}
+	return bad;
+}
+
+/* A row that names an id: not twice in the file, and if the store has
+ * the record (*r, *existing), of the same kind and under the same parent. */
+static int row_stored(ictx *c, const xrow *x, const char *id, record **r, int *existing)
+{
+	seen_entry *seen = seen_find(&c->seen, id);
+	fc_err e;
+	int rc;
+
+	if (seen) {
+		xport_problem(c, x->line, VAL_ERROR, id, NULL,
+			      "the same id is already on line %d", seen->line);
+		return ROW_BAD;
+	}
+	fc_err_clear(&e);
+	rc = store_get(c->a->st, id, r, &e);
+	if (rc == FC_ENOTFOUND)
+		return ROW_OK;
+	if (rc)
+		return row_fatal(c, &e);
+	*existing = 1;
+	if (strcmp((*r)->kind, x->f->id)) {
+		xport_problem(c, x->line, VAL_ERROR, id, NULL,
+			      "is a %s record in the store, not a %s", (*r)->kind, x->f->id);
+		return ROW_BAD;
+	}
+	if (!is_empty(x->parent) && strcmp((*r)->parent ? (*r)->parent : "", x->parent)) {
+		xport_problem(c, x->line, VAL_ERROR, id, "parent",
+			      "the record belongs to %s %s; it cannot move to %s",
+			      x->f->parent ? x->f->parent->id : "household",
+			      (*r)->parent ? (*r)->parent : "(none)", x->parent);
+		return ROW_BAD;
+	}
+	return ROW_OK;
+}
+
+/* A new record's parent must be in the store already, of the parent
+ * form's kind; one refused earlier in the file is named as such. */
+static int row_parent(ictx *c, const xrow *x, const char *shown_id)
+{
+	const char *want = x->f->parent->id;
+	record *p = NULL;
+	fc_err e;
+	int rc;
+
+	fc_err_clear(&e);
+	rc = store_get(c->a->st, x->parent, &p, &e);
+	if (rc == FC_ENOTFOUND) {
+		seen_entry *seen = seen_find(&c->seen, x->parent);
+
+		if (seen && seen->bad)
+			xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+				      "%s %s was refused on line %d", want, x->parent, seen->line);
+		else
+			xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+				      "%s %s does not exist (neither in the store nor earlier in this file)",
+				      want, x->parent);
+		return ROW_BAD;
+	}
+	if (rc)
+		return row_fatal(c, &e);
+	rc = ROW_OK;
+	if (strcmp(p->kind, want)) {
+		xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
+			      "%s is a %s record, not a %s", x->parent, p->kind, want);
+		rc = ROW_BAD;
+	}
+	record_free(p);
+	return rc;
+}
+
+/* A new form opens with its defaults filled in; so does a new row. */
+static void row_defaults(record *r, const form *f)
+{
+	for (size_t i = 0; i < f->nfields; i++) {
+		const form_field *fld = &f->fields[i];
+
+		if (fld->default_value && *fld->default_value &&
+		    form_field_has_value(fld) && fld->type != FT_CALCULATE)
+			record_set(r, fld->name, fld->default_value);
+	}
+}
+
+/* A row for a record the store does not have: the columns a new one needs,
+ * its parent, then *r made with the form's defaults. */
+static int row_new(ictx *c, const xrow *x, const char *shown_id, record **r)
+{
+	int bad = ROW_OK, rc;
+
+	if (x->missing) {
+		xport_problem(c, x->line, VAL_ERROR, shown_id, NULL,
+			      "a new %s record needs column(s) %s", x->f->id, x->missing);
+		bad = ROW_BAD;
+	}
+	if (!is_empty(x->parent) && (rc = row_parent(c, x, shown_id)) != ROW_OK)
+		return rc;
 	if (bad)
-		goto done;
-	if (shown_id) {
-		seen_entry *s = seen_find(&c->seen, shown_id);
+		return bad;
+	*r = record_new(x->f->id, shown_id, is_empty(x->parent) ? NULL : x->parent);
+	row_defaults(*r, x->f);
+	return ROW_OK;
+}
 
-		if (s) {
-			xport_problem(c, x->line, VAL_ERROR, shown_id, NULL,
-				      "the same id is already on line %d", s->line);
-			bad = 1;
-			goto done;
-		}
-		rc = store_get(st, shown_id, &r, &e);
-		if (rc == 0) {
-			existing = 1;
-			if (strcmp(r->kind, kind)) {
-				xport_problem(c, x->line, VAL_ERROR, shown_id, NULL,
-					      "is a %s record in the store, not a %s", r->kind, kind);
-				bad = 1;
-			} else if (!is_empty(x->parent) &&
-				   strcmp(r->parent ? r->parent : "", x->parent)) {
-				xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
-					      "the record belongs to %s %s; it cannot move to %s",
-					      x->f->parent ? x->f->parent->id : "household",
-					      r->parent ? r->parent : "(none)", x->parent);
-				bad = 1;
-			}
-		} else if (rc != FC_ENOTFOUND) {
-			c->fatal = e;
-			goto fatal;
-		}
-	}
-	if (bad)
-		goto done;
-	if (!existing) {
-		if (x->missing) {
-			xport_problem(c, x->line, VAL_ERROR, shown_id, NULL,
-				      "a new %s record needs column(s) %s", kind, x->missing);
-			bad = 1;
-		}
-		if (!is_empty(x->parent)) {
-			rc = store_get(st, x->parent, &p, &e);
-			if (rc == FC_ENOTFOUND) {
-				seen_entry *s = seen_find(&c->seen, x->parent);
+/* The row's values onto r, each checked against its field's type. */
+static int row_values(ictx *c, const xrow *x, record *r)
+{
+	int bad = ROW_OK;
+	fc_err e;
 
-				if (s && s->bad)
-					xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
-						      "%s %s was refused on line %d", x->f->parent->id,
-						      x->parent, s->line);
-				else
-					xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
-						      "%s %s does not exist (neither in the store nor earlier in this file)",
-						      x->f->parent->id, x->parent);
-				bad = 1;
-				goto done;
-			} else if (rc) {
-				c->fatal = e;
-				goto fatal;
-			}
-			if (strcmp(p->kind, x->f->parent->id)) {
-				xport_problem(c, x->line, VAL_ERROR, shown_id, "parent",
-					      "%s is a %s record, not a %s", x->parent, p->kind,
-					      x->f->parent->id);
-				bad = 1;
-				goto done;
-			}
-		}
-		if (bad)
-			goto done;
-		r = record_new(kind, shown_id, is_empty(x->parent) ? NULL : x->parent);
-		/* A new form opens with its defaults filled in; so does a new row. */
-		for (size_t i = 0; i < x->f->nfields; i++) {
-			const form_field *fld = &x->f->fields[i];
-
-			if (fld->default_value && *fld->default_value &&
-			    form_field_has_value(fld) && fld->type != FT_CALCULATE)
-				record_set(r, fld->name, fld->default_value);
-		}
-	}
 	for (size_t i = 0; i < x->n; i++) {
 		const form_field *fld = form_field_find(x->f, x->names[i]);
 
@@ -246,18 +284,27 @@ int xport_import_row(ictx *c, const xrow *x)
 		if (!is_empty(x->values[i]) &&
 		    val_check_type(fld, x->values[i], c->a->lang, &e)) {
 			xport_problem(c, x->line, VAL_ERROR, r->id, fld->name, "%s", e.msg);
-			bad = 1;
+			bad = ROW_BAD;
 			continue;
 		}
 		record_set(r, fld->name, x->values[i]);
 	}
-	if (bad)
-		goto done;
+	return bad;
+}
+
+/* Save through app_save, its findings listed against the row. */
+static int row_save(ictx *c, const xrow *x, record *r)
+{
+	val_report rep;
+	fc_err e;
+	int rc;
+
+	val_report_init(&rep);
 	fc_err_clear(&e);
 	rc = app_save(c->a, r, &rep, &e);
 	if (rc && rc != FC_EINVALID) {
-		c->fatal = e;
-		goto fatal;
+		val_report_free(&rep);
+		return row_fatal(c, &e);
 	}
 	for (size_t i = 0; i < rep.n; i++) {
 		const val_issue *is = &rep.items[i];
@@ -267,31 +314,43 @@ int xport_import_row(ictx *c, const xrow *x)
 		xport_problem(c, x->line, rc ? is->severity : VAL_WARNING,
 			      is->record_id ? is->record_id : r->id, is->field, "%s", is->message);
 	}
-	if (rc == FC_EINVALID) {
-		if (!rep.nerrors)
-			xport_problem(c, x->line, VAL_ERROR, NULL, NULL, "%s", e.msg);
-		bad = 1;
+	if (rc == FC_EINVALID && !rep.nerrors)
+		xport_problem(c, x->line, VAL_ERROR, NULL, NULL, "%s", e.msg);
+	val_report_free(&rep);
+	return rc == FC_EINVALID ? ROW_BAD : ROW_OK;
+}
+
+int xport_import_row(ictx *c, const xrow *x)
+{
+	const char *shown_id = is_empty(x->id) ? NULL : x->id;
+	record *r = NULL;
+	int existing = 0, rc;
+
+	rc = row_check_ids(c, x, &shown_id);
+	if (rc == ROW_OK && shown_id)
+		rc = row_stored(c, x, shown_id, &r, &existing);
+	if (rc == ROW_OK && !existing)
+		rc = row_new(c, x, shown_id, &r);
+	if (rc == ROW_OK)
+		rc = row_values(c, x, r);
+	if (rc == ROW_OK)
+		rc = row_save(c, x, r);
+	if (rc < 0) {
+		fc_err_prefix(&c->fatal, "%s:%d: ", c->where, x->line);
+		c->failed = 1;
+		record_free(r);
+		return c->fatal.code ? c->fatal.code : FC_ERROR;
 	}
-done:
-	if (bad)
+	if (rc == ROW_BAD)
 		c->res->bad_rows++;
 	else if (existing)
 		c->res->updated++;
 	else
 		c->res->added++;
 	if (r || shown_id)
-		seen_add(&c->seen, r ? r->id : shown_id, x->line, bad);
+		seen_add(&c->seen, r ? r->id : shown_id, x->line, rc == ROW_BAD);
 	record_free(r);
-	record_free(p);
-	val_report_free(&rep);
 	return 0;
-fatal:
-	fc_err_prefix(&c->fatal, "%s:%d: ", c->where, x->line);
-	c->failed = 1;
-	record_free(r);
-	record_free(p);
-	val_report_free(&rep);
-	return c->fatal.code ? c->fatal.code : FC_ERROR;
 }
 
 static int ends_with(const char *s, const char *tail)

@@ -106,6 +106,57 @@ static int guess_form(ictx *c, char *const *cols, size_t n, int has_parent,
 	return 0;
 }
 
+/* The header of a CSV file read for form f: every column a value field of
+ * f, once; a parent column for a sub-form; the required columns a new
+ * record needs (*missing, the caller's) unless rows give ids. 1 if the
+ * file cannot be read with it (its problems listed on `line`). */
+static int header_check(ictx *c, const form *f, char *const *cols, size_t ncols,
+			int id_col, int parent_col, int line, char **missing)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < ncols; i++) {
+		const form_field *fld;
+
+		if ((int)i == id_col || (int)i == parent_col)
+			fld = NULL;
+		else if (!*cols[i]) {
+			xport_problem(c, line, VAL_ERROR, NULL, NULL,
+				      "column %zu has no name", i + 1);
+			bad = 1;
+			continue;
+		} else if (!(fld = form_field_find(f, cols[i])) || !form_field_has_value(fld)) {
+			xport_problem(c, line, VAL_ERROR, NULL, NULL,
+				      "unknown column '%s': the %s form has no such field",
+				      cols[i], f->id);
+			bad = 1;
+			continue;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (!strcmp(cols[k], cols[i])) {
+				xport_problem(c, line, VAL_ERROR, NULL, NULL,
+					      "column '%s' appears twice (columns %zu and %zu)",
+					      cols[i], k + 1, i + 1);
+				bad = 1;
+				break;
+			}
+		}
+	}
+	if (xport_needs_parent(f) && parent_col < 0) {
+		xport_problem(c, line, VAL_ERROR, NULL, NULL,
+			      "missing column parent: each %s row names its %s",
+			      f->id, f->parent->id);
+		bad = 1;
+	}
+	*missing = missing_required(f, cols, ncols);
+	if (*missing && id_col < 0) {
+		xport_problem(c, line, VAL_ERROR, NULL, NULL,
+			      "missing required column(s) for %s records: %s", f->id, *missing);
+		bad = 1;
+	}
+	return bad;
+}
+
 int xport_read_csv(ictx *c, FILE *in, const char *kind)
 {
 	csv_reader *cr = csv_open(in, c->where);
@@ -155,45 +206,7 @@ int xport_read_csv(ictx *c, FILE *in, const char *kind)
 		}
 		goto out;
 	}
-	for (size_t i = 0; i < ncols; i++) {
-		const form_field *fld;
-
-		if ((int)i == id_col || (int)i == parent_col)
-			fld = NULL;
-		else if (!*cols[i]) {
-			xport_problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
-				      "column %zu has no name", i + 1);
-			header_bad = 1;
-			continue;
-		} else if (!(fld = form_field_find(f, cols[i])) || !form_field_has_value(fld)) {
-			xport_problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
-				      "unknown column '%s': the %s form has no such field",
-				      cols[i], f->id);
-			header_bad = 1;
-			continue;
-		}
-		for (size_t k = 0; k < i; k++) {
-			if (!strcmp(cols[k], cols[i])) {
-				xport_problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
-					      "column '%s' appears twice (columns %zu and %zu)",
-					      cols[i], k + 1, i + 1);
-				header_bad = 1;
-				break;
-			}
-		}
-	}
-	if (xport_needs_parent(f) && parent_col < 0) {
-		xport_problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
-			      "missing column parent: each %s row names its %s",
-			      f->id, f->parent->id);
-		header_bad = 1;
-	}
-	missing = missing_required(f, cols, ncols);
-	if (missing && id_col < 0) {
-		xport_problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
-			      "missing required column(s) for %s records: %s", f->id, missing);
-		header_bad = 1;
-	}
+	header_bad = header_check(c, f, cols, ncols, id_col, parent_col, csv_line(cr), &missing);
 	if (header_bad)
 		goto out;
 	names = util_calloc(ncols, sizeof(char *));
