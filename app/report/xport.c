@@ -11,7 +11,6 @@
  * This file holds the formats, the form lookup the parts share and the
  * export. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,25 +306,6 @@ static int copy_to(FILE *from, FILE *to, fc_err *err)
 	return 0;
 }
 
-static void fsync_dir(const char *path)
-{
-	char *dir = util_strdup(path), *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 int xport_export(fc_app *a, const char *kind, xport_format fmt,
 		 const char *out_path, long *count, fc_err *err)
 {
@@ -398,7 +378,7 @@ int xport_export(fc_app *a, const char *kind, xport_format fmt,
 		rc = fc_err_set(err, FC_ERROR, "%s: cannot write: %s", out_path, strerror(errno));
 		goto cleanup;
 	}
-	fsync_dir(out_path);
+	util_fsync_dir_of(out_path);
 	free(tmp);
 	return 0;
 cleanup:
