@@ -327,53 +327,57 @@ static expr_value today_value(const expr_ctx *ctx)
 	return v_str(today);
 }
 
+/* The text of e's first n arguments, into t[0..n). */
+static int args_text(const expr *e, const expr_ctx *ctx, size_t n, fc_buf *t, fc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		expr_value v;
+		int rc;
+
+		if ((rc = eval(e->args[i], ctx, &v, err)) != 0)
+			return rc;
+		expr_value_to_text(&v, &t[i]);
+		expr_value_clear(&v);
+	}
+	return 0;
+}
+
 /* selected(value, name) and count-selected(value): a select_multiple holds
  * choice names separated by spaces. */
 static int call_selected(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
 {
-	expr_value a = v_null(), b = v_null();
-	fc_buf t = FC_BUF_INIT, want = FC_BUF_INIT;
+	fc_buf t[2] = { FC_BUF_INIT, FC_BUF_INIT };
 	char **parts, **pp;
 	int n = 0, found = 0, rc;
 
-	if ((rc = eval(e->args[0], ctx, &a, err)) != 0 ||
-	    (e->fn == F_SELECTED && (rc = eval(e->args[1], ctx, &b, err)) != 0))
+	if ((rc = args_text(e, ctx, e->fn == F_SELECTED ? 2 : 1, t, err)) != 0)
 		goto cleanup;
-	expr_value_to_text(&a, &t);
-	expr_value_to_text(&b, &want);
-	parts = util_split(buf_cstr(&t), ' ');
+	parts = util_split(buf_cstr(&t[0]), ' ');
 	for (pp = parts; pp && *pp; pp++) {
 		if (!**pp)
 			continue;
 		n++;
-		if (want.len && strcmp(*pp, buf_cstr(&want)) == 0)
+		if (t[1].len && strcmp(*pp, buf_cstr(&t[1])) == 0)
 			found = 1;
 	}
 	util_strv_free(parts);
 	*out = e->fn == F_SELECTED ? v_bool(found) : v_num(n);
 cleanup:
-	buf_free(&t);
-	buf_free(&want);
-	expr_value_clear(&a);
-	expr_value_clear(&b);
+	buf_free(&t[0]);
+	buf_free(&t[1]);
 	return rc;
 }
 
+/* regex(value, pattern): XLSForm's must match the whole value. */
 static int call_regex(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
 {
-	expr_value a = v_null(), b = v_null();
-	fc_buf t = FC_BUF_INIT, pat = FC_BUF_INIT;
+	fc_buf t[2] = { FC_BUF_INIT, FC_BUF_INIT }, pat = FC_BUF_INIT;
 	regex_t re;
 	int cr, rc;
 
-	if ((rc = eval(e->args[0], ctx, &a, err)) != 0 ||
-	    (rc = eval(e->args[1], ctx, &b, err)) != 0)
+	if ((rc = args_text(e, ctx, 2, t, err)) != 0)
 		goto cleanup;
-	expr_value_to_text(&a, &t);
-	/* XLSForm regex() must match the whole value. */
-	buf_adds(&pat, "^(");
-	expr_value_to_text(&b, &pat);
-	buf_adds(&pat, ")$");
+	buf_printf(&pat, "^(%s)$", buf_cstr(&t[1]));
 	cr = regcomp(&re, buf_cstr(&pat), REG_EXTENDED | REG_NOSUB);
 	if (cr != 0) {
 		char why[200];
@@ -382,14 +386,13 @@ static int call_regex(const expr *e, const expr_ctx *ctx, expr_value *out, fc_er
 		rc = fc_err_set(err, FC_EINVALID, "column %d: bad regular expression: %s",
 				e->col, why);
 	} else {
-		*out = v_bool(regexec(&re, buf_cstr(&t), 0, NULL, 0) == 0);
+		*out = v_bool(regexec(&re, buf_cstr(&t[0]), 0, NULL, 0) == 0);
 		regfree(&re);
 	}
 cleanup:
-	buf_free(&t);
+	buf_free(&t[0]);
+	buf_free(&t[1]);
 	buf_free(&pat);
-	expr_value_clear(&a);
-	expr_value_clear(&b);
 	return rc;
 }
 
@@ -509,10 +512,8 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 	case F_STRING_LENGTH: {
 		fc_buf t = FC_BUF_INIT;
 
-		if ((rc = eval(e->args[0], ctx, &a, err)) != 0)
-			break;
-		expr_value_to_text(&a, &t);
-		*out = v_num((double)utf8_chars(buf_cstr(&t)));
+		if ((rc = args_text(e, ctx, 1, &t, err)) == 0)
+			*out = v_num((double)utf8_chars(buf_cstr(&t)));
 		buf_free(&t);
 		break;
 	}
