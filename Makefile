@@ -74,8 +74,6 @@ archives = $(foreach l,$(BELOW_$(1)),$(B)/lib$(l).a)
 layer_of = $(firstword $(foreach l,$(LAYERS),$(if $(wildcard $(DIR_$(l))/$(1).c $(DIR_$(l))/$(1)_*.c),$(l))))
 layer_objs = $(patsubst %.c,$(B)/%.o,$(filter-out app/cli/main.c,$(wildcard $(DIR_$(1))/*.c)))
 LAYER_SRCS := $(foreach l,$(LAYERS),$(wildcard $(DIR_$(l))/*.[ch])) $(wildcard include/fieldcard/*.h)
-# The cycle check waits for the form engine's split (issue 9).
-LAYERS_FLAGS ?= --no-cycles
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
@@ -115,7 +113,7 @@ $(foreach l,$(LAYERS),$(eval $(call layer_archive,$(l))))
 $(B)/layers.ok: scripts/layers.sh $(LAYER_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  LAYERS  scripts/layers.sh"
-	$(Q)sh scripts/layers.sh $(LAYERS_FLAGS) && touch $@
+	$(Q)sh scripts/layers.sh && touch $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -238,20 +238,7 @@ char *merge_conflict_path_for(const char *record_path)
  * (ours first), so a merge rewrites the lines that changed and no others. */
 static void serialise_in_order(const record *r, fc_buf *out)
 {
-	form f;
-	form_field *ff = util_calloc(r->n ? r->n : 1, sizeof(*ff));
-
-	memset(&f, 0, sizeof(f));
-	for (size_t i = 0; i < r->n; i++) {
-		ff[i].type = FT_TEXT;
-		ff[i].name = r->names[i];
-	}
-	f.id = r->kind;
-	f.version = r->form_version;
-	f.fields = ff;
-	f.nfields = r->n;
-	record_serialise(r, &f, out);
-	free(ff);
+	record_serialise(r, r->form_version, (const char *const *)r->names, r->n, out);
 }
 
 /* ---- conflict lines: "ID TAB FIELD TAB BASE TAB OURS TAB THEIRS" ---- */

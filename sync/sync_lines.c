@@ -41,14 +41,6 @@ typedef struct lines {
 	int done_pushing;        /* the finished line was shown: -1 none, 0 fetch, 1 push */
 } lines;
 
-static void human(size_t n, char *out, size_t len)
-{
-	if (n >= 1024 * 1024)
-		snprintf(out, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
-	else
-		snprintf(out, len, "%.1f KiB", (double)n / 1024.0);
-}
-
 static void on_update(const transport_stats *s, void *ud)
 {
 	lines *l = ud;
@@ -66,8 +58,8 @@ static void on_update(const transport_stats *s, void *ud)
 	l->last = now;
 	if (done)
 		l->done_pushing = s->pushing;
-	human(s->bytes, bytes, sizeof(bytes));
-	human((size_t)s->rate, rate, sizeof(rate));
+	util_human_bytes(s->bytes, bytes, sizeof(bytes));
+	util_human_bytes((size_t)s->rate, rate, sizeof(rate));
 	snprintf(text, sizeof(text), "%s: %u/%u objects, %s, %s/s", s->pushing ? "sending" : "receiving",
 		 s->objects_done, s->objects_total, bytes, rate);
 	l->line(l->ud, text);

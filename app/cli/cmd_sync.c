@@ -36,17 +36,6 @@ static void end_line(term *t)
 	}
 }
 
-/* Bytes for a person: B, KiB, MiB. */
-static void human(size_t n, char *out, size_t len)
-{
-	if (n < 1024)
-		snprintf(out, len, "%zu B", n);
-	else if (n < 1024 * 1024)
-		snprintf(out, len, "%.1f KiB", (double)n / 1024.0);
-	else
-		snprintf(out, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
-}
-
 static void on_update(const transport_stats *s, void *ud)
 {
 	term *t = ud;
@@ -63,8 +52,8 @@ static void on_update(const transport_stats *s, void *ud)
 	if (t->tty && !done && n - t->last < 0.2)
 		return;
 	t->last = n;
-	human(s->bytes, size, sizeof(size));
-	human((size_t)s->rate, rate, sizeof(rate));
+	util_human_bytes(s->bytes, size, sizeof(size));
+	util_human_bytes((size_t)s->rate, rate, sizeof(rate));
 	fprintf(stderr, "%s  %s: %u/%u objects, %s, %s/s", t->tty ? "\r" : "",
 		s->pushing ? "sending" : "receiving", s->objects_done, s->objects_total, size, rate);
 	if (t->tty) {

@@ -273,7 +273,7 @@ int util_read_file(const char *path, char **out, size_t *len, fc_err *err)
 	return FC_OK;
 }
 
-static int fsync_dir_of(const char *path)
+int util_fsync_dir_of(const char *path)
 {
 	char *dir = util_strdup(path), *slash = strrchr(dir, '/');
 	int fd, rc = 0;
@@ -330,7 +330,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 		unlink(tmp);
 		goto out;
 	}
-	fsync_dir_of(path);
+	util_fsync_dir_of(path);
 	rc = FC_OK;
 out:
 	free(tmp);
@@ -454,4 +454,28 @@ char *util_mask_id(const char *id)
 	for (size_t i = 6; i < n - 4; i++)
 		m[i] = '*';
 	return m;
+}
+
+void util_human_bytes(size_t n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%zu B", n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%.1f KiB", (double)n / 1024.0);
+	else
+		snprintf(out, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+}
+
+int util_locale_zh(void)
+{
+	/* gettext's order: the first one set decides. */
+	static const char *const vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return strncmp(v, "zh", 2) == 0;
+	}
+	return 0;
 }

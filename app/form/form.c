@@ -19,6 +19,7 @@
 #include "fieldcard/expr.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/form.h"
+#include "fieldcard/record.h"
 #include "fieldcard/util.h"
 
 /* ---- error collection ---- */
@@ -576,228 +577,286 @@ static void compile_expr(loader *L, const char *path, int line, const char *what
 	expr_each_ref(*ex, check_ref, &rc);
 }
 
-static void load_survey(loader *L, const char *path, form *top)
-{
-	sheet s;
+/* survey.csv while it is read: the columns, the names of pass 1 and the
+ * blocks open in pass 2. */
+typedef struct survey {
+	loader *L;
+	const char *path;
+	form *top;
 	int col[NCOLS];
-	name_table names = { NULL, 0 };
-	open_block *stack = NULL;
-	size_t depth = 0;
+	name_table names;
+	open_block *stack;
+	size_t depth;
+} survey;
 
-	if (sheet_read(L, path, &s) < 0)
-		goto cleanup;
+/* Find the columns; warn of unknown ones. -1 without type or name. */
+static int survey_columns(survey *sv, const sheet *s)
+{
 	for (int c = 0; c < NCOLS; c++)
-		col[c] = sheet_col2(&s, survey_cols[c].name, survey_cols[c].fallback);
-	if (col[COL_TYPE] < 0 || col[COL_NAME] < 0) {
-		lerr(L, path, s.header_line, "the survey needs the columns type and name");
-		goto cleanup;
+		sv->col[c] = sheet_col2(s, survey_cols[c].name, survey_cols[c].fallback);
+	if (sv->col[COL_TYPE] < 0 || sv->col[COL_NAME] < 0) {
+		lerr(sv->L, sv->path, s->header_line, "the survey needs the columns type and name");
+		return -1;
 	}
-	for (size_t i = 0; i < s.nheader; i++) {
-		const char *h = s.header[i];
+	for (size_t i = 0; i < s->nheader; i++) {
+		const char *h = s->header[i];
 		int known = 0;
 
 		for (int c = 0; c < NCOLS && !known; c++)
-			if (col[c] == (int)i)
+			if (sv->col[c] == (int)i)
 				known = 1;
 		/* Other languages (label::bo, hint::ug ...) are welcome but not
 		 * shown; anything else is likely a typo worth a word. */
 		if (!known && *h && strncmp(h, "label::", 7) && strncmp(h, "hint::", 6) &&
 		    strncmp(h, "constraint_message::", 20) && strcmp(h, "label") &&
 		    strcmp(h, "hint") && strcmp(h, "constraint_message"))
-			lwarn(L, path, s.header_line, "unknown column '%s' ignored", h);
+			lwarn(sv->L, sv->path, s->header_line, "unknown column '%s' ignored", h);
 	}
+	return 0;
+}
 
-	/* Pass 1: names, so that expressions may refer to later fields. */
-	for (size_t i = 0; i < s.nrows; i++) {
-		const sheet_row *row = &s.rows[i];
-		const char *nm = cell(row, col[COL_NAME]);
+/* Pass 1: names, so that expressions may refer to later fields. */
+static void survey_names(survey *sv, const sheet *s)
+{
+	name_table *names = &sv->names;
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		const sheet_row *row = &s->rows[i];
+		const char *nm = cell(row, sv->col[COL_NAME]);
 		form_type t;
 		char *list = NULL;
 
-		if (!*nm || parse_type(cell(row, col[COL_TYPE]), &t, &list) < 0) {
+		if (!*nm || parse_type(cell(row, sv->col[COL_TYPE]), &t, &list) < 0) {
 			free(list);
 			continue;
 		}
 		free(list);
-		if (t == FT_END_GROUP || t == FT_END_REPEAT || names_find(&names, nm))
+		if (t == FT_END_GROUP || t == FT_END_REPEAT || names_find(names, nm))
 			continue;
-		names.v = util_realloc(names.v, (names.n + 1) * sizeof(*names.v));
-		names.v[names.n].name = nm;
-		names.v[names.n].line = row->line;
+		names->v = util_realloc(names->v, (names->n + 1) * sizeof(*names->v));
+		names->v[names->n].name = nm;
+		names->v[names->n].line = row->line;
 		/* A repeat's name stands for its instances (count-if). */
-		names.v[names.n].has_value = t != FT_BEGIN_GROUP && t != FT_NOTE;
-		names.n++;
+		names->v[names->n].has_value = t != FT_BEGIN_GROUP && t != FT_NOTE;
+		names->n++;
 	}
+}
 
-	/* Pass 2: fields and checks, in line order. */
-	stack = util_calloc(s.nrows + 1, sizeof(*stack));
-	for (size_t i = 0; i < s.nrows; i++) {
-		const sheet_row *row = &s.rows[i];
-		const char *ty = cell(row, col[COL_TYPE]);
-		const char *nm = cell(row, col[COL_NAME]);
-		form *target = depth ? stack[depth - 1].target : top;
-		int gdepth = depth ? stack[depth - 1].group_depth : 0;
-		const char *gname = NULL;
-		form_field *fld;
-		form_type t;
-		char *list = NULL;
-		int flag;
+/* An end_group or end_repeat row: close the block it matches. */
+static void survey_close(survey *sv, const sheet_row *row, form_type t, const char *ty,
+			 const char *nm)
+{
+	form_type want = t == FT_END_GROUP ? FT_BEGIN_GROUP : FT_BEGIN_REPEAT;
+	open_block *open = sv->depth ? &sv->stack[sv->depth - 1] : NULL;
+	form_field *fld;
 
-		if (!*ty) {
-			lerr(L, path, row->line, "missing type%s%s%s", *nm ? " for '" : "",
-			     nm, *nm ? "'" : "");
-			continue;
+	if (!open) {
+		lerr(sv->L, sv->path, row->line, "%s without a matching %s", ty,
+		     form_type_name(want));
+	} else if (open->type != want) {
+		lerr(sv->L, sv->path, row->line, "%s does not match %s '%s' on line %d",
+		     form_type_name(t), form_type_name(open->type), open->name, open->line);
+	} else if (*nm && strcmp(nm, open->name)) {
+		lerr(sv->L, sv->path, row->line, "%s '%s' does not match %s '%s' on line %d",
+		     form_type_name(t), nm, form_type_name(want), open->name, open->line);
+		sv->depth--;
+	} else {
+		if (t == FT_END_GROUP) {
+			fld = add_field(open->target);
+			fld->type = FT_END_GROUP;
+			fld->name = util_strdup(open->name);
+			fld->line = row->line;
+			fld->group_depth = open->group_depth - 1;
 		}
-		if (parse_type(ty, &t, &list) < 0) {
-			lerr(L, path, row->line, "unknown type '%s'", ty);
-			continue;
-		}
-		if (t == FT_END_GROUP || t == FT_END_REPEAT) {
-			form_type want = t == FT_END_GROUP ? FT_BEGIN_GROUP : FT_BEGIN_REPEAT;
+		sv->depth--;
+	}
+}
 
-			if (!depth) {
-				lerr(L, path, row->line, "%s without a matching %s", ty,
-				     form_type_name(want));
-			} else if (stack[depth - 1].type != want) {
-				lerr(L, path, row->line, "%s does not match %s '%s' on line %d",
-				     form_type_name(t), form_type_name(stack[depth - 1].type),
-				     stack[depth - 1].name, stack[depth - 1].line);
-			} else if (*nm && strcmp(nm, stack[depth - 1].name)) {
-				lerr(L, path, row->line, "%s '%s' does not match %s '%s' on line %d",
-				     form_type_name(t), nm, form_type_name(want),
-				     stack[depth - 1].name, stack[depth - 1].line);
-				depth--;
-			} else {
-				if (t == FT_END_GROUP) {
-					fld = add_field(stack[depth - 1].target);
-					fld->type = FT_END_GROUP;
-					fld->name = util_strdup(stack[depth - 1].name);
-					fld->line = row->line;
-					fld->group_depth = stack[depth - 1].group_depth - 1;
-				}
-				depth--;
-			}
-			free(list);
-			continue;
-		}
-		/* Name problems are reported but the field is still built, so a
-		 * begin with a bad name keeps the blocks balanced and later lines
-		 * get their own messages; the form is refused anyway. */
-		if (!*nm) {
-			lerr(L, path, row->line, "missing name (type %s)", form_type_name(t));
-		} else if (!name_valid(nm)) {
-			lerr(L, path, row->line, "invalid name '%s': use letters, digits and _, not starting with a digit", nm);
-		} else if (name_reserved(nm)) {
-			lerr(L, path, row->line, "'%s' is a reserved name (form, id and parent head every record)", nm);
-		} else {
-			const name_entry *e = names_find(&names, nm);
+/* Name problems are reported but the field is still built, so a begin
+ * with a bad name keeps the blocks balanced and later lines get their own
+ * messages; the form is refused anyway. */
+static void survey_check_name(survey *sv, const sheet_row *row, form_type t, const char *nm)
+{
+	if (!*nm) {
+		lerr(sv->L, sv->path, row->line, "missing name (type %s)", form_type_name(t));
+	} else if (!name_valid(nm)) {
+		lerr(sv->L, sv->path, row->line, "invalid name '%s': use letters, digits and _, not starting with a digit", nm);
+	} else if (name_reserved(nm)) {
+		lerr(sv->L, sv->path, row->line, "'%s' is a reserved name (form, id and parent head every record)", nm);
+	} else {
+		const name_entry *e = names_find(&sv->names, nm);
 
-			if (e && e->line != row->line)
-				lerr(L, path, row->line, "duplicate name '%s' (first on line %d)", nm, e->line);
-		}
-		for (size_t d = depth; d > 0; d--) {
-			if (stack[d - 1].type == FT_BEGIN_GROUP && stack[d - 1].target == target) {
-				gname = stack[d - 1].name;
+		if (e && e->line != row->line)
+			lerr(sv->L, sv->path, row->line, "duplicate name '%s' (first on line %d)", nm, e->line);
+	}
+	if (t == FT_BEGIN_REPEAT) {
+		for (size_t d = 0; d < sv->depth; d++) {
+			if (sv->stack[d].type == FT_BEGIN_REPEAT) {
+				lerr(sv->L, sv->path, row->line,
+				     "repeat '%s' inside repeat '%s' (line %d): only one level of repeats is supported",
+				     nm, sv->stack[d].name, sv->stack[d].line);
 				break;
 			}
 		}
-		if (t == FT_BEGIN_REPEAT) {
-			for (size_t d = 0; d < depth; d++) {
-				if (stack[d].type == FT_BEGIN_REPEAT) {
-					lerr(L, path, row->line,
-					     "repeat '%s' inside repeat '%s' (line %d): only one level of repeats is supported",
-					     nm, stack[d].name, stack[d].line);
-					break;
-				}
-			}
-		}
-		fld = add_field(target);
-		fld->type = t;
-		fld->name = util_strdup(nm);
-		fld->line = row->line;
-		fld->group_depth = gdepth;
-		/* The group names live in fields of the same form; find the stable
-		 * heap copy rather than the sheet's cell. */
-		if (gname) {
-			for (size_t k = target->nfields; k > 0; k--) {
-				if (target->fields[k - 1].type == FT_BEGIN_GROUP &&
-				    !strcmp(target->fields[k - 1].name, gname)) {
-					fld->group = target->fields[k - 1].name;
-					break;
-				}
-			}
-		}
-		fld->label[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_LABEL_ZH]));
-		fld->label[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_LABEL_EN]));
-		fld->hint[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_HINT_ZH]));
-		fld->hint[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_HINT_EN]));
-		fld->constraint_msg[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_CMSG_ZH]));
-		fld->constraint_msg[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_CMSG_EN]));
-		fld->default_value = nonempty_dup(cell(row, col[COL_DEFAULT]));
-		if (parse_flag(cell(row, col[COL_REQUIRED]), &flag) < 0)
-			lerr(L, path, row->line, "required of '%s' must be yes or no, not '%s'",
-			     nm, cell(row, col[COL_REQUIRED]));
-		else
-			fld->required = flag;
-		if (parse_flag(cell(row, col[COL_READONLY]), &flag) < 0)
-			lerr(L, path, row->line, "read_only of '%s' must be yes or no, not '%s'",
-			     nm, cell(row, col[COL_READONLY]));
-		else
-			fld->read_only = flag;
-		if (t == FT_SELECT_ONE || t == FT_SELECT_MULTIPLE) {
-			if (!list)
-				lerr(L, path, row->line, "%s '%s' needs a list name (%s LIST)",
-				     form_type_name(t), nm, form_type_name(t));
-			else if (!(fld->list = find_list(top, list)))
-				lerr(L, path, row->line, "%s '%s' uses unknown list '%s' (not in choices.csv)",
-				     form_type_name(t), nm, list);
-		} else if (t == FT_YESNO) {
-			/* Labels for yes and no, if the form gives them. */
-			fld->list = find_list(top, "yes_no");
-		}
+	}
+}
+
+/* The columns of a field row after type and name: texts, flags, its list
+ * and its expressions. */
+static void survey_fill(survey *sv, const sheet_row *row, form_field *fld, const char *list)
+{
+	loader *L = sv->L;
+	const char *path = sv->path, *nm = fld->name;
+	const int *col = sv->col;
+	form_type t = fld->type;
+	int flag;
+
+	fld->label[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_LABEL_ZH]));
+	fld->label[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_LABEL_EN]));
+	fld->hint[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_HINT_ZH]));
+	fld->hint[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_HINT_EN]));
+	fld->constraint_msg[FC_LANG_ZH] = nonempty_dup(cell(row, col[COL_CMSG_ZH]));
+	fld->constraint_msg[FC_LANG_EN] = nonempty_dup(cell(row, col[COL_CMSG_EN]));
+	fld->default_value = nonempty_dup(cell(row, col[COL_DEFAULT]));
+	if (parse_flag(cell(row, col[COL_REQUIRED]), &flag) < 0)
+		lerr(L, path, row->line, "required of '%s' must be yes or no, not '%s'",
+		     nm, cell(row, col[COL_REQUIRED]));
+	else
+		fld->required = flag;
+	if (parse_flag(cell(row, col[COL_READONLY]), &flag) < 0)
+		lerr(L, path, row->line, "read_only of '%s' must be yes or no, not '%s'",
+		     nm, cell(row, col[COL_READONLY]));
+	else
+		fld->read_only = flag;
+	if (t == FT_SELECT_ONE || t == FT_SELECT_MULTIPLE) {
+		if (!list)
+			lerr(L, path, row->line, "%s '%s' needs a list name (%s LIST)",
+			     form_type_name(t), nm, form_type_name(t));
+		else if (!(fld->list = find_list(sv->top, list)))
+			lerr(L, path, row->line, "%s '%s' uses unknown list '%s' (not in choices.csv)",
+			     form_type_name(t), nm, list);
+	} else if (t == FT_YESNO) {
+		/* Labels for yes and no, if the form gives them. */
+		fld->list = find_list(sv->top, "yes_no");
+	}
+	if (t == FT_CALCULATE && !*cell(row, col[COL_CALC]))
+		lerr(L, path, row->line, "calculate '%s' needs a calculation", nm);
+	compile_expr(L, path, row->line, "constraint", nm, cell(row, col[COL_CONSTRAINT]),
+		     &sv->names, &fld->constraint_src, &fld->constraint);
+	compile_expr(L, path, row->line, "relevant", nm, cell(row, col[COL_RELEVANT]),
+		     &sv->names, &fld->relevant_src, &fld->relevant);
+	compile_expr(L, path, row->line, "calculation", nm, cell(row, col[COL_CALC]),
+		     &sv->names, &fld->calculation_src, &fld->calculation);
+}
+
+/* A begin_group or begin_repeat row opens a block; a repeat makes its
+ * sub-form, which the fields up to its end go into. */
+static void survey_open(survey *sv, const sheet_row *row, form_field *fld, form *target,
+			int gdepth)
+{
+	open_block *b = &sv->stack[sv->depth];
+	form *top = sv->top;
+
+	b->type = fld->type;
+	b->name = fld->name;
+	b->line = row->line;
+	b->target = target;
+	b->group_depth = gdepth + 1;
+	if (fld->type == FT_BEGIN_REPEAT) {
+		form *sub = util_calloc(1, sizeof(*sub));
+
+		sub->id = util_strdup(fld->name);
+		sub->version = util_strdup(top->version);
+		sub->title[FC_LANG_ZH] = util_strdup(fld->label[FC_LANG_ZH]);
+		sub->title[FC_LANG_EN] = util_strdup(fld->label[FC_LANG_EN]);
+		sub->path = util_strdup(top->path);
+		sub->parent = top;
+		fld->repeat = sub;
+		top->subs = util_realloc(top->subs, (top->nsubs + 1) * sizeof(*top->subs));
+		top->subs[top->nsubs++] = sub;
+		b->target = sub;
+		b->group_depth = 0;
+	}
+	sv->depth++;
+}
+
+/* Pass 2, one row: a field (or block end) built and checked. */
+static void survey_row(survey *sv, const sheet_row *row)
+{
+	const char *ty = cell(row, sv->col[COL_TYPE]);
+	const char *nm = cell(row, sv->col[COL_NAME]);
+	form *target = sv->depth ? sv->stack[sv->depth - 1].target : sv->top;
+	int gdepth = sv->depth ? sv->stack[sv->depth - 1].group_depth : 0;
+	const char *gname = NULL;
+	form_field *fld;
+	form_type t;
+	char *list = NULL;
+
+	if (!*ty) {
+		lerr(sv->L, sv->path, row->line, "missing type%s%s%s", *nm ? " for '" : "",
+		     nm, *nm ? "'" : "");
+		return;
+	}
+	if (parse_type(ty, &t, &list) < 0) {
+		lerr(sv->L, sv->path, row->line, "unknown type '%s'", ty);
+		return;
+	}
+	if (t == FT_END_GROUP || t == FT_END_REPEAT) {
+		survey_close(sv, row, t, ty, nm);
 		free(list);
-		if (t == FT_CALCULATE && !*cell(row, col[COL_CALC]))
-			lerr(L, path, row->line, "calculate '%s' needs a calculation", nm);
-		compile_expr(L, path, row->line, "constraint", nm, cell(row, col[COL_CONSTRAINT]),
-			     &names, &fld->constraint_src, &fld->constraint);
-		compile_expr(L, path, row->line, "relevant", nm, cell(row, col[COL_RELEVANT]),
-			     &names, &fld->relevant_src, &fld->relevant);
-		compile_expr(L, path, row->line, "calculation", nm, cell(row, col[COL_CALC]),
-			     &names, &fld->calculation_src, &fld->calculation);
-
-		if (t == FT_BEGIN_GROUP) {
-			stack[depth].type = t;
-			stack[depth].name = fld->name;
-			stack[depth].line = row->line;
-			stack[depth].target = target;
-			stack[depth].group_depth = gdepth + 1;
-			depth++;
-		} else if (t == FT_BEGIN_REPEAT) {
-			form *sub = util_calloc(1, sizeof(*sub));
-
-			sub->id = util_strdup(nm);
-			sub->version = util_strdup(top->version);
-			sub->title[FC_LANG_ZH] = util_strdup(fld->label[FC_LANG_ZH]);
-			sub->title[FC_LANG_EN] = util_strdup(fld->label[FC_LANG_EN]);
-			sub->path = util_strdup(top->path);
-			sub->parent = top;
-			fld->repeat = sub;
-			top->subs = util_realloc(top->subs, (top->nsubs + 1) * sizeof(*top->subs));
-			top->subs[top->nsubs++] = sub;
-			stack[depth].type = t;
-			stack[depth].name = fld->name;
-			stack[depth].line = row->line;
-			stack[depth].target = sub;
-			stack[depth].group_depth = 0;
-			depth++;
+		return;
+	}
+	survey_check_name(sv, row, t, nm);
+	for (size_t d = sv->depth; d > 0; d--) {
+		if (sv->stack[d - 1].type == FT_BEGIN_GROUP && sv->stack[d - 1].target == target) {
+			gname = sv->stack[d - 1].name;
+			break;
 		}
 	}
-	for (size_t d = 0; d < depth; d++)
-		lerr(L, path, stack[d].line, "%s '%s' has no %s", form_type_name(stack[d].type),
-		     stack[d].name, stack[d].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
+	fld = add_field(target);
+	fld->type = t;
+	fld->name = util_strdup(nm);
+	fld->line = row->line;
+	fld->group_depth = gdepth;
+	/* The group names live in fields of the same form; find the stable
+	 * heap copy rather than the sheet's cell. */
+	if (gname) {
+		for (size_t k = target->nfields; k > 0; k--) {
+			if (target->fields[k - 1].type == FT_BEGIN_GROUP &&
+			    !strcmp(target->fields[k - 1].name, gname)) {
+				fld->group = target->fields[k - 1].name;
+				break;
+			}
+		}
+	}
+	survey_fill(sv, row, fld, list);
+	free(list);
+	if (t == FT_BEGIN_GROUP || t == FT_BEGIN_REPEAT)
+		survey_open(sv, row, fld, target, gdepth);
+}
+
+static void load_survey(loader *L, const char *path, form *top)
+{
+	survey sv;
+	sheet s;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.L = L;
+	sv.path = path;
+	sv.top = top;
+	if (sheet_read(L, path, &s) < 0 || survey_columns(&sv, &s) < 0)
+		goto cleanup;
+	survey_names(&sv, &s);
+	/* Pass 2: fields and checks, in line order. */
+	sv.stack = util_calloc(s.nrows + 1, sizeof(*sv.stack));
+	for (size_t i = 0; i < s.nrows; i++)
+		survey_row(&sv, &s.rows[i]);
+	for (size_t d = 0; d < sv.depth; d++)
+		lerr(L, path, sv.stack[d].line, "%s '%s' has no %s", form_type_name(sv.stack[d].type),
+		     sv.stack[d].name, sv.stack[d].type == FT_BEGIN_GROUP ? "end_group" : "end_repeat");
 cleanup:
-	free(stack);
-	free(names.v);
+	free(sv.stack);
+	free(sv.names.v);
 	sheet_free(&s);
 }
 
@@ -1015,6 +1074,46 @@ int form_field_has_value(const form_field *fld)
 		return 1;
 	}
 }
+
+void form_record_serialise(const form *f, const record *r, fc_buf *out)
+{
+	const char **order;
+	size_t n = 0;
+
+	if (!f) {
+		record_serialise(r, NULL, NULL, 0, out);
+		return;
+	}
+	order = util_malloc((f->nfields ? f->nfields : 1) * sizeof(*order));
+	for (size_t i = 0; i < f->nfields; i++)
+		if (form_field_has_value(&f->fields[i]))
+			order[n++] = f->fields[i].name;
+	record_serialise(r, f->version, order, n, out);
+	free(order);
+}
+
+/* ---- what expressions ask of a form (expr_schema) ---- */
+
+static int schema_has_field(const form *f, const char *name)
+{
+	/* Only fields holding a value: a begin_repeat placeholder named
+	 * "member" must not hide the repeat from count(${member}). */
+	for (size_t i = 0; i < f->nfields; i++)
+		if (form_field_has_value(&f->fields[i]) && f->fields[i].name &&
+		    !strcmp(f->fields[i].name, name))
+			return 1;
+	return 0;
+}
+
+static const form *schema_repeat(const form *f, size_t i, const char **kind)
+{
+	if (i >= f->nsubs)
+		return NULL;
+	*kind = f->subs[i]->id;
+	return f->subs[i];
+}
+
+const expr_schema form_expr_schema = { schema_has_field, schema_repeat };
 
 const form_choice *form_choice_find(const form_list *l, const char *name)
 {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fieldcard/form.h"
 #include "fieldcard/record.h"
 #include "fieldcard/util.h"
 
@@ -198,23 +197,6 @@ static int is_reserved(const char *name)
 	       strcmp(name, "parent") == 0;
 }
 
-/* Same test as form_field_has_value (form.c), kept here so that the record
- * layer does not depend on the form loader: groups, repeats and notes hold
- * no value. */
-static int field_has_value(const form_field *fld)
-{
-	switch (fld->type) {
-	case FT_NOTE:
-	case FT_BEGIN_GROUP:
-	case FT_END_GROUP:
-	case FT_BEGIN_REPEAT:
-	case FT_END_REPEAT:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 static void put_line(fc_buf *out, const char *name, const char *value)
 {
 	buf_adds(out, name);
@@ -232,12 +214,22 @@ static int cmp_str_ptr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void record_serialise(const record *r, const struct form *f, fc_buf *out)
+static int in_order(const char *const *order, size_t norder, const char *name)
 {
-	const char *version = (f && f->version && *f->version) ? f->version : r->form_version;
+	for (size_t i = 0; i < norder; i++)
+		if (strcmp(order[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void record_serialise(const record *r, const char *version,
+		      const char *const *order, size_t norder, fc_buf *out)
+{
 	const char **extra;
 	size_t nextra = 0;
 
+	if (!version || !*version)
+		version = r->form_version;
 	buf_adds(out, "form: ");
 	buf_adds(out, r->kind);
 	if (version && *version) {
@@ -249,31 +241,15 @@ void record_serialise(const record *r, const struct form *f, fc_buf *out)
 	if (r->parent && *r->parent)
 		put_line(out, "parent", r->parent);
 
-	if (f) {
-		for (size_t i = 0; i < f->nfields; i++) {
-			const form_field *fld = &f->fields[i];
-
-			if (field_has_value(fld) && !is_reserved(fld->name))
-				put_line(out, fld->name, record_val(r, fld->name));
-		}
-	}
+	for (size_t i = 0; i < norder; i++)
+		if (!is_reserved(order[i]))
+			put_line(out, order[i], record_val(r, order[i]));
 	/* Fields the form does not know follow in byte order of their names,
 	 * so a record made by an older or newer form loses nothing. */
 	extra = util_malloc((r->n ? r->n : 1) * sizeof(*extra));
-	for (size_t i = 0; i < r->n; i++) {
-		const form_field *fld = NULL;
-
-		if (is_reserved(r->names[i]))
-			continue;
-		if (f) {
-			for (size_t j = 0; j < f->nfields && !fld; j++)
-				if (field_has_value(&f->fields[j]) &&
-				    strcmp(f->fields[j].name, r->names[i]) == 0)
-					fld = &f->fields[j];
-		}
-		if (!fld)
+	for (size_t i = 0; i < r->n; i++)
+		if (!is_reserved(r->names[i]) && !in_order(order, norder, r->names[i]))
 			extra[nextra++] = r->names[i];
-	}
 	qsort(extra, nextra, sizeof(*extra), cmp_str_ptr);
 	for (size_t i = 0; i < nextra; i++)
 		put_line(out, extra[i], record_val(r, extra[i]));

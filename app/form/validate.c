@@ -84,20 +84,6 @@ static const form_field *field_find(const form *f, const char *name)
 	return NULL;
 }
 
-static int field_has_value(const form_field *fld)
-{
-	switch (fld->type) {
-	case FT_NOTE:
-	case FT_BEGIN_GROUP:
-	case FT_END_GROUP:
-	case FT_BEGIN_REPEAT:
-	case FT_END_REPEAT:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 static const char *text_in(char *const text[FC_NLANG], int lang)
 {
 	int other = lang == FC_LANG_EN ? FC_LANG_ZH : FC_LANG_EN;
@@ -461,6 +447,7 @@ static void make_ctx(expr_ctx *c, const form *f, const record *rec, const record
 	c->form = f;
 	c->parent = parent;
 	c->parent_form = f ? f->parent : NULL;
+	c->schema = &form_expr_schema;
 	c->children = children;
 	c->nchildren = nchildren;
 	c->today = today;
@@ -607,7 +594,7 @@ static void check_fields(const form *f, const record *rec, const record *parent,
 		const char *value;
 		fc_err e2;
 
-		if (!field_has_value(fld) || fld->type == FT_CALCULATE)
+		if (!form_field_has_value(fld) || fld->type == FT_CALCULATE)
 			continue;
 		/* A hidden field is never checked, even with a stale value:
 		 * the cadre cannot see it to fix it. */
@@ -635,7 +622,7 @@ static void check_fields(const form *f, const record *rec, const record *parent,
 	for (i = 0; i < rec->n; i++) {
 		const form_field *fld = field_find(f, rec->names[i]);
 
-		if ((!fld || !field_has_value(fld)) && rec->values[i][0])
+		if ((!fld || !form_field_has_value(fld)) && rec->values[i][0])
 			report_add(report, VAL_ERROR, rec, rec->names[i], "unknown_field",
 				   ZE(lang, "字段 %s 不在表单 %s 中", "field %s is not in form %s"),
 				   rec->names[i], f->id ? f->id : "?");

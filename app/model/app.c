@@ -40,19 +40,6 @@ const char *app_today(void)
 	return today;
 }
 
-static int lang_from_env(void)
-{
-	const char *vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
-
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *v = getenv(vars[i]);
-
-		if (v && *v)
-			return strncmp(v, "zh", 2) == 0 ? FC_LANG_ZH : FC_LANG_EN;
-	}
-	return FC_LANG_EN;
-}
-
 int app_open(const char *dir, fc_app **out, fc_err *err)
 {
 	fc_app *a = util_calloc(1, sizeof(*a));
@@ -93,7 +80,7 @@ int app_open(const char *dir, fc_app **out, fc_err *err)
 	if (lang && *lang)
 		a->lang = strncmp(lang, "zh", 2) == 0 ? FC_LANG_ZH : FC_LANG_EN;
 	else
-		a->lang = lang_from_env();
+		a->lang = util_locale_zh() ? FC_LANG_ZH : FC_LANG_EN;
 	free(villages);
 	free(lang);
 	free(rules_path);
@@ -172,7 +159,7 @@ static int put_record(fc_app *a, record *r, const form *f, fc_err *err)
 	int rc;
 
 	record_set_version(r, f->version);
-	record_serialise(r, f, &text);
+	form_record_serialise(f, r, &text);
 	rc = store_put(a->st, r, buf_cstr(&text), a->principal, STORE_LOCAL, err);
 	buf_free(&text);
 	return rc;

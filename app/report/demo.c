@@ -570,28 +570,37 @@ typedef struct cause_w {
 	int weight;
 } cause_w;
 
-static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv, int n)
-{
-	const form *f = x->fh;
-	char buf[256], ph[12], measures[512] = "", others[64] = "";
-	int present = 0, ill = 0, disabled = 0, students = 0, workers = 0, migrants = 0;
-	int i, relocated, monitored = k->monitor != NULL;
-	long migrant = 0, target, rest, costs, oop, wage, business, transfer, property;
-	cause_w causes[16];
-	int nc = 0, total = 0;
-	const char *main_cause = NULL;
+/* What a household's members add up to, and what the card has said so
+ * far, so that later parts agree with earlier ones. */
+typedef struct hh_tally {
+	int present, ill, disabled, students, workers, migrants;
+	long migrant;              /* the present members' migrant income */
+	int monitored, relocated;
+	long business;
+	char measures[512];        /* assistance measures, space-separated */
+} hh_tally;
 
-	for (i = 0; i < n; i++) {
+static void tally_members(hh_tally *t, const member_info *mv, int n)
+{
+	for (int i = 0; i < n; i++) {
 		if (!mv[i].present)
 			continue;
-		present++;
-		ill += mv[i].ill;
-		disabled += mv[i].disabled;
-		students += mv[i].student && mv[i].age >= 6;
-		workers += mv[i].can_work;
-		migrants += mv[i].migrant;
-		migrant += mv[i].migrant_income;
+		t->present++;
+		t->ill += mv[i].ill;
+		t->disabled += mv[i].disabled;
+		t->students += mv[i].student && mv[i].age >= 6;
+		t->workers += mv[i].can_work;
+		t->migrants += mv[i].migrant;
+		t->migrant += mv[i].migrant_income;
 	}
+}
+
+/* Where the household is, its head and who collected the card. */
+static void hh_place(gen *x, record *hh, const member_info *mv)
+{
+	const form *f = x->fh;
+	char buf[256], ph[12];
+
 	put(f, hh, F_PROVINCE, x->province);
 	put(f, hh, "city", x->city);
 	put(f, hh, "county", x->county);
@@ -606,6 +615,13 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 	put(f, hh, "head_phone", ph);
 	put(f, hh, "collector_name", x->cadre);
 	put(f, hh, "collector_phone", x->cadre_phone);
+}
+
+/* Type, poverty status and, for a monitored household, its category,
+ * date and risks (which must agree with the members). */
+static void hh_status(gen *x, record *hh, const hh_kind *k, const hh_tally *t)
+{
+	const form *f = x->fh;
 
 	if (strcmp(k->type, "marginal") && strcmp(k->type, "sudden")) {
 		put(f, hh, "id_standard", "national");
@@ -623,13 +639,13 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 		put(f, hh, F_MONITOR_CATEGORY, k->monitor);
 		put(f, hh, F_MONITOR_DATE, ym);
 		put(f, hh, F_RISK_CLEARED, C_NO);
-		if (ill)
+		if (t->ill)
 			add_choice(risks, sizeof(risks), "illness");
-		if (disabled)
+		if (t->disabled)
 			add_choice(risks, sizeof(risks), "disability");
-		if (students)
+		if (t->students)
 			add_choice(risks, sizeof(risks), "schooling");
-		if (!workers)
+		if (!t->workers)
 			add_choice(risks, sizeof(risks), "labour");
 		if (!strcmp(k->monitor, "sudden"))
 			add_choice(risks, sizeof(risks), chance(&x->g, 50) ? "disaster" : "accident");
@@ -637,15 +653,26 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 			add_choice(risks, sizeof(risks), "unstable_work");
 		put(f, hh, "risk_causes", risks);
 	}
+}
+
+/* The main cause of poverty and up to two others, weighted, and only
+ * those the members bear out. */
+static void hh_causes(gen *x, record *hh, const hh_tally *t)
+{
+	const form *f = x->fh;
+	char others[64] = "";
+	cause_w causes[16];
+	int i, nc = 0, total = 0;
+	const char *main_cause = NULL;
 
 	/* Causes must agree with the members (因病 needs someone ill ...). */
-	if (ill)
+	if (t->ill)
 		causes[nc++] = (cause_w){ "illness", 30 };
-	if (disabled)
+	if (t->disabled)
 		causes[nc++] = (cause_w){ "disability", 25 };
-	if (students)
+	if (t->students)
 		causes[nc++] = (cause_w){ "schooling", 12 };
-	if (workers <= 1)
+	if (t->workers <= 1)
 		causes[nc++] = (cause_w){ "labour", 15 };
 	causes[nc++] = (cause_w){ "funds", 10 };
 	causes[nc++] = (cause_w){ "skills", 10 };
@@ -677,10 +704,18 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 		extra--;
 	}
 	put(f, hh, F_OTHER_CAUSES, others);
+}
 
-	/* Income: monitored households under the line, the others well above,
-	 * so that the card and the monitoring flags agree. */
-	if (monitored && migrant > (long)(x->line * present * 0.5)) {
+/* Income: monitored households under the line, the others well above,
+ * so that the card and the monitoring flags agree. */
+static void hh_income(gen *x, record *hh, const hh_kind *k, member_info *mv, int n,
+		      hh_tally *t)
+{
+	const form *f = x->fh;
+	long target, rest, costs, oop, wage, transfer, property;
+	int i;
+
+	if (t->monitored && t->migrant > (long)(x->line * t->present * 0.5)) {
 		for (i = 0; i < n; i++) {
 			if (!mv[i].migrant)
 				continue;
@@ -690,33 +725,38 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 			put(x->fm, mv[i].r, "migrant_months", "");
 			put(x->fm, mv[i].r, "migrant_pay", "");
 		}
-		migrant = 0;
-		migrants = 0;
+		t->migrant = 0;
+		t->migrants = 0;
 	}
-	target = (long)(x->line * present *
-			(monitored ? rnd_in(&x->g, 50, 85) : rnd_in(&x->g, 130, 300)) / 100.0);
-	oop = ill ? rnd_in(&x->g, 8, 60) * 100 : rnd_in(&x->g, 0, 5) * 100;
+	target = (long)(x->line * t->present *
+			(t->monitored ? rnd_in(&x->g, 50, 85) : rnd_in(&x->g, 130, 300)) / 100.0);
+	oop = t->ill ? rnd_in(&x->g, 8, 60) * 100 : rnd_in(&x->g, 0, 5) * 100;
 	costs = rnd_in(&x->g, 3, 20) * 100;
-	rest = target - migrant + costs + oop;
+	rest = target - t->migrant + costs + oop;
 	if (rest < costs + oop)
 		rest = costs + oop + rnd_in(&x->g, 5, 30) * 100;
 	transfer = !strcmp(k->type, "dibao") || !strcmp(k->type, "dibao_poor") ||
 		   !strcmp(k->type, "wubao") ? rest * rnd_in(&x->g, 40, 70) / 100 :
 		   rest * rnd_in(&x->g, 8, 25) / 100;
 	property = rest * rnd_in(&x->g, 0, 8) / 100;
-	business = (rest - transfer - property) * rnd_in(&x->g, 30, 70) / 100;
-	wage = rest - transfer - property - business;
+	t->business = (rest - transfer - property) * rnd_in(&x->g, 30, 70) / 100;
+	wage = rest - transfer - property - t->business;
 	put_int(f, hh, "wage_income", wage);
-	put_int(f, hh, "business_income", business);
+	put_int(f, hh, "business_income", t->business);
 	put_int(f, hh, "transfer_income", transfer);
 	put_int(f, hh, "property_income", property);
 	put_int(f, hh, "production_cost", costs);
 	put_int(f, hh, "oop_spending", oop);
+}
 
-	/* Housing. */
-	relocated = chance(&x->g, 8);
-	if (relocated) {
-		put_int(f, hh, "floor_area", rnd_in(&x->g, 20, 25) * present);
+/* Housing: a relocated household lives in a new flat. */
+static void hh_housing(gen *x, record *hh, hh_tally *t)
+{
+	const form *f = x->fh;
+
+	t->relocated = chance(&x->g, 8);
+	if (t->relocated) {
+		put_int(f, hh, "floor_area", rnd_in(&x->g, 20, 25) * t->present);
 		put(f, hh, "house_structure", "reinforced_concrete");
 		put_int(f, hh, "house_year", rnd_in(&x->g, 2017, 2020));
 		put(f, hh, F_HOUSING_GRADE, "A");
@@ -728,38 +768,47 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 		put_int(f, hh, "floor_area", rnd_in(&x->g, 60, 200));
 		put(f, hh, "house_structure", PICK(&x->g, structures));
 		put_int(f, hh, "house_year", rnd_in(&x->g, 1982, 2023));
-		put(f, hh, F_HOUSING_GRADE, monitored && chance(&x->g, 8) ? "C" :
+		put(f, hh, F_HOUSING_GRADE, t->monitored && chance(&x->g, 8) ? "C" :
 					    chance(&x->g, 55) ? "A" : "B");
 	}
-	put(f, hh, F_RELOCATED, relocated ? C_YES : C_NO);
+	put(f, hh, F_RELOCATED, t->relocated ? C_YES : C_NO);
+}
 
-	/* Living conditions. */
-	{
-		int safe = chance(&x->g, monitored ? 92 : 99);
-		static const char *const fuels[] = { "firewood", "electricity", "electricity",
-						     "gas", "coal", "firewood" };
-		static const char *const roads[] = { "cement", "cement", "cement", "cement",
-						     "asphalt", "gravel" };
+/* Water, power, fuel, toilet and road. */
+static void hh_living(gen *x, record *hh, const hh_tally *t)
+{
+	const form *f = x->fh;
+	char buf[256];
+	int safe = chance(&x->g, t->monitored ? 92 : 99);
+	static const char *const fuels[] = { "firewood", "electricity", "electricity",
+					     "gas", "coal", "firewood" };
+	static const char *const roads[] = { "cement", "cement", "cement", "cement",
+					     "asphalt", "gravel" };
 
-		put(f, hh, F_SAFE_WATER, safe ? C_YES : C_NO);
-		put(f, hh, "water_source", safe ? (chance(&x->g, 82) ? "tap" : "protected_well") :
-						  (chance(&x->g, 60) ? "unprotected_well" : "rainwater"));
-		put(f, hh, "power", C_YES);
-		put(f, hh, "fuel", PICK(&x->g, fuels));
-		put(f, hh, "sanitary_toilet", chance(&x->g, 80) ? C_YES : C_NO);
-		if (chance(&x->g, 90)) {
-			put(f, hh, "hardened_road", C_YES);
-			put(f, hh, "road_type", PICK(&x->g, roads));
-		} else {
-			put(f, hh, "hardened_road", C_NO);
-			put(f, hh, "road_type", chance(&x->g, 50) ? "dirt" : "gravel");
-		}
-		snprintf(buf, sizeof(buf), "%.1f", rnd_in(&x->g, 0, 30) / 10.0);
-		put(f, hh, "road_distance", buf);
+	put(f, hh, F_SAFE_WATER, safe ? C_YES : C_NO);
+	put(f, hh, "water_source", safe ? (chance(&x->g, 82) ? "tap" : "protected_well") :
+					  (chance(&x->g, 60) ? "unprotected_well" : "rainwater"));
+	put(f, hh, "power", C_YES);
+	put(f, hh, "fuel", PICK(&x->g, fuels));
+	put(f, hh, "sanitary_toilet", chance(&x->g, 80) ? C_YES : C_NO);
+	if (chance(&x->g, 90)) {
+		put(f, hh, "hardened_road", C_YES);
+		put(f, hh, "road_type", PICK(&x->g, roads));
+	} else {
+		put(f, hh, "hardened_road", C_NO);
+		put(f, hh, "road_type", chance(&x->g, 50) ? "dirt" : "gravel");
 	}
+	snprintf(buf, sizeof(buf), "%.1f", rnd_in(&x->g, 0, 30) / 10.0);
+	put(f, hh, "road_distance", buf);
+}
 
-	/* Land, in mu (Guizhou holdings are small). */
-	snprintf(buf, sizeof(buf), "%.1f", relocated ? 0.0 : rnd_in(&x->g, 5, 60) / 10.0);
+/* Land, in mu (Guizhou holdings are small). */
+static void hh_land(gen *x, record *hh, const hh_tally *t)
+{
+	const form *f = x->fh;
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%.1f", t->relocated ? 0.0 : rnd_in(&x->g, 5, 60) / 10.0);
 	put(f, hh, "land_arable", buf);
 	snprintf(buf, sizeof(buf), "%.1f", rnd_in(&x->g, 0, 100) / 10.0);
 	put(f, hh, "land_forest", buf);
@@ -769,90 +818,120 @@ static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv
 	put(f, hh, "land_returned", buf);
 	put(f, hh, "land_pasture", "0");
 	put(f, hh, "land_water", chance(&x->g, 5) ? "0.5" : "0");
+}
 
-	/* Industry and e-commerce. */
-	{
-		static const char *const industries[] = { "crops", "livestock", "crops livestock",
-							  "forestry", "processing", "tourism",
-							  "handicraft", "crops" };
-		static const char *const channels[] = { "village_station", "cooperative",
-							"live_stream", "platform_store", "own_shop",
-							"village_station live_stream" };
-		int sells = workers > 0 && chance(&x->g, 15);
+/* Industry and e-commerce; selling online is an assistance measure too. */
+static void hh_industry(gen *x, record *hh, hh_tally *t)
+{
+	const form *f = x->fh;
+	char buf[256];
+	static const char *const industries[] = { "crops", "livestock", "crops livestock",
+						  "forestry", "processing", "tourism",
+						  "handicraft", "crops" };
+	static const char *const channels[] = { "village_station", "cooperative",
+						"live_stream", "platform_store", "own_shop",
+						"village_station live_stream" };
+	int sells = t->workers > 0 && chance(&x->g, 15);
 
-		if (chance(&x->g, 55))
-			put(f, hh, "organisations", chance(&x->g, 80) ? "cooperative" :
-						     "cooperative enterprise");
-		put(f, hh, "industry_type", PICK(&x->g, industries));
-		put_int(f, hh, "industry_income", business * rnd_in(&x->g, 40, 100) / 100);
-		put(f, hh, "sells_online", sells ? C_YES : C_NO);
-		if (sells) {
-			const char *p1 = PICK(&x->g, products), *p2 = PICK(&x->g, products);
+	if (chance(&x->g, 55))
+		put(f, hh, "organisations", chance(&x->g, 80) ? "cooperative" :
+					     "cooperative enterprise");
+	put(f, hh, "industry_type", PICK(&x->g, industries));
+	put_int(f, hh, "industry_income", t->business * rnd_in(&x->g, 40, 100) / 100);
+	put(f, hh, "sells_online", sells ? C_YES : C_NO);
+	if (sells) {
+		const char *p1 = PICK(&x->g, products), *p2 = PICK(&x->g, products);
 
-			put(f, hh, "ecom_channel", PICK(&x->g, channels));
-			if (strcmp(p1, p2))
-				snprintf(buf, sizeof(buf), "%s、%s", p1, p2);
-			else
-				snprintf(buf, sizeof(buf), "%s", p1);
-			put(f, hh, "ecom_products", buf);
-			put_int(f, hh, "ecom_income", rnd_in(&x->g, 5, 120) * 100);
-			put(f, hh, "ecom_training", chance(&x->g, 60) ? C_YES : C_NO);
-			add_choice(measures, sizeof(measures), "ecommerce");
-		}
+		put(f, hh, "ecom_channel", PICK(&x->g, channels));
+		if (strcmp(p1, p2))
+			snprintf(buf, sizeof(buf), "%s、%s", p1, p2);
+		else
+			snprintf(buf, sizeof(buf), "%s", p1);
+		put(f, hh, "ecom_products", buf);
+		put_int(f, hh, "ecom_income", rnd_in(&x->g, 5, 120) * 100);
+		put(f, hh, "ecom_training", chance(&x->g, 60) ? C_YES : C_NO);
+		add_choice(t->measures, sizeof(t->measures), "ecommerce");
 	}
+}
 
-	/* Assistance measures, consistent with the members and the card. */
+/* Assistance measures, consistent with the members and the card, and
+ * each member's dibao and tekun. */
+static void hh_measures(gen *x, record *hh, const hh_kind *k, member_info *mv, int n,
+			hh_tally *t)
+{
+	const form *f = x->fh;
+	int i;
+
 	if (chance(&x->g, 75))
-		add_choice(measures, sizeof(measures), "industry");
-	if (migrants) {
-		add_choice(measures, sizeof(measures), "labour_export");
+		add_choice(t->measures, sizeof(t->measures), "industry");
+	if (t->migrants) {
+		add_choice(t->measures, sizeof(t->measures), "labour_export");
 		if (chance(&x->g, 40))
-			add_choice(measures, sizeof(measures), "migrant_subsidy");
+			add_choice(t->measures, sizeof(t->measures), "migrant_subsidy");
 	}
 	for (i = 0; i < n; i++)
 		if (mv[i].present && *record_val(mv[i].r, "welfare_job_months"))
-			add_choice(measures, sizeof(measures), "welfare_job");
-	if (workers && chance(&x->g, 30))
-		add_choice(measures, sizeof(measures), "skills_training");
+			add_choice(t->measures, sizeof(t->measures), "welfare_job");
+	if (t->workers && chance(&x->g, 30))
+		add_choice(t->measures, sizeof(t->measures), "skills_training");
 	if (chance(&x->g, 20))
-		add_choice(measures, sizeof(measures), "microcredit");
-	if (ill)
-		add_choice(measures, sizeof(measures), "health");
-	if (students) {
-		add_choice(measures, sizeof(measures), "compulsory_education");
+		add_choice(t->measures, sizeof(t->measures), "microcredit");
+	if (t->ill)
+		add_choice(t->measures, sizeof(t->measures), "health");
+	if (t->students) {
+		add_choice(t->measures, sizeof(t->measures), "compulsory_education");
 		if (chance(&x->g, 50))
-			add_choice(measures, sizeof(measures), "education");
+			add_choice(t->measures, sizeof(t->measures), "education");
 	}
-	if (disabled)
-		add_choice(measures, sizeof(measures), "disability_allowance");
-	if (relocated)
-		add_choice(measures, sizeof(measures), "relocation");
+	if (t->disabled)
+		add_choice(t->measures, sizeof(t->measures), "disability_allowance");
+	if (t->relocated)
+		add_choice(t->measures, sizeof(t->measures), "relocation");
 	if (!strcmp(k->type, "dibao") || !strcmp(k->type, "dibao_poor"))
-		add_choice(measures, sizeof(measures), "dibao");
+		add_choice(t->measures, sizeof(t->measures), "dibao");
 	if (!strcmp(k->type, "wubao"))
-		add_choice(measures, sizeof(measures), "tekun");
+		add_choice(t->measures, sizeof(t->measures), "tekun");
 	if (chance(&x->g, 10))
-		add_choice(measures, sizeof(measures), "housing");
-	if (!*measures || chance(&x->g, 10))
-		add_choice(measures, sizeof(measures), "social_help");
-	put(f, hh, F_MEASURES, measures);
+		add_choice(t->measures, sizeof(t->measures), "housing");
+	if (!*t->measures || chance(&x->g, 10))
+		add_choice(t->measures, sizeof(t->measures), "social_help");
+	put(f, hh, F_MEASURES, t->measures);
 	for (i = 0; i < n; i++) {
-		put(x->fm, mv[i].r, "dibao", strstr(measures, "dibao") ? C_YES : C_NO);
-		put(x->fm, mv[i].r, "tekun", strstr(measures, "tekun") ? C_YES : C_NO);
+		put(x->fm, mv[i].r, "dibao", strstr(t->measures, "dibao") ? C_YES : C_NO);
+		put(x->fm, mv[i].r, "tekun", strstr(t->measures, "tekun") ? C_YES : C_NO);
 	}
-	if (monitored)
-		put(f, hh, "measures_note", ill ? "落实健康帮扶，家庭医生签约服务" :
+	if (t->monitored)
+		put(f, hh, "measures_note", t->ill ? "落实健康帮扶，家庭医生签约服务" :
 					     "落实产业和就业帮扶，定期监测收入");
+}
 
-	/* Helper cadre. */
-	{
-		int h = rnd(&x->g, 6);
+static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv, int n)
+{
+	const form *f = x->fh;
+	hh_tally t;
+	int h;
 
-		put(f, hh, "helper_name", x->helpers[h]);
-		put(f, hh, "helper_unit", x->helper_units[h]);
-		put(f, hh, "helper_phone", x->helper_phones[h]);
-		put(f, hh, "work_team", "驻村工作队");
-	}
+	memset(&t, 0, sizeof(t));
+	t.monitored = k->monitor != NULL;
+	tally_members(&t, mv, n);
+	/* In this order: each part draws from the one generator, so the same
+	 * seed keeps giving the same village. */
+	hh_place(x, hh, mv);
+	hh_status(x, hh, k, &t);
+	hh_causes(x, hh, &t);
+	hh_income(x, hh, k, mv, n, &t);
+	hh_housing(x, hh, &t);
+	hh_living(x, hh, &t);
+	hh_land(x, hh, &t);
+	hh_industry(x, hh, &t);
+	hh_measures(x, hh, k, mv, n, &t);
+
+	/* The helper cadre, last. */
+	h = rnd(&x->g, 6);
+	put(f, hh, "helper_name", x->helpers[h]);
+	put(f, hh, "helper_unit", x->helper_units[h]);
+	put(f, hh, "helper_phone", x->helper_phones[h]);
+	put(f, hh, "work_team", "驻村工作队");
 }
 
 static int make_visits(gen *x, record *hh, const hh_kind *k, const member_info *mv,
@@ -942,7 +1021,7 @@ static int save_one(gen *x, const form *f, record *r, fc_err *err)
 
 	buf_reset(&x->canon);
 	record_set_version(r, f->version);
-	record_serialise(r, f, &x->canon);
+	form_record_serialise(f, r, &x->canon);
 	return store_put(x->a->st, r, buf_cstr(&x->canon), who, STORE_LOCAL, err);
 }
 

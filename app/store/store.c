@@ -8,19 +8,23 @@
  * ledger. Review states live in their own table for the same reason: a
  * rebuild clears records, not the secretary's decisions. Reads stream with
  * sqlite3_step and callbacks, so a county of 100,000 households never sits in
- * memory. */
+ * memory.
+ *
+ * This file opens, migrates and closes the store, runs transactions and
+ * keeps the settings, the helpers the other parts share (store_int.h) and
+ * the integrity check. The parts: store_put.c writes records and drafts,
+ * store_query.c reads records, household lists and the audit trail,
+ * store_review.c keeps review states, the sync queue and conflicts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "fieldcard/buf.h"
 #include "fieldcard/fields.h"
-#include "fieldcard/store.h"
 #include "fieldcard/util.h"
+#include "store_int.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -118,22 +122,7 @@ static const store_migration migrations[] = {
 
 /* ---- cached statements for the hot paths (store_put and friends) ---- */
 
-enum {
-	Q_GET,
-	Q_PARENT,
-	Q_OLD,
-	Q_UPSERT,
-	Q_CANON_ONLY,
-	Q_AUDIT,
-	Q_SEARCH_DEL,
-	Q_SEARCH_ADD,
-	Q_CHILD_VILLAGE,
-	Q_AGGREGATE,
-	Q_PENDING_ADD,
-	Q_DRAFT_DROP,
-	Q_COUNT
-};
-
+/* Their SQL, by the Q_ numbers of store_int.h. */
 static const char *const cached_sql[Q_COUNT] = {
 	[Q_GET] = "SELECT canonical FROM records WHERE id = ?1",
 	[Q_PARENT] = "SELECT kind, village FROM records WHERE id = ?1",
@@ -165,41 +154,33 @@ static const char *const cached_sql[Q_COUNT] = {
 	[Q_DRAFT_DROP] = "DELETE FROM drafts WHERE id = ?1",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	int depth;                 /* open store_begin levels */
-	sqlite3_stmt *q[Q_COUNT];
-};
+/* ---- helpers the parts share (store_int.h) ---- */
 
-/* ---- small helpers ---- */
-
-static int db_fail(store *s, fc_err *err, const char *op)
+int store_fail(store *s, fc_err *err, const char *op)
 {
 	return fc_err_set(err, FC_ERROR, "store %s: %s: %s", s->path, op,
 			  sqlite3_errmsg(s->db));
 }
 
-static int db_exec(store *s, const char *sql, const char *op, fc_err *err)
+int store_exec(store *s, const char *sql, const char *op, fc_err *err)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(s, err, op);
+		return store_fail(s, err, op);
 	return 0;
 }
 
-static sqlite3_stmt *cached(store *s, int which, fc_err *err)
+sqlite3_stmt *store_cached(store *s, int which, fc_err *err)
 {
 	if (!s->q[which] &&
 	    sqlite3_prepare_v3(s->db, cached_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
 			       &s->q[which], NULL) != SQLITE_OK) {
-		db_fail(s, err, "preparing a statement");
+		store_fail(s, err, "preparing a statement");
 		return NULL;
 	}
 	return s->q[which];
 }
 
-/* Reset a cached statement so it holds no locks or borrowed strings. */
-static void done(sqlite3_stmt *st)
+void store_reset(sqlite3_stmt *st)
 {
 	if (st) {
 		sqlite3_reset(st);
@@ -207,19 +188,19 @@ static void done(sqlite3_stmt *st)
 	}
 }
 
-static sqlite3_stmt *prepare(store *s, const char *sql, fc_err *err)
+sqlite3_stmt *store_prepare(store *s, const char *sql, fc_err *err)
 {
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_fail(s, err, "preparing a query");
+		store_fail(s, err, "preparing a query");
 		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
 }
 
-static void bind_s(sqlite3_stmt *st, int i, const char *v)
+void store_bind(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -227,36 +208,35 @@ static void bind_s(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-static const char *col_s(sqlite3_stmt *st, int i)
+const char *store_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? (const char *)t : "";
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+char *store_col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? util_strdup((const char *)t) : NULL;
 }
 
-/* Step a write statement to its end. */
-static int step_done(store *s, sqlite3_stmt *st, const char *op, fc_err *err)
+int store_step_done(store *s, sqlite3_stmt *st, const char *op, fc_err *err)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE) {
-		rc = db_fail(s, err, op);
-		done(st);
+		rc = store_fail(s, err, op);
+		store_reset(st);
 		return rc;
 	}
-	done(st);
+	store_reset(st);
 	return 0;
 }
 
-static int parse_canonical(const char *text, size_t len, const char *id,
-			   record **out, fc_err *err)
+int store_parse_canonical(const char *text, size_t len, const char *id,
+			  record **out, fc_err *err)
 {
 	char where[160];
 
@@ -268,12 +248,12 @@ static int parse_canonical(const char *text, size_t len, const char *id,
 
 static int user_version(store *s, int *out, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, "PRAGMA user_version", err);
+	sqlite3_stmt *st = store_prepare(s, "PRAGMA user_version", err);
 
 	if (!st)
 		return FC_ERROR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		int rc = db_fail(s, err, "reading the schema version");
+		int rc = store_fail(s, err, "reading the schema version");
 
 		sqlite3_finalize(st);
 		return rc;
@@ -301,18 +281,18 @@ static int migrate(store *s, fc_err *err)
 		if (m->version <= have)
 			continue;
 		snprintf(op, sizeof(op), "migrating to schema %d (%s)", m->version, m->what);
-		if ((rc = db_exec(s, "BEGIN IMMEDIATE", op, err)))
+		if ((rc = store_exec(s, "BEGIN IMMEDIATE", op, err)))
 			return rc;
 		/* Another process may have migrated while we waited for the lock. */
 		if ((rc = user_version(s, &have, err)))
 			goto fail;
 		if (m->version <= have) {
-			db_exec(s, "COMMIT", op, NULL);
+			store_exec(s, "COMMIT", op, NULL);
 			continue;
 		}
 		snprintf(ver, sizeof(ver), "PRAGMA user_version = %d", m->version);
-		if ((rc = db_exec(s, m->sql, op, err)) || (rc = db_exec(s, ver, op, err)) ||
-		    (rc = db_exec(s, "COMMIT", op, err)))
+		if ((rc = store_exec(s, m->sql, op, err)) || (rc = store_exec(s, ver, op, err)) ||
+		    (rc = store_exec(s, "COMMIT", op, err)))
 			goto fail;
 		have = m->version;
 	}
@@ -324,18 +304,18 @@ fail:
 
 static int set_wal(store *s, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, "PRAGMA journal_mode = WAL", err);
+	sqlite3_stmt *st = store_prepare(s, "PRAGMA journal_mode = WAL", err);
 	int rc = 0;
 
 	if (!st)
 		return FC_ERROR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_fail(s, err, "switching to WAL");
-	} else if (strcmp(col_s(st, 0), "wal") != 0 && strcmp(s->path, ":memory:") != 0) {
+		rc = store_fail(s, err, "switching to WAL");
+	} else if (strcmp(store_col(st, 0), "wal") != 0 && strcmp(s->path, ":memory:") != 0) {
 		rc = fc_err_set(err, FC_ERROR,
 				"store %s: cannot use WAL (journal mode stays %s); the "
 				"data directory must be on a local file system", s->path,
-				col_s(st, 0));
+				store_col(st, 0));
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -351,7 +331,7 @@ int store_open(const char *path, store **out, fc_err *err)
 	s->path = util_strdup(path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
-		rc = s->db ? db_fail(s, err, "opening")
+		rc = s->db ? store_fail(s, err, "opening")
 			   : fc_err_set(err, FC_ERROR, "store %s: cannot open", path);
 		goto fail;
 	}
@@ -361,11 +341,11 @@ int store_open(const char *path, store **out, fc_err *err)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if ((rc = set_wal(s, err)) ||
-	    (rc = db_exec(s, "PRAGMA synchronous = FULL", "setting synchronous", err)) ||
-	    (rc = db_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) ||
+	    (rc = store_exec(s, "PRAGMA synchronous = FULL", "setting synchronous", err)) ||
+	    (rc = store_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) ||
 	    /* 16 MB of page cache: a village's list and its lookups stay in
 	     * memory between screens. */
-	    (rc = db_exec(s, "PRAGMA cache_size = -16384", "sizing the cache", err)) ||
+	    (rc = store_exec(s, "PRAGMA cache_size = -16384", "sizing the cache", err)) ||
 	    (rc = migrate(s, err)))
 		goto fail;
 	*out = s;
@@ -407,14 +387,14 @@ int store_pragma(store *s, const char *name, char **out, fc_err *err)
 		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
 			return fc_err_set(err, FC_EINVALID, "store: bad PRAGMA name %s", name);
 	sql = util_asprintf("PRAGMA %s", name);
-	st = prepare(s, sql, err);
+	st = store_prepare(s, sql, err);
 	free(sql);
 	if (!st)
 		return FC_ERROR;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = col_dup(st, 0);
+		*out = store_col_dup(st, 0);
 	else
-		rc = db_fail(s, err, "reading a PRAGMA");
+		rc = store_fail(s, err, "reading a PRAGMA");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -432,7 +412,7 @@ int store_begin(store *s, fc_err *err)
 		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
 	else
 		snprintf(sql, sizeof(sql), "SAVEPOINT fc%d", s->depth);
-	if ((rc = db_exec(s, sql, "starting a transaction", err)))
+	if ((rc = store_exec(s, sql, "starting a transaction", err)))
 		return rc;
 	s->depth++;
 	return 0;
@@ -449,7 +429,7 @@ int store_commit(store *s, fc_err *err)
 		snprintf(sql, sizeof(sql), "COMMIT");
 	else
 		snprintf(sql, sizeof(sql), "RELEASE fc%d", s->depth - 1);
-	if ((rc = db_exec(s, sql, "committing", err))) {
+	if ((rc = store_exec(s, sql, "committing", err))) {
 		store_rollback(s);
 		return rc;
 	}
@@ -476,17 +456,17 @@ void store_rollback(store *s)
 
 int store_meta_get(store *s, const char *key, char **out, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key = ?1", err);
+	sqlite3_stmt *st = store_prepare(s, "SELECT value FROM meta WHERE key = ?1", err);
 	int rc = 0;
 
 	*out = NULL;
 	if (!st)
 		return FC_ERROR;
-	bind_s(st, 1, key);
+	store_bind(st, 1, key);
 	switch (sqlite3_step(st)) {
-	case SQLITE_ROW: *out = col_dup(st, 0); break;
+	case SQLITE_ROW: *out = store_col_dup(st, 0); break;
 	case SQLITE_DONE: break;
-	default: rc = db_fail(s, err, "reading a setting");
+	default: rc = store_fail(s, err, "reading a setting");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -494,7 +474,7 @@ int store_meta_get(store *s, const char *key, char **out, fc_err *err)
 
 int store_meta_set(store *s, const char *key, const char *value, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, value ?
+	sqlite3_stmt *st = store_prepare(s, value ?
 		"INSERT INTO meta(key, value) VALUES (?1, ?2)"
 		" ON CONFLICT(key) DO UPDATE SET value = ?2" :
 		"DELETE FROM meta WHERE key = ?1", err);
@@ -502,1061 +482,10 @@ int store_meta_set(store *s, const char *key, const char *value, fc_err *err)
 
 	if (!st)
 		return FC_ERROR;
-	bind_s(st, 1, key);
+	store_bind(st, 1, key);
 	if (value)
-		bind_s(st, 2, value);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "saving a setting");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- records ---- */
-
-int store_get_canonical(store *s, const char *id, char **out, fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_GET, err);
-	int rc = 0;
-
-	*out = NULL;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW: *out = col_dup(st, 0); break;
-	case SQLITE_DONE: rc = fc_err_set(err, FC_ENOTFOUND, "no record %s in the store", id); break;
-	default: rc = db_fail(s, err, "reading a record");
-	}
-	done(st);
-	return rc;
-}
-
-int store_get(store *s, const char *id, record **out, fc_err *err)
-{
-	char *text;
-	int rc;
-
-	*out = NULL;
-	if ((rc = store_get_canonical(s, id, &text, err)))
-		return rc;
-	rc = parse_canonical(text, strlen(text), id, out, err);
-	free(text);
-	return rc;
-}
-
-static int is_household(const char *kind)
-{
-	return strcmp(kind, K_HOUSEHOLD) == 0;
-}
-
-static int audit_row(store *s, const char *id, const char *field, const char *old,
-		     const char *new, const char *who, const char *at, fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_AUDIT, err);
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, id);
-	bind_s(st, 2, field);
-	bind_s(st, 3, old);
-	bind_s(st, 4, new);
-	bind_s(st, 5, who);
-	bind_s(st, 6, at);
-	return step_done(s, st, "writing the audit trail", err);
-}
-
-/* Audit rows for every field whose value differs (a missing field equals an
- * empty one); *changes counts them. A new record gets one row, field "*",
- * rather than one per field: its first values are the old values of the
- * first changes (or still current), and a row per field of every card an
- * import or a first sync brings would make the audit most of the store. */
-static int audit_diff(store *s, const record *old, const record *r, const char *who,
-		      const char *at, int write, int *changes, fc_err *err)
-{
-	int rc;
-
-	*changes = 0;
-	if (!old) {
-		*changes = 1;
-		return write ? audit_row(s, r->id, STORE_AUDIT_CREATED, NULL, "created", who,
-					 at, err) : 0;
-	}
-	if (strcmp(old->parent ? old->parent : "", r->parent ? r->parent : "") != 0) {
-		(*changes)++;
-		if (write && (rc = audit_row(s, r->id, "parent", old->parent, r->parent, who, at, err)))
-			return rc;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		const char *ov = record_val(old, r->names[i]);
-
-		if (strcmp(ov, r->values[i]) == 0)
-			continue;
-		(*changes)++;
-		if (write && (rc = audit_row(s, r->id, r->names[i], ov, r->values[i],
-					     who, at, err)))
-			return rc;
-	}
-	for (size_t i = 0; i < old->n; i++) {
-		if (!old->values[i][0] || record_get(r, old->names[i]))
-			continue;
-		(*changes)++;
-		if (write && (rc = audit_row(s, r->id, old->names[i], old->values[i], "",
-					     who, at, err)))
-			return rc;
-	}
-	return 0;
-}
-
-static int recompute_household(store *s, const char *hid, fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_AGGREGATE, err);
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, hid);
-	return step_done(s, st, "updating the household's list columns", err);
-}
-
-static int valid_state(const char *state);
-
-/* The review state travels in the household record itself (fields
- * review_state, review_comment, review_by, review_at), so a first
- * secretary's decision is signed, synced and merged like any edit; the
- * reviews table mirrors it for lists. The field audit already records it. */
-static int lift_review(store *s, const record *r, const char *canonical, fc_err *err)
-{
-	const char *state = record_val(r, F_REVIEW_STATE);
-	sqlite3_stmt *st;
-
-	if (!*state || !valid_state(state))
-		return 0;
-	if (!(st = prepare(s,
-		"INSERT INTO reviews(household, state, comment, approved, who, at)"
-		" VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6) ON CONFLICT(household) DO UPDATE SET"
-		" state = ?2, comment = nullif(?3, ''), approved = coalesce(?4, approved), who = ?5, at = ?6",
-		err)))
-		return FC_ERROR;
-	bind_s(st, 1, r->id);
-	bind_s(st, 2, state);
-	bind_s(st, 3, record_val(r, F_REVIEW_COMMENT));
-	bind_s(st, 4, strcmp(state, "approved") == 0 ? canonical : NULL);
-	bind_s(st, 5, record_val(r, F_REVIEW_BY));
-	bind_s(st, 6, record_val(r, F_REVIEW_AT));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return db_fail(s, err, "saving a review state");
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
-static int index_search(store *s, long long rid, const char *household, const record *r,
-			fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_SEARCH_DEL, err);
-	fc_buf text = FC_BUF_INIT;
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	sqlite3_bind_int64(st, 1, rid);
-	if ((rc = step_done(s, st, "updating the search index", err)))
-		return rc;
-	if (is_household(r->kind))
-		buf_printf(&text, "%s\n%s\n%s", record_val(r, F_HOUSEHOLD_CODE),
-			   record_val(r, F_HEAD_NAME), record_val(r, F_HEAD_ID));
-	else if (strcmp(r->kind, K_MEMBER) == 0)
-		buf_printf(&text, "%s\n%s", record_val(r, F_M_NAME), record_val(r, F_M_ID));
-	else
-		return 0;
-	if (!(st = cached(s, Q_SEARCH_ADD, err))) {
-		buf_free(&text);
-		return FC_ERROR;
-	}
-	sqlite3_bind_int64(st, 1, rid);
-	bind_s(st, 2, household);
-	bind_s(st, 3, buf_cstr(&text));
-	rc = step_done(s, st, "updating the search index", err);
-	buf_free(&text);
-	return rc;
-}
-
-static int drop_draft(store *s, const char *id, fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_DRAFT_DROP, err);
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, id);
-	return step_done(s, st, "dropping a draft", err);
-}
-
-/* Load the stored version of a record, if any. */
-static int load_old(store *s, const char *id, record **old, char **old_canon,
-		    char **old_village, fc_err *err)
-{
-	sqlite3_stmt *st = cached(s, Q_OLD, err);
-	int rc = 0;
-
-	*old = NULL;
-	*old_canon = *old_village = NULL;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*old_canon = col_dup(st, 3);
-		*old_village = col_dup(st, 2);
-		rc = parse_canonical(*old_canon, strlen(*old_canon), id, old, err);
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		rc = db_fail(s, err, "reading the saved record");
-	}
-	done(st);
-	return rc;
-}
-
-int store_put(store *s, const record *r, const char *canonical,
-	      const char *who, store_origin origin, fc_err *err)
-{
-	fc_buf made = FC_BUF_INIT;
-	record *old = NULL;
-	char *old_canon = NULL, *old_village = NULL, *village = NULL;
-	const char *hid;
-	char at[32];
-	sqlite3_stmt *st;
-	long long rid = 0;
-	int rc, changes = 0, in_tx = 0;
-
-	if (!r || !r->kind || !*r->kind || !r->id || !*r->id)
-		return fc_err_set(err, FC_EINVALID, "store: a record needs a kind and an id");
-	if (!canonical) {
-		record_serialise(r, NULL, &made);
-		canonical = buf_cstr(&made);
-	}
-	who = who ? who : "";
-	util_now_iso(at);
-	if ((rc = store_begin(s, err)))
-		goto cleanup;
-	in_tx = 1;
-
-	/* Where the record belongs: a household by its village code, a child
-	 * by its household, which must already be here. */
-	if (is_household(r->kind)) {
-		if (r->parent && *r->parent) {
-			rc = fc_err_set(err, FC_EINVALID, "household %s: a household has no parent (got %s)",
-					r->id, r->parent);
-			goto cleanup;
-		}
-		village = util_strdup(record_val(r, F_VILLAGE_CODE));
-		hid = r->id;
-	} else {
-		if (!r->parent || !*r->parent) {
-			rc = fc_err_set(err, FC_EINVALID, "%s %s: no parent household", r->kind, r->id);
-			goto cleanup;
-		}
-		if (!(st = cached(s, Q_PARENT, err))) {
-			rc = FC_ERROR;
-			goto cleanup;
-		}
-		bind_s(st, 1, r->parent);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && is_household(col_s(st, 0))) {
-			village = col_dup(st, 1);
-			rc = 0;
-		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			rc = fc_err_set(err, FC_EINVALID, "%s %s: parent household %s does not exist",
-					r->kind, r->id, r->parent);
-		} else {
-			rc = db_fail(s, err, "looking up the parent household");
-		}
-		done(st);
-		if (rc)
-			goto cleanup;
-		hid = r->parent;
-	}
-
-	if ((rc = load_old(s, r->id, &old, &old_canon, &old_village, err)))
-		goto cleanup;
-	if (old && strcmp(old->kind, r->kind) != 0) {
-		rc = fc_err_set(err, FC_EINVALID, "record %s is a %s, cannot save it as a %s",
-				r->id, old->kind, r->kind);
-		goto cleanup;
-	}
-	if ((rc = audit_diff(s, old, r, who, at, origin != STORE_REBUILD, &changes, err)))
-		goto cleanup;
-
-	if (old && changes == 0) {
-		/* Same values: nothing to audit or sync. Keep the newest bytes
-		 * (e.g. a newer form version) all the same. */
-		if (strcmp(old_canon, canonical) != 0) {
-			if (!(st = cached(s, Q_CANON_ONLY, err))) {
-				rc = FC_ERROR;
-				goto cleanup;
-			}
-			bind_s(st, 1, r->id);
-			bind_s(st, 2, canonical);
-			if ((rc = step_done(s, st, "saving a record", err)))
-				goto cleanup;
-		}
-		rc = drop_draft(s, r->id, err);
-		goto cleanup;
-	}
-
-	if (!(st = cached(s, Q_UPSERT, err))) {
-		rc = FC_ERROR;
-		goto cleanup;
-	}
-	bind_s(st, 1, r->id);
-	bind_s(st, 2, r->kind);
-	bind_s(st, 3, is_household(r->kind) ? NULL : r->parent);
-	bind_s(st, 4, village);
-	bind_s(st, 5, canonical);
-	bind_s(st, 6, record_val(r, F_HOUSEHOLD_CODE));
-	bind_s(st, 7, record_val(r, F_HEAD_NAME));
-	bind_s(st, 8, record_val(r, F_HEAD_ID));
-	bind_s(st, 9, record_val(r, F_HOUSEHOLD_TYPE));
-	bind_s(st, 10, record_val(r, F_POVERTY_STATUS));
-	bind_s(st, 11, record_val(r, F_MONITOR_CATEGORY));
-	bind_s(st, 12, record_val(r, F_M_NAME));
-	bind_s(st, 13, record_val(r, F_M_ID));
-	bind_s(st, 14, record_val(r, F_M_STATUS));
-	bind_s(st, 15, record_val(r, F_V_DATE));
-	bind_s(st, 16, at);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_fail(s, err, "saving a record");
-		done(st);
-		goto cleanup;
-	}
-	rid = sqlite3_column_int64(st, 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	done(st);
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(s, err, "saving a record");
-		goto cleanup;
-	}
-	if ((rc = index_search(s, rid, hid, r, err)))
-		goto cleanup;
-
-	if (is_household(r->kind)) {
-		if (old_village && strcmp(old_village, village) != 0) {
-			if (!(st = cached(s, Q_CHILD_VILLAGE, err))) {
-				rc = FC_ERROR;
-				goto cleanup;
-			}
-			bind_s(st, 1, r->id);
-			bind_s(st, 2, village);
-			if ((rc = step_done(s, st, "moving members and visits", err)))
-				goto cleanup;
-		}
-		if ((rc = recompute_household(s, r->id, err)))
-			goto cleanup;
-		if ((rc = lift_review(s, r, canonical, err)))
-			goto cleanup;
-	} else {
-		if ((rc = recompute_household(s, r->parent, err)))
-			goto cleanup;
-		if (old && old->parent && strcmp(old->parent, r->parent) != 0 &&
-		    (rc = recompute_household(s, old->parent, err)))
-			goto cleanup;
-	}
-
-	if (origin == STORE_LOCAL) {
-		if (!(st = cached(s, Q_PENDING_ADD, err))) {
-			rc = FC_ERROR;
-			goto cleanup;
-		}
-		bind_s(st, 1, r->id);
-		bind_s(st, 2, hid);
-		if ((rc = step_done(s, st, "queueing the change for sync", err)))
-			goto cleanup;
-	}
-	rc = drop_draft(s, r->id, err);
-cleanup:
-	if (in_tx) {
-		if (rc)
-			store_rollback(s);
-		else
-			rc = store_commit(s, err);
-	}
-	record_free(old);
-	free(old_canon);
-	free(old_village);
-	free(village);
-	buf_free(&made);
-	return rc;
-}
-
-/* Stream records of a prepared query whose column 0 is the id and 1 the
- * canonical text. */
-static int stream_records(store *s, sqlite3_stmt *st, store_record_cb cb, void *ud,
-			  fc_err *err)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		record *r;
-		int stop;
-
-		if ((rc = parse_canonical((const char *)sqlite3_column_text(st, 1),
-					  (size_t)sqlite3_column_bytes(st, 1), col_s(st, 0), &r, err)))
-			return rc;
-		stop = cb(r, ud);
-		record_free(r);
-		if (stop)
-			return stop;
-	}
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading records");
-}
-
-int store_each(store *s, const char *kind, const char *village,
-	       store_record_cb cb, void *ud, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT id, canonical FROM records"
-		" WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR village = ?2)"
-		" ORDER BY id", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, kind);
-	bind_s(st, 2, village);
-	rc = stream_records(s, st, cb, ud, err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-typedef struct collect {
-	record **v;
-	size_t n, cap;
-} collect;
-
-static int collect_cb(const record *r, void *ud)
-{
-	collect *c = ud;
-
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->v = util_realloc(c->v, c->cap * sizeof(*c->v));
-	}
-	c->v[c->n++] = record_dup(r);
-	return 0;
-}
-
-int store_children(store *s, const char *parent_id, const char *kind,
-		   record ***out, size_t *n, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT id, canonical FROM records"
-		" WHERE parent = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id", err);
-	collect c = { NULL, 0, 0 };
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, parent_id);
-	bind_s(st, 2, kind);
-	rc = stream_records(s, st, collect_cb, &c, err);
-	sqlite3_finalize(st);
-	if (rc) {
-		store_records_free(c.v, c.n);
-		return rc;
-	}
-	*out = c.v;
-	*n = c.n;
-	return 0;
-}
-
-void store_records_free(record **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		record_free(v[i]);
-	free(v);
-}
-
-/* ---- household lists ---- */
-
-typedef struct where_args {
-	const char *v[8];
-	int n;
-	char *owned[2];
-	char cutoff[11];
-} where_args;
-
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* Trigram MATCH needs 3 characters; shorter searches (one or two Chinese
- * characters are common) use LIKE on the same table, which scans it. */
-static void search_clause(const char *q, fc_buf *sql, where_args *a)
-{
-	fc_buf pat = FC_BUF_INIT;
-
-	if (utf8_chars(q) >= 3) {
-		buf_addc(&pat, '"');
-		for (const char *p = q; *p; p++) {
-			if (*p == '"')
-				buf_addc(&pat, '"');
-			buf_addc(&pat, *p);
-		}
-		buf_addc(&pat, '"');
-		buf_adds(sql, " AND h.id IN (SELECT household FROM search WHERE search MATCH ?)");
-	} else {
-		buf_addc(&pat, '%');
-		for (const char *p = q; *p; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				buf_addc(&pat, '\\');
-			buf_addc(&pat, *p);
-		}
-		buf_addc(&pat, '%');
-		buf_adds(sql, " AND h.id IN (SELECT household FROM search"
-			      " WHERE text LIKE ? ESCAPE '\\')");
-	}
-	a->owned[0] = buf_detach(&pat);
-	a->v[a->n++] = a->owned[0];
-}
-
-/* need_review: the caller reads review columns. Otherwise the join is left
- * out unless the filter is "draft" (the absence of a review row): a count of
- * a village of 100,000 is then read from the households_list index alone
- * (about 3 times faster). */
-static void build_where(const store_query *q, int need_review, fc_buf *sql,
-			where_args *a)
-{
-	int draft = q && q->review_state && !strcmp(q->review_state, "draft");
-
-	memset(a, 0, sizeof(*a));
-	buf_adds(sql, need_review || draft ?
-		 " FROM records h LEFT JOIN reviews v ON v.household = h.id"
-		 " WHERE h.kind = '" K_HOUSEHOLD "'" :
-		 " FROM records h WHERE h.kind = '" K_HOUSEHOLD "'");
-	if (!q)
-		return;
-	if (q->village) {
-		buf_adds(sql, " AND h.village = ?");
-		a->v[a->n++] = q->village;
-	}
-	if (q->search && *q->search)
-		search_clause(q->search, sql, a);
-	if (q->poverty_status) {
-		buf_adds(sql, " AND h.poverty_status = ?");
-		a->v[a->n++] = q->poverty_status;
-	}
-	if (q->household_type) {
-		buf_adds(sql, " AND h.household_type = ?");
-		a->v[a->n++] = q->household_type;
-	}
-	if (q->review_state) {
-		/* Other states through the reviews table first: the home
-		 * screen's "returned" of 100,000 households, 165 -> 115 ms. */
-		buf_adds(sql, draft ? " AND coalesce(v.state, 'draft') = ?" :
-			 " AND h.id IN (SELECT household FROM reviews WHERE state = ?)");
-		a->v[a->n++] = q->review_state;
-	}
-	if (q->monitored_only)
-		buf_adds(sql, " AND h.monitor_category <> ''");
-	if (q->not_visited_days > 0) {
-		/* Last visit on or before today - N days (never visited: ""). */
-		time_t t = (time_t)(util_now() - (long long)q->not_visited_days * 86400);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(a->cutoff, sizeof(a->cutoff), "%Y-%m-%d", &tm);
-		buf_adds(sql, " AND h.last_visit <= ?");
-		a->v[a->n++] = a->cutoff;
-	}
-}
-
-static void where_free(where_args *a)
-{
-	free(a->owned[0]);
-	free(a->owned[1]);
-}
-
-int store_list(store *s, const store_query *q, store_row_cb cb, void *ud, fc_err *err)
-{
-	fc_buf sql = FC_BUF_INIT;
-	where_args a;
-	sqlite3_stmt *st = NULL;
-	int rc = 0, i;
-
-	buf_adds(&sql,
-		 "SELECT h.id, h.village, h.code, h.head_name, h.head_id_number,"
-		 " h.household_type, h.poverty_status, h.monitor_category,"
-		 " coalesce(v.state, 'draft'), v.comment, h.last_visit, h.members,"
-		 " EXISTS (SELECT 1 FROM pending p WHERE p.household = h.id),"
-		 " (SELECT count(*) FROM conflicts c WHERE c.household = h.id)");
-	build_where(q, 1, &sql, &a);
-	switch (q ? q->sort : STORE_SORT_CODE) {
-	case STORE_SORT_NAME: buf_adds(&sql, " ORDER BY h.head_name, h.code, h.id"); break;
-	/* Longest unvisited first: who needs a visit. */
-	case STORE_SORT_VISIT: buf_adds(&sql, " ORDER BY h.last_visit, h.code, h.id"); break;
-	default: buf_adds(&sql, " ORDER BY h.code, h.id"); break;
-	}
-	buf_adds(&sql, " LIMIT ? OFFSET ?");
-	if (!(st = prepare(s, buf_cstr(&sql), err))) {
-		rc = FC_ERROR;
-		goto cleanup;
-	}
-	for (i = 0; i < a.n; i++)
-		bind_s(st, i + 1, a.v[i]);
-	sqlite3_bind_int(st, i + 1, q && q->limit > 0 ? q->limit : -1);
-	sqlite3_bind_int(st, i + 2, q && q->offset > 0 ? q->offset : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row row;
-
-		row.id = col_s(st, 0);
-		row.village = col_s(st, 1);
-		row.code = col_s(st, 2);
-		row.head_name = col_s(st, 3);
-		row.head_id_number = col_s(st, 4);
-		row.household_type = col_s(st, 5);
-		row.poverty_status = col_s(st, 6);
-		row.monitor_category = col_s(st, 7);
-		row.review_state = col_s(st, 8);
-		row.review_comment = col_s(st, 9);
-		row.last_visit = col_s(st, 10);
-		row.members = sqlite3_column_int(st, 11);
-		row.pending = sqlite3_column_int(st, 12);
-		row.conflicts = sqlite3_column_int(st, 13);
-		if ((rc = cb(&row, ud)))
-			goto cleanup;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "listing households");
-cleanup:
-	sqlite3_finalize(st);
-	where_free(&a);
-	buf_free(&sql);
-	return rc;
-}
-
-int store_count(store *s, const store_query *q, int *out, fc_err *err)
-{
-	fc_buf sql = FC_BUF_INIT;
-	where_args a;
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	*out = 0;
-	buf_adds(&sql, "SELECT count(*)");
-	build_where(q, 0, &sql, &a);
-	if (!(st = prepare(s, buf_cstr(&sql), err))) {
-		rc = FC_ERROR;
-		goto cleanup;
-	}
-	for (int i = 0; i < a.n; i++)
-		bind_s(st, i + 1, a.v[i]);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	else
-		rc = db_fail(s, err, "counting households");
-cleanup:
-	sqlite3_finalize(st);
-	where_free(&a);
-	buf_free(&sql);
-	return rc;
-}
-
-int store_villages(store *s, store_village_cb cb, void *ud, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT h.village, count(*),"
-		" sum(EXISTS (SELECT 1 FROM pending p WHERE p.household = h.id)),"
-		" sum(coalesce(v.state, '') = 'returned'),"
-		" sum(h.monitor_category <> '')"
-		" FROM records h LEFT JOIN reviews v ON v.household = h.id"
-		" WHERE h.kind = '" K_HOUSEHOLD "' GROUP BY h.village ORDER BY h.village", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_village v = {
-			col_s(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
-			sqlite3_column_int(st, 3), sqlite3_column_int(st, 4)
-		};
-
-		if ((rc = cb(&v, ud)))
-			goto cleanup;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "summarising villages");
-cleanup:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- drafts ---- */
-
-int store_draft_save(store *s, const record *draft, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"INSERT OR REPLACE INTO drafts(id, kind, parent, canonical, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)", err);
-	fc_buf text = FC_BUF_INIT;
-	char at[32];
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	record_serialise(draft, NULL, &text);
-	util_now_iso(at);
-	bind_s(st, 1, draft->id);
-	bind_s(st, 2, draft->kind);
-	bind_s(st, 3, draft->parent);
-	bind_s(st, 4, buf_cstr(&text));
-	bind_s(st, 5, at);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "saving a draft");
-	sqlite3_finalize(st);
-	buf_free(&text);
-	return rc;
-}
-
-int store_draft_get(store *s, const char *id, record **out, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, "SELECT id, canonical FROM drafts WHERE id = ?1", err);
-	int rc;
-
-	*out = NULL;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = parse_canonical((const char *)sqlite3_column_text(st, 1),
-				     (size_t)sqlite3_column_bytes(st, 1), id, out, err);
-	else if (rc == SQLITE_DONE)
-		rc = fc_err_set(err, FC_ENOTFOUND, "no draft for %s", id);
-	else
-		rc = db_fail(s, err, "reading a draft");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_draft_drop(store *s, const char *id, fc_err *err)
-{
-	return drop_draft(s, id, err);
-}
-
-int store_draft_each(store *s, store_record_cb cb, void *ud, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, "SELECT id, canonical FROM drafts ORDER BY id", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	rc = stream_records(s, st, cb, ud, err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- audit ---- */
-
-int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
-		  fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT seq, record_id, field, old, new, who, at FROM audit"
-		" WHERE ?1 IS NULL OR record_id = ?1 ORDER BY seq DESC", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, record_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_audit a = {
-			sqlite3_column_int64(st, 0), col_s(st, 1), col_s(st, 2),
-			(const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), col_s(st, 5), col_s(st, 6)
-		};
-
-		if ((rc = cb(&a, ud)))
-			goto cleanup;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading the audit trail");
-cleanup:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- review ---- */
-
-static int valid_state(const char *state)
-{
-	static const char *const states[] = { "submitted", "approved", "returned", "merged" };
-
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(state, states[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int store_review_set(store *s, const char *household_id, const char *state,
-		     const char *comment, const char *who, fc_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	char *old_state = NULL, *old_comment = NULL, *canon = NULL;
-	const char *new_comment;
-	char at[32];
-	int rc, in_tx = 0;
-
-	if (!state || !valid_state(state))
-		return fc_err_set(err, FC_EINVALID,
-				  "household %s: unknown review state \"%s\" (submitted, "
-				  "approved, returned or merged)", household_id, state ? state : "");
-	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
-		return fc_err_set(err, FC_EINVALID,
-				  "household %s: returning a card needs a comment saying what to fix",
-				  household_id);
-	who = who ? who : "";
-	util_now_iso(at);
-	if ((rc = store_begin(s, err)))
-		return rc;
-	in_tx = 1;
-	if ((rc = store_get_canonical(s, household_id, &canon, err)))
-		goto cleanup;
-	if (strncmp(canon, "form: " K_HOUSEHOLD, 6 + strlen(K_HOUSEHOLD)) != 0 ||
-	    (canon[6 + strlen(K_HOUSEHOLD)] != ' ' && canon[6 + strlen(K_HOUSEHOLD)] != '\n')) {
-		rc = fc_err_set(err, FC_EINVALID, "%s is not a household: only household cards "
-				"are reviewed", household_id);
-		goto cleanup;
-	}
-	if ((rc = store_review_get(s, household_id, &old_state, &old_comment, err)))
-		goto cleanup;
-	/* A returned card keeps its comment until the cadre submits again. */
-	if (strcmp(state, "submitted") == 0)
-		new_comment = NULL;
-	else if (comment && *comment)
-		new_comment = comment;
-	else
-		new_comment = old_comment;
-	if (!(st = prepare(s,
-		"INSERT INTO reviews(household, state, comment, approved, who, at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(household) DO UPDATE SET"
-		" state = ?2, comment = ?3, approved = coalesce(?4, approved), who = ?5, at = ?6",
-		err))) {
-		rc = FC_ERROR;
-		goto cleanup;
-	}
-	bind_s(st, 1, household_id);
-	bind_s(st, 2, state);
-	bind_s(st, 3, new_comment);
-	bind_s(st, 4, strcmp(state, "approved") == 0 ? canon : NULL);
-	bind_s(st, 5, who);
-	bind_s(st, 6, at);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_fail(s, err, "saving a review state");
-		goto cleanup;
-	}
-	if (!old_state || strcmp(old_state, state) != 0)
-		rc = audit_row(s, household_id, "review_state", old_state, state, who, at, err);
-	if (!rc && strcmp(old_comment ? old_comment : "", new_comment ? new_comment : "") != 0)
-		rc = audit_row(s, household_id, "review_comment", old_comment, new_comment,
-			       who, at, err);
-cleanup:
-	sqlite3_finalize(st);
-	if (in_tx) {
-		if (rc)
-			store_rollback(s);
-		else
-			rc = store_commit(s, err);
-	}
-	free(old_state);
-	free(old_comment);
-	free(canon);
-	return rc;
-}
-
-int store_review_get(store *s, const char *household_id, char **state,
-		     char **comment, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, "SELECT state, comment FROM reviews WHERE household = ?1", err);
-	int rc = 0;
-
-	*state = NULL;
-	if (comment)
-		*comment = NULL;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, household_id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*state = col_dup(st, 0);
-		if (comment)
-			*comment = col_dup(st, 1);
-		break;
-	case SQLITE_DONE: break;
-	default: rc = db_fail(s, err, "reading a review state");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_approved_get(store *s, const char *household_id, char **out, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, "SELECT approved FROM reviews WHERE household = ?1", err);
-	int rc = 0;
-
-	*out = NULL;
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, household_id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW: *out = col_dup(st, 0); break;
-	case SQLITE_DONE: break;
-	default: rc = db_fail(s, err, "reading the approved card");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- pending changes ---- */
-
-int store_pending_each(store *s, store_pending_cb cb, void *ud, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT p.seq, p.record_id, r.kind, r.parent, r.village, r.canonical"
-		" FROM pending p JOIN records r ON r.id = p.record_id ORDER BY p.seq", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_pending p = {
-			sqlite3_column_int64(st, 0), col_s(st, 1), col_s(st, 2),
-			(const char *)sqlite3_column_text(st, 3), col_s(st, 4), col_s(st, 5)
-		};
-
-		if ((rc = cb(&p, ud)))
-			goto cleanup;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading pending changes");
-cleanup:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int count_query(store *s, const char *sql, const char *op, int *out, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, sql, err);
-	int rc = 0;
-
-	*out = 0;
-	if (!st)
-		return FC_ERROR;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	else
-		rc = db_fail(s, err, op);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_pending_count(store *s, int *out, fc_err *err)
-{
-	return count_query(s, "SELECT count(*) FROM pending", "counting pending changes", out, err);
-}
-
-int store_pending_clear(store *s, long long upto, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s, "DELETE FROM pending WHERE seq <= ?1", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	sqlite3_bind_int64(st, 1, upto);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "clearing pending changes");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- conflicts ---- */
-
-int store_conflict_add(store *s, const store_conflict *c, fc_err *err)
-{
-	sqlite3_stmt *st;
-	char at[32];
-	int rc;
-
-	if (!c->record_id || !c->field)
-		return fc_err_set(err, FC_EINVALID, "store: a conflict needs a record and a field");
-	/* Filed under its household, so the household's list row shows it. */
-	st = prepare(s,
-		"INSERT OR REPLACE INTO conflicts(record_id, field, household, base, ours,"
-		" theirs, ours_who, theirs_who, at) VALUES (?1, ?2, coalesce((SELECT"
-		" CASE WHEN kind = '" K_HOUSEHOLD "' THEN id ELSE parent END FROM records"
-		" WHERE id = ?1), ?1), ?3, ?4, ?5, ?6, ?7, ?8)", err);
-	if (!st)
-		return FC_ERROR;
-	util_now_iso(at);
-	bind_s(st, 1, c->record_id);
-	bind_s(st, 2, c->field);
-	bind_s(st, 3, c->base);
-	bind_s(st, 4, c->ours);
-	bind_s(st, 5, c->theirs);
-	bind_s(st, 6, c->ours_who);
-	bind_s(st, 7, c->theirs_who);
-	bind_s(st, 8, at);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "saving a conflict");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_conflict_each(store *s, store_conflict_cb cb, void *ud, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"SELECT record_id, field, base, ours, theirs, ours_who, theirs_who"
-		" FROM conflicts ORDER BY household, record_id, field", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_conflict c = {
-			col_s(st, 0), col_s(st, 1),
-			(const char *)sqlite3_column_text(st, 2),
-			(const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4),
-			(const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6)
-		};
-
-		if ((rc = cb(&c, ud)))
-			goto cleanup;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading conflicts");
-cleanup:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_conflict_drop(store *s, const char *record_id, const char *field, fc_err *err)
-{
-	sqlite3_stmt *st = prepare(s,
-		"DELETE FROM conflicts WHERE record_id = ?1 AND (?2 IS NULL OR field = ?2)", err);
-	int rc;
-
-	if (!st)
-		return FC_ERROR;
-	bind_s(st, 1, record_id);
-	bind_s(st, 2, field);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_fail(s, err, "dropping a conflict");
-	else if (sqlite3_changes(s->db) == 0)
-		rc = fc_err_set(err, FC_ENOTFOUND, "no conflict on %s%s%s", record_id,
-				field ? " field " : "", field ? field : "");
-	else
-		rc = 0;
+		store_bind(st, 2, value);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, err, "saving a setting");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1568,38 +497,38 @@ int store_conflict_drop(store *s, const char *record_id, const char *field, fc_e
 static int check_rows(store *s, const char *sql, const char *fmt, fc_buf *report,
 		      int *problems, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, sql, err);
+	sqlite3_stmt *st = store_prepare(s, sql, err);
 	int rc;
 
 	if (!st)
 		return FC_ERROR;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (report) {
-			buf_printf(report, fmt, col_s(st, 0), col_s(st, 1), col_s(st, 2));
+			buf_printf(report, fmt, store_col(st, 0), store_col(st, 1), store_col(st, 2));
 			buf_addc(report, '\n');
 		}
 		(*problems)++;
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "checking the store");
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, err, "checking the store");
 	sqlite3_finalize(st);
 	return rc;
 }
 
 static int check_canonical(store *s, fc_buf *report, int *problems, fc_err *err)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT id, kind, coalesce(parent, ''), canonical FROM records", err);
+	sqlite3_stmt *st = store_prepare(s, "SELECT id, kind, coalesce(parent, ''), canonical FROM records", err);
 	int rc;
 
 	if (!st)
 		return FC_ERROR;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = col_s(st, 0), *kind = col_s(st, 1), *parent = col_s(st, 2);
+		const char *id = store_col(st, 0), *kind = store_col(st, 1), *parent = store_col(st, 2);
 		record *r = NULL;
 		fc_err pe = { 0, "" };
 		const char *bad = NULL;
 
-		if (parse_canonical((const char *)sqlite3_column_text(st, 3),
-				    (size_t)sqlite3_column_bytes(st, 3), id, &r, &pe))
+		if (store_parse_canonical((const char *)sqlite3_column_text(st, 3),
+					  (size_t)sqlite3_column_bytes(st, 3), id, &r, &pe))
 			bad = pe.msg;
 		else if (strcmp(r->id, id) != 0 || strcmp(r->kind, kind) != 0 ||
 			 strcmp(r->parent ? r->parent : "", parent) != 0)
@@ -1611,7 +540,7 @@ static int check_canonical(store *s, fc_buf *report, int *problems, fc_err *err)
 		}
 		record_free(r);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "checking the store");
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, err, "checking the store");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1666,8 +595,8 @@ int store_clear_records(store *s, fc_err *err)
 
 	if ((rc = store_begin(s, err)))
 		return rc;
-	if ((rc = db_exec(s, "DELETE FROM pending; DELETE FROM search; DELETE FROM records",
-			  "clearing records", err))) {
+	if ((rc = store_exec(s, "DELETE FROM pending; DELETE FROM search; DELETE FROM records",
+			     "clearing records", err))) {
 		store_rollback(s);
 		return rc;
 	}

@@ -66,18 +66,6 @@ void ui_i18n_init(int lang)
 	textdomain("fieldcard");
 }
 
-static int env_is_zh(void)
-{
-	const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
-
-	for (size_t i = 0; i < 3; i++) {
-		const char *v = getenv(vars[i]);
-		if (v && *v)
-			return !strncmp(v, "zh", 2);
-	}
-	return 0;
-}
-
 int ui_lang(fc_app *a)
 {
 	char *v = NULL;
@@ -89,7 +77,7 @@ int ui_lang(fc_app *a)
 		return lang;
 	}
 	free(v);
-	return env_is_zh() ? FC_LANG_ZH : FC_LANG_EN;
+	return util_locale_zh() ? FC_LANG_ZH : FC_LANG_EN;
 }
 
 /* ---- messages ---- */

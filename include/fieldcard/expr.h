@@ -57,6 +57,18 @@ struct form;
 
 typedef struct expr expr;
 
+/* What an expression asks of a form. expr.c never looks inside a struct
+ * form: it asks through these, and the form module answers for every form
+ * (form_expr_schema, form.h). So the form engine stacks record < expr <
+ * form, the loader compiling expressions, without a cycle. */
+typedef struct expr_schema {
+	/* 1 if f has a value field (not a group, repeat or note) called name. */
+	int (*has_field)(const struct form *f, const char *name);
+	/* f's i-th repeat (sub-form), with the kind of its records in *kind;
+	 * NULL past the last. */
+	const struct form *(*repeat)(const struct form *f, size_t i, const char **kind);
+} expr_schema;
+
 typedef enum expr_vtype { EV_NULL, EV_NUM, EV_STR, EV_BOOL } expr_vtype;
 
 typedef struct expr_value {
@@ -67,8 +79,9 @@ typedef struct expr_value {
 } expr_value;
 
 /* Where an expression looks up values. `rec` is the instance being
- * evaluated (a household, or one member); `form` its form. When rec is a
- * repeat instance, `parent`/`parent_form` is the household, so member
+ * evaluated (a household, or one member); `form` its form, read through
+ * `schema` (&form_expr_schema; a form without one is an error). When rec is
+ * a repeat instance, `parent`/`parent_form` is the household, so member
  * expressions can read household fields. `children`, with their kinds, are
  * the repeat instances of the household (all members and visits), for
  * aggregates evaluated at household level. */
@@ -77,6 +90,7 @@ typedef struct expr_ctx {
 	const struct form *form;
 	const struct record *parent;
 	const struct form *parent_form;
+	const expr_schema *schema;
 	const struct record *const *children;
 	size_t nchildren;
 	const char *self;     /* value of "." (constraint of the current field) */

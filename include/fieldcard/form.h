@@ -14,6 +14,8 @@
 #include "fieldcard/buf.h"
 
 struct expr;
+struct expr_schema;
+struct record;
 
 enum { FC_LANG_ZH = 0, FC_LANG_EN = 1, FC_NLANG = 2 };
 
@@ -112,6 +114,13 @@ const form *form_set_kind(const form_set *s, const char *kind);
 const form_field *form_field_find(const form *f, const char *name);
 /* 1 if the field holds a value in a record (not a group, repeat or note). */
 int form_field_has_value(const form_field *fld);
+/* r's canonical text (record_serialise) with f's version in the header and
+ * f's value fields first, in form order. f may be NULL: then every field
+ * goes in byte order of name. */
+void form_record_serialise(const form *f, const struct record *r, fc_buf *out);
+/* How expressions read a form (expr_ctx.schema): every form's fields and
+ * repeats, through the public structs above, so hand-built forms work too. */
+extern const struct expr_schema form_expr_schema;
 const form_choice *form_choice_find(const form_list *l, const char *name);
 const char *form_type_name(form_type t);
 /* Label in lang, falling back to the other language, then the name. */

@@ -21,8 +21,6 @@
 #include "fieldcard/err.h"
 #include "fieldcard/buf.h"
 
-struct form;
-
 typedef struct record {
 	char *kind;          /* "household", "member", "visit" */
 	char *id;            /* ULID */
@@ -51,8 +49,13 @@ void record_set_version(record *r, const char *version);
  * values (a missing field equals an empty one). */
 int record_equal(const record *a, const record *b);
 
-/* Canonical text. f may be NULL (then fields go in byte order of name). */
-void record_serialise(const record *r, const struct form *f, fc_buf *out);
+/* Canonical text. The norder names in `order` come first, in that order:
+ * a form's value fields (form_record_serialise in form.h passes them); every
+ * other field follows in byte order of name, so with no order (NULL, 0) all
+ * do. The header names `version`, or r->form_version if it is NULL or "".
+ * The record layer knows no forms: the order is all it needs of one. */
+void record_serialise(const record *r, const char *version,
+		      const char *const *order, size_t norder, fc_buf *out);
 /* Parse canonical text; `where` names the source for messages
  * ("villages/520101/01JD.../household"), which say "where:LINE: ...". */
 int record_parse(const char *text, size_t len, const char *where,

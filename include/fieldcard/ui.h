@@ -27,8 +27,8 @@ extern ui_sync_fn ui_sync_hook;
 void ui_i18n_init(int lang);
 
 /* The UI language for an open data directory: the store setting "lang"
- * ("zh" / "en") if set, else zh when LC_ALL / LC_MESSAGES / LANG name a
- * Chinese locale, else en. */
+ * ("zh" / "en") if set, else zh when the locale asks for Chinese
+ * (util_locale_zh: LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else en. */
 int ui_lang(fc_app *a);
 
 /* Run the text UI on an open data directory until the user quits. The

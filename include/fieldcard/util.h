@@ -1,5 +1,5 @@
 /* util.h — small helpers shared by every module: memory, strings, UTF-8,
- * offline IDs, time, files. */
+ * offline IDs, time, files, byte counts and the locale's language. */
 #ifndef FIELDCARD_UTIL_H
 #define FIELDCARD_UTIL_H
 
@@ -38,6 +38,9 @@ int util_read_file(const char *path, char **out, size_t *len, fc_err *err);
 /* Write via temp file + fsync + rename + fsync(dir). mode e.g. 0600. */
 int util_write_file_atomic(const char *path, const void *data, size_t len,
 			   int mode, fc_err *err);
+/* fsync the folder that holds path, so that a rename into it survives a
+ * power cut; 0, or -1 (best effort: callers may ignore it). */
+int util_fsync_dir_of(const char *path);
 int util_mkdir_p(const char *path, int mode, fc_err *err);
 int util_file_exists(const char *path);
 /* Remove a file or a folder with everything in it; a missing path is fine. */
@@ -50,6 +53,13 @@ char **util_split(const char *s, char sep);
 char **util_split_all(const char *s, char sep);
 void util_strv_free(char **v);
 size_t util_strv_len(char *const *v);
+
+/* Bytes for a person, into out: "512 B", "1.5 KiB", "3.2 MiB". */
+void util_human_bytes(size_t n, char *out, size_t len);
+
+/* 1 if the locale environment asks for Chinese: the first of LANGUAGE,
+ * LC_ALL, LC_MESSAGES and LANG that is set begins with "zh". */
+int util_locale_zh(void);
 
 /* Mask an ID number for display and logs: first 6 and last 4 characters,
  * the rest '*'. Never log a full ID number. Caller frees. */

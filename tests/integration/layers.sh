@@ -6,7 +6,7 @@
 S=$T/src
 mkdir -p "$S"
 cp -r app sync include scripts "$S/"
-# the flags the Makefile passes (the cycle check, once it is on)
+# the flags the Makefile passes, if any (none: every build checks cycles)
 flags=$(sed -n 's/^LAYERS_FLAGS ?= *//p' Makefile)
 
 run sh "$S/scripts/layers.sh" $flags
@@ -51,6 +51,13 @@ sed -i '0,/#include <stdio.h>/s//#include <stdio.h>\n#include <sqlite3.h>/' "$S/
 run sh "$S/scripts/layers.sh" $flags
 like "sqlite3.h outside the store fails" "$out" "app/model/app.c:[0-9]+: includes <sqlite3.h>; only the store"
 cp app/model/app.c "$S/app/model/app.c"
+
+# two modules of one layer including each other (record.c back into form.h)
+sed -i '0,/#include "fieldcard\/record.h"/s//#include "fieldcard\/form.h"\n#include "fieldcard\/record.h"/' "$S/app/form/record.c"
+run sh "$S/scripts/layers.sh" $flags
+is "an include cycle fails" "$rc" 1
+like "and names the modules on it" "$out" "cycle:.*(form|record)"
+cp app/form/record.c "$S/app/form/record.c"
 
 # a source left outside the layer folders
 echo 'int stray;' >"$S/app/stray.c"

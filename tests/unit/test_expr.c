@@ -118,7 +118,7 @@ static void test_expr__arithmetic_precedence(void **state)
 static void test_expr__comparisons(void **state)
 {
 	record *r = record_new("household", "H1", NULL);
-	expr_ctx c = { .rec = r, .form = &hh_form };
+	expr_ctx c = { .rec = r, .form = &hh_form, .schema = &form_expr_schema };
 
 	(void)state;
 	record_set(r, "wages", "10");
@@ -161,7 +161,7 @@ static void test_expr__logic(void **state)
 static void test_expr__null_handling(void **state)
 {
 	record *r = record_new("household", "H1", NULL);
-	expr_ctx c = { .rec = r, .form = &hh_form };
+	expr_ctx c = { .rec = r, .form = &hh_form, .schema = &form_expr_schema };
 
 	(void)state;
 	record_set(r, "wages", "");
@@ -182,7 +182,7 @@ static void test_expr__null_handling(void **state)
 static void test_expr__functions(void **state)
 {
 	record *r = record_new("household", "H1", NULL);
-	expr_ctx c = { .rec = r, .form = &hh_form, .today = "2026-06-14" };
+	expr_ctx c = { .rec = r, .form = &hh_form, .schema = &form_expr_schema, .today = "2026-06-14" };
 
 	(void)state;
 	record_set(r, "name", "industry employment  health");
@@ -229,7 +229,7 @@ static void test_expr__functions(void **state)
 static void test_expr__age(void **state)
 {
 	record *r = record_new("member", "M1", "H1");
-	expr_ctx c = { .rec = r, .form = &member_form, .today = "2026-06-14" };
+	expr_ctx c = { .rec = r, .form = &member_form, .schema = &form_expr_schema, .today = "2026-06-14" };
 
 	(void)state;
 	record_set(r, "birth_date", "1990-06-15");
@@ -297,6 +297,7 @@ static void test_expr__aggregates(void **state)
 	memset(&c, 0, sizeof(c));
 	c.rec = f.h;
 	c.form = &hh_form;
+	c.schema = &form_expr_schema;
 	c.children = f.kids;
 	c.nchildren = 4;
 	EXPECT("count(${member})", &c, "3");
@@ -350,6 +351,7 @@ static void test_expr__member_reads_household(void **state)
 	memset(&c, 0, sizeof(c));
 	c.rec = f.m[0];
 	c.form = &member_form;
+	c.schema = &form_expr_schema;
 	c.parent = f.h;
 	c.parent_form = &hh_form;
 	EXPECT("${province}", &c, "贵州省");        /* only the household has it */
@@ -359,6 +361,25 @@ static void test_expr__member_reads_household(void **state)
 	record_set(f.m[0], "name", "");
 	EXPECT("${name}", &c, "");
 	family_free(&f);
+}
+
+/* A form is read only through a schema: one without is refused, never
+ * silently read as no form. */
+static void test_expr__form_needs_schema(void **state)
+{
+	record *r = record_new("household", "H1", NULL);
+	expr_ctx c = { .rec = r, .form = &hh_form };
+	expr *e = NULL;
+	expr_value v;
+	fc_err err;
+
+	(void)state;
+	assert_int_equal(expr_parse("count(${member})", &e, &err), 0);
+	assert_int_equal(expr_eval(e, &c, &v, &err), FC_EINVALID);
+	assert_non_null(strstr(err.msg, "expr_ctx.schema"));
+	expr_value_clear(&v);
+	expr_free(e);
+	record_free(r);
 }
 
 static void test_expr__self_value(void **state)
@@ -478,7 +499,7 @@ static void test_expr__each_ref(void **state)
 static void test_expr__eval_error_shows_field(void **state)
 {
 	record *r = record_new("household", "H1", NULL);
-	expr_ctx c = { .rec = r, .form = &hh_form };
+	expr_ctx c = { .rec = r, .form = &hh_form, .schema = &form_expr_schema };
 	expr *e = NULL;
 	fc_err err;
 	int yes = 0;
@@ -548,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_expr__each_ref),
 		cmocka_unit_test(test_expr__eval_error_shows_field),
 		cmocka_unit_test(test_expr__value_text),
+		cmocka_unit_test(test_expr__form_needs_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

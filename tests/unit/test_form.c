@@ -203,6 +203,7 @@ static void test_form__shipped_calculations_evaluate(void **state)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.form = m;
+	ctx.schema = &form_expr_schema;
 	ctx.parent = hh;
 	ctx.parent_form = f;
 	ctx.today = "2026-11-23";
@@ -226,6 +227,7 @@ static void test_form__shipped_calculations_evaluate(void **state)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.rec = hh;
 	ctx.form = f;
+	ctx.schema = &form_expr_schema;
 	ctx.children = kids;
 	ctx.nchildren = 3;
 	ctx.today = "2026-11-23";

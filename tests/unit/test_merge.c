@@ -223,7 +223,7 @@ static char *text_of(const record *r)
 {
 	fc_buf b = FC_BUF_INIT;
 
-	record_serialise(r, NULL, &b);
+	record_serialise(r, NULL, NULL, 0, &b);
 	return buf_detach(&b);
 }
 

@@ -266,7 +266,7 @@ static void test_store__put_get(void **state)
 
 	record_set(h, "notes", "line1\nline2: with colon \\ and 中文");
 	record_set_version(h, "2026.11.1");
-	record_serialise(h, NULL, &canon);
+	record_serialise(h, NULL, NULL, 0, &canon);
 	OK(store_put(f->s, h, canon.data, "cadre1", STORE_LOCAL, ERR));
 	OK(store_get(f->s, "H1", &got, ERR));
 	assert_true(record_equal(h, got));

@@ -81,6 +81,48 @@ static void test_util__split(void **state)
 	util_strv_free(v);
 }
 
+static void test_util__human_bytes(void **state)
+{
+	char b[32];
+
+	(void)state;
+	util_human_bytes(0, b, sizeof(b));
+	assert_string_equal(b, "0 B");
+	util_human_bytes(1023, b, sizeof(b));
+	assert_string_equal(b, "1023 B");
+	util_human_bytes(1536, b, sizeof(b));
+	assert_string_equal(b, "1.5 KiB");
+	util_human_bytes(3 * 1024 * 1024 + 200 * 1024, b, sizeof(b));
+	assert_string_equal(b, "3.2 MiB");
+}
+
+/* gettext's order: the first variable set decides, LANGUAGE first. */
+static void test_util__locale_zh(void **state)
+{
+	(void)state;
+	unsetenv("LANGUAGE");
+	unsetenv("LC_MESSAGES");
+	setenv("LC_ALL", "", 1);
+	setenv("LANG", "zh_CN.UTF-8", 1);
+	assert_true(util_locale_zh());
+	setenv("LC_ALL", "en_US.UTF-8", 1);
+	assert_false(util_locale_zh());
+	setenv("LANGUAGE", "zh_CN", 1);
+	assert_true(util_locale_zh());
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	unsetenv("LANG");
+	assert_false(util_locale_zh());
+}
+
+static void test_util__fsync_dir_of(void **state)
+{
+	(void)state;
+	assert_int_equal(util_fsync_dir_of("/tmp/no-such-file"), 0);
+	assert_int_equal(util_fsync_dir_of("no-folder-here"), 0);   /* "." */
+	assert_int_equal(util_fsync_dir_of("/etc"), 0);             /* "/" */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +131,9 @@ int main(void)
 		cmocka_unit_test(test_util__mask_id),
 		cmocka_unit_test(test_util__buf_and_err),
 		cmocka_unit_test(test_util__split),
+		cmocka_unit_test(test_util__human_bytes),
+		cmocka_unit_test(test_util__locale_zh),
+		cmocka_unit_test(test_util__fsync_dir_of),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
