@@ -334,14 +334,13 @@ static int import_row(ictx *c, const xrow *x)
 		}
 		if (bad)
 			goto done;
-		r = record_new(kind, shown_id, is_empty(x->parent) ? NULL : x->parent);
-		/* A new form opens with its defaults filled in; so does a new row. */
-		for (size_t i = 0; i < x->f->nfields; i++) {
-			const form_field *fld = &x->f->fields[i];
-
-			if (fld->default_value && *fld->default_value &&
-			    form_field_has_value(fld) && fld->type != FT_CALCULATE)
-				record_set(r, fld->name, fld->default_value);
+		/* A new row starts as a new form does (the model's defaults). */
+		r = app_record_new(c->a, kind, shown_id, is_empty(x->parent) ? NULL : x->parent, NULL);
+		if (!r) {
+			problem(c, x->line, VAL_ERROR, shown_id, NULL, "no form for records of kind %s",
+				kind);
+			bad = 1;
+			goto done;
 		}
 	}
 	for (size_t i = 0; i < x->n; i++) {
@@ -363,6 +362,14 @@ static int import_row(ictx *c, const xrow *x)
 	}
 	if (bad)
 		goto done;
+	/* An ID number in the row fills birth date and sex the row leaves
+	 * empty, as typing it in the form does. */
+	for (size_t i = 0; i < x->n; i++) {
+		const form_field *fld = form_field_find(x->f, x->names[i]);
+
+		if (fld && fld->type == FT_ID_NUMBER && !is_empty(x->values[i]))
+			app_autofill_id(c->a, r, fld->name);
+	}
 	fc_err_clear(&e);
 	rc = app_save(c->a, r, &rep, &e);
 	if (rc && rc != FC_EINVALID) {
@@ -405,23 +412,28 @@ fatal:
 }
 
 /* Required columns a new record of f needs: required, typed (not
- * calculated) and always relevant. Comma-separated, or NULL if none miss. */
-static char *missing_required(const form *f, char *const *cols, size_t n)
+ * calculated), always relevant, and not filled by the model for a new
+ * record (app_record_new: the form's defaults, a visit's date and
+ * visitors). Comma-separated, or NULL if none miss. */
+static char *missing_required(const fc_app *a, const form *f, char *const *cols, size_t n)
 {
 	fc_buf out = FC_BUF_INIT;
+	record *fresh = app_record_new(a, f->id, NULL, NULL, NULL);
 
 	for (size_t i = 0; i < f->nfields; i++) {
 		const form_field *fld = &f->fields[i];
 		size_t k;
 
 		if (!form_field_has_value(fld) || fld->type == FT_CALCULATE ||
-		    !fld->required || fld->relevant_src || fld->default_value)
+		    !fld->required || fld->relevant_src || fld->default_value ||
+		    (fresh && *record_val(fresh, fld->name)))
 			continue;
 		for (k = 0; k < n && strcmp(cols[k], fld->name); k++)
 			;
 		if (k == n)
 			buf_printf(&out, "%s%s", out.len ? ", " : "", fld->name);
 	}
+	record_free(fresh);
 	return out.len ? buf_detach(&out) : NULL;
 }
 
@@ -577,7 +589,7 @@ static int import_csv(ictx *c, FILE *in, const char *kind)
 			f->id, f->parent->id);
 		header_bad = 1;
 	}
-	missing = missing_required(f, cols, ncols);
+	missing = missing_required(c->a, f, cols, ncols);
 	if (missing && id_col < 0) {
 		problem(c, csv_line(cr), VAL_ERROR, NULL, NULL,
 			"missing required column(s) for %s records: %s", f->id, missing);
