@@ -143,6 +143,24 @@ static void test_app__save_refuses_a_bad_typed_value(void **state)
 	free(after);
 }
 
+static void test_app__set_fields_refuses_spaces_for_a_required_value(void **state)
+{
+	fixture *f = *state;
+	char *arg = util_strdup(F_HEAD_NAME "=  ");
+	record *r = NULL;
+	fc_err err;
+
+	save_household(f);
+	fc_err_clear(&err);
+	assert_int_equal(app_set_fields(f->a, HH1, &arg, 1, NULL, &err), FC_EINVALID);
+	assert_contains(err.msg, "field head_name");
+	assert_contains(err.msg, "required");
+	OK(store_get(f->a->st, HH1, &r, ERR));
+	assert_string_equal(record_val(r, F_HEAD_NAME), "张三");
+	record_free(r);
+	free(arg);
+}
+
 static void test_app__put_arrived_keeps_a_record_that_fails_a_rule(void **state)
 {
 	fixture *f = *state;
@@ -271,6 +289,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_app__save_refuses_a_bad_typed_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app__set_fields_refuses_spaces_for_a_required_value,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app__put_arrived_keeps_a_record_that_fails_a_rule,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app__new_records_get_the_defaults, setup, teardown),
