@@ -404,7 +404,15 @@ int app_check_typed(fc_app *a, const record *r, const char *field, val_report *r
 		val_report_init(&local);
 		report = &local;
 	}
-	if ((rc = prepare(a, copy, &h, &kids, report, err)) == FC_OK)
+	rc = prepare(a, copy, &h, &kids, report, err);
+	if (rc == FC_EINVALID && copy->parent && !h.hh && app_form(a, copy->kind)) {
+		/* A store that never held the household (a county desk that only
+		 * fetched): the record's own rules still say what is wrong. */
+		fc_err_clear(err);
+		rc = val_record(app_form(a, copy->kind), copy, NULL, NULL, 0, a->rules, app_today(),
+				a->lang, report, err);
+	}
+	if (rc == FC_OK)
 		rc = first_error(report, copy->id, field, err);
 	free(kids);
 	app_household_free(&h);
