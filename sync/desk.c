@@ -285,6 +285,43 @@ int desk_conflicts(fc_app *a, desk_conflict_cb cb, void *ud, fc_err *err)
 	return rc;
 }
 
+/* A value a person typed is checked as a typed save checks it (the
+ * model's app_check_typed, with the record as main holds it), before
+ * anything is committed: the form's own message, nothing changed. */
+static int check_typed(desk *d, const ledger_change *rec, const char *field, fc_err *err)
+{
+	record *r = NULL;
+	int rc;
+
+	if (field[0] == '_')
+		return FC_OK; /* a pseudo-field (_deleted) has no form rule */
+	if ((rc = record_parse(rec->data, rec->len, rec->path, &r, err)) == FC_OK)
+		rc = app_check_typed(d->a, r, field, NULL, err);
+	record_free(r);
+	return rc;
+}
+
+/* The county store follows the resolution in one transaction: the record
+ * as main now holds it (through the model's door for signed records) and
+ * the conflict dropped. Committed by the caller once main has moved. */
+static int follow_resolution(desk *d, const ledger_change *rec, const char *id,
+			     const char *field, fc_err *err)
+{
+	int rc;
+
+	if ((rc = store_begin(d->a->st, err)))
+		return rc;
+	rc = app_put_arrived(d->a, rec->path, rec->data, rec->len, d->who.principal, STORE_SYNCED,
+			     NULL, err);
+	if (rc == FC_OK && (rc = store_conflict_drop(d->a->st, id, field, err)) == FC_ENOTFOUND) {
+		fc_err_clear(err); /* a desk that fetched the conflict never stored it */
+		rc = FC_OK;
+	}
+	if (rc)
+		store_rollback(d->a->st);
+	return rc;
+}
+
 int desk_resolve_one(desk *d, const char *id, const char *field, const char *how,
 		     const char *value, fc_err *err)
 {
@@ -314,6 +351,7 @@ int desk_resolve_one(desk *d, const char *id, const char *field, const char *how
 	if (side)
 		value = side == 1 ? found.ours : found.theirs;
 	if ((rc = merge_resolve_changes(d->l, &main, found.path, id, field, value, ch, NULL, err)) ||
+	    (!side && (rc = check_typed(d, &ch[0], field, err))) ||
 	    (rc = ledger_commit_tree(d->l, &main, &tree, err)) ||
 	    (rc = ledger_tree_update(d->l, &tree, ch, 2, &tree, err)))
 		goto out;
@@ -322,12 +360,17 @@ int desk_resolve_one(desk *d, const char *id, const char *field, const char *how
 		   found.theirs);
 	ledger_message_trailers(&msg, d->who.principal, d->who.device);
 	if ((rc = ledger_commit_write(d->l, &tree, &main, 1, &d->who, msg.data, &commit, err)) ||
-	    (rc = ledger_ref_set(d->l, "refs/heads/main", &commit, &main, "county: resolve", err)))
+	    (rc = follow_resolution(d, &ch[0], id, field, err)))
+		goto out;
+	if ((rc = ledger_ref_set(d->l, "refs/heads/main", &commit, &main, "county: resolve", err))) {
+		store_rollback(d->a->st);
+		goto out;
+	}
+	if ((rc = store_commit(d->a->st, err)))
 		goto out;
 	sscanf(found.path, "villages/%63[^/]", vcode);
 	if ((rc = county_cut_village(d->l, &d->who, &commit, vcode, err)))
 		goto out;
-	store_conflict_drop(d->a->st, id, field, NULL);
 out:
 	for (int i = 0; i < 2; i++) {
 		free((void *)ch[i].path);

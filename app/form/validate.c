@@ -601,12 +601,14 @@ static void check_fields(const form *f, const record *rec, const record *parent,
 		if (!val_relevant(f, fld, rec, parent, children, nchildren, today))
 			continue;
 		value = record_val(rec, fld->name);
-		if (!*value) {
-			if (fld->required)
-				report_add(report, VAL_ERROR, rec, fld->name, "required",
-					   ZE(lang, "%s：必填", "%s: required"), field_label(fld, lang));
+		/* Spaces alone answer nothing: a required name of "  " is missing. */
+		if (fld->required && !value[strspn(value, " \t\r\n")]) {
+			report_add(report, VAL_ERROR, rec, fld->name, "required",
+				   ZE(lang, "%s：必填", "%s: required"), field_label(fld, lang));
 			continue;
 		}
+		if (!*value)
+			continue;
 		if (val_check_type(fld, value, lang, &e2) != 0) {
 			report_add(report, VAL_ERROR, rec, fld->name,
 				   fld->type == FT_ID_NUMBER ? "id_check" : "type",

@@ -121,6 +121,78 @@ const form *app_form(const fc_app *a, const char *kind)
 	return kind ? form_set_kind(a->forms, kind) : NULL;
 }
 
+record *app_record_new(const fc_app *a, const char *kind, const char *id, const char *parent,
+		       const char *village)
+{
+	const form *f = app_form(a, kind);
+	record *r;
+
+	if (!f)
+		return NULL;
+	r = record_new(kind, id, parent);
+	/* Calculated fields are app_save's to fill: a default on one would
+	 * only show until the first calculation. */
+	for (size_t i = 0; i < f->nfields; i++) {
+		const form_field *fld = &f->fields[i];
+
+		if (form_field_has_value(fld) && fld->type != FT_CALCULATE && fld->default_value &&
+		    *fld->default_value)
+			record_set(r, fld->name, fld->default_value);
+	}
+	if (!strcmp(kind, K_HOUSEHOLD) && village && *village)
+		record_set(r, F_VILLAGE_CODE, village);
+	if (!strcmp(kind, K_MEMBER) && form_field_find(f, F_M_STATUS) &&
+	    !*record_val(r, F_M_STATUS))
+		record_set(r, F_M_STATUS, C_PRESENT);
+	if (!strcmp(kind, K_VISIT)) {
+		if (form_field_find(f, F_V_DATE) && !*record_val(r, F_V_DATE))
+			record_set(r, F_V_DATE, app_today());
+		if (form_field_find(f, F_V_VISITORS) && !*record_val(r, F_V_VISITORS) &&
+		    a->principal)
+			record_set(r, F_V_VISITORS, a->principal);
+	}
+	if (f->version)
+		record_set_version(r, f->version);
+	return r;
+}
+
+/* Birth date and sex from one ID number, where they are empty. */
+static int fill_from_id(const form *f, record *r, const char *v)
+{
+	char birth[11], sex;
+	int n = 0;
+
+	if (!val_id_valid(v))
+		return 0;
+	if (form_field_find(f, F_M_BIRTH) && !*record_val(r, F_M_BIRTH) &&
+	    val_id_birth(v, birth) == 0) {
+		record_set(r, F_M_BIRTH, birth);
+		n++;
+	}
+	if (form_field_find(f, F_M_SEX) && !*record_val(r, F_M_SEX) && (sex = val_id_sex(v))) {
+		record_set(r, F_M_SEX, sex == 'M' ? C_MALE : C_FEMALE);
+		n++;
+	}
+	return n;
+}
+
+int app_autofill_id(const fc_app *a, record *r, const char *field)
+{
+	const form *f = app_form(a, r->kind);
+	int n = 0;
+
+	if (!f)
+		return 0;
+	for (size_t i = 0; i < f->nfields; i++) {
+		const form_field *fld = &f->fields[i];
+
+		if (fld->type != FT_ID_NUMBER || (field && strcmp(fld->name, field) != 0))
+			continue;
+		n += fill_from_id(f, r, record_val(r, fld->name));
+	}
+	return n;
+}
+
 int app_household_load(fc_app *a, const char *id, app_household *out, fc_err *err)
 {
 	int rc;
@@ -165,13 +237,16 @@ static int put_record(fc_app *a, record *r, const form *f, fc_err *err)
 	return rc;
 }
 
-/* First error of the report about record id, into err. */
-static int first_error(const val_report *rep, const char *id, fc_err *err)
+/* First error of the report about record id (and field, unless NULL),
+ * into err. */
+static int first_error(const val_report *rep, const char *id, const char *field, fc_err *err)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		const val_issue *v = &rep->items[i];
 
 		if (v->severity != VAL_ERROR || !v->record_id || strcmp(v->record_id, id) != 0)
+			continue;
+		if (field && (!v->field || strcmp(v->field, field) != 0))
 			continue;
 		if (v->field)
 			return fc_err_set(err, FC_EINVALID, "record %s field %s: %s", id, v->field,
@@ -220,77 +295,77 @@ static void mark_submitted(const fc_app *a, record *hh)
 	}
 }
 
-int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
+/* What app_save and app_check_typed share: r's household loaded from the
+ * store (and r's siblings), r's calculated fields and its household's
+ * aggregates recomputed, r validated the one way. The caller frees *h
+ * (app_household_free) and *kids (free). Errors go to report, not rc. */
+static int prepare(fc_app *a, record *r, app_household *h, const record ***kids,
+		   val_report *report, fc_err *err)
 {
 	const form *f = app_form(a, r->kind), *hf = app_form(a, K_HOUSEHOLD);
 	const char *today = app_today();
+	size_t nkids = 0;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	*kids = NULL;
+	if (!f || !hf)
+		return fc_err_set(err, FC_EINVALID, "record %s: no form for kind '%s'", r->id, r->kind);
+	if (strcmp(r->kind, K_HOUSEHOLD) == 0) {
+		rc = store_children(a->st, r->id, NULL, &h->children, &h->nchildren, err);
+		if (rc != FC_OK)
+			return rc;
+		if ((rc = val_calculate(f, r, NULL, (const record *const *)h->children, h->nchildren,
+					today, err)) != FC_OK)
+			return rc;
+		return val_household(f, r, (const record *const *)h->children, h->nchildren, a->rules,
+				     today, a->lang, report, err);
+	}
+	if (!r->parent || !*r->parent)
+		return fc_err_set(err, FC_EINVALID, "record %s: a %s needs its household (parent)",
+				  r->id, r->kind);
+	rc = app_household_load(a, r->parent, h, err);
+	if (rc == FC_ENOTFOUND)
+		return fc_err_set(err, FC_EINVALID, "record %s: household %s does not exist", r->id,
+				  r->parent);
+	if (rc != FC_OK)
+		return rc;
+	*kids = children_with(h->children, h->nchildren, r, &nkids);
+	if ((rc = val_calculate(f, r, h->hh, *kids, nkids, today, err)) != FC_OK)
+		return rc;
+	/* Household aggregates (member count, income per head) follow the child. */
+	if ((rc = val_calculate(hf, h->hh, NULL, *kids, nkids, today, err)) != FC_OK)
+		return rc;
+	return val_record(f, r, h->hh, *kids, nkids, a->rules, today, a->lang, report, err);
+}
+
+int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
+{
 	val_report local;
 	app_household h;
 	const record **kids = NULL;
-	size_t nkids = 0;
 	int rc, began = 0;
 
-	memset(&h, 0, sizeof(h));
 	if (!report) {
 		val_report_init(&local);
 		report = &local;
 	}
-	if (!f || !hf) {
-		rc = fc_err_set(err, FC_EINVALID, "record %s: no form for kind '%s'", r->id, r->kind);
+	if ((rc = prepare(a, r, &h, &kids, report, err)) != FC_OK ||
+	    (rc = first_error(report, r->id, NULL, err)) != FC_OK)
 		goto out;
-	}
+	if ((rc = store_begin(a->st, err)) != FC_OK)
+		goto out;
+	began = 1;
 	if (strcmp(r->kind, K_HOUSEHOLD) == 0) {
-		rc = store_children(a->st, r->id, NULL, &h.children, &h.nchildren, err);
-		if (rc != FC_OK)
-			goto out;
-		if ((rc = val_calculate(f, r, NULL, (const record *const *)h.children, h.nchildren,
-					today, err)) != FC_OK)
-			goto out;
-		rc = val_household(f, r, (const record *const *)h.children, h.nchildren, a->rules,
-				   today, a->lang, report, err);
-		if (rc != FC_OK)
-			goto out;
-		if ((rc = first_error(report, r->id, err)) != FC_OK)
-			goto out;
-		if ((rc = store_begin(a->st, err)) != FC_OK)
-			goto out;
-		began = 1;
 		mark_submitted(a, r);
-		if ((rc = put_record(a, r, f, err)) != FC_OK)
-			goto out;
+		rc = put_record(a, r, app_form(a, r->kind), err);
 	} else {
-		if (!r->parent || !*r->parent) {
-			rc = fc_err_set(err, FC_EINVALID, "record %s: a %s needs its household (parent)",
-					r->id, r->kind);
-			goto out;
-		}
-		rc = app_household_load(a, r->parent, &h, err);
-		if (rc == FC_ENOTFOUND) {
-			rc = fc_err_set(err, FC_EINVALID, "record %s: household %s does not exist",
-					r->id, r->parent);
-			goto out;
-		}
-		if (rc != FC_OK)
-			goto out;
-		kids = children_with(h.children, h.nchildren, r, &nkids);
-		if ((rc = val_calculate(f, r, h.hh, kids, nkids, today, err)) != FC_OK)
-			goto out;
-		/* Household aggregates (member count, income per head) follow the child. */
-		if ((rc = val_calculate(hf, h.hh, NULL, kids, nkids, today, err)) != FC_OK)
-			goto out;
-		rc = val_record(f, r, h.hh, kids, nkids, a->rules, today, a->lang, report, err);
-		if (rc != FC_OK)
-			goto out;
-		if ((rc = first_error(report, r->id, err)) != FC_OK)
-			goto out;
-		if ((rc = store_begin(a->st, err)) != FC_OK)
-			goto out;
-		began = 1;
 		mark_submitted(a, h.hh);
-		if ((rc = put_record(a, r, f, err)) != FC_OK ||
-		    (rc = put_record(a, h.hh, hf, err)) != FC_OK)
-			goto out;
+		if ((rc = put_record(a, r, app_form(a, r->kind), err)) == FC_OK)
+			rc = put_record(a, h.hh, app_form(a, K_HOUSEHOLD), err);
 	}
+	if (rc != FC_OK)
+		goto out;
 	rc = store_commit(a->st, err);
 	began = 0;
 out:
@@ -298,6 +373,37 @@ out:
 		store_rollback(a->st);
 	free(kids);
 	app_household_free(&h);
+	if (report == &local)
+		val_report_free(&local);
+	return rc;
+}
+
+int app_check_typed(fc_app *a, const record *r, const char *field, val_report *report,
+		    fc_err *err)
+{
+	record *copy = record_dup(r);
+	val_report local;
+	app_household h;
+	const record **kids = NULL;
+	int rc;
+
+	if (!report) {
+		val_report_init(&local);
+		report = &local;
+	}
+	rc = prepare(a, copy, &h, &kids, report, err);
+	if (rc == FC_EINVALID && copy->parent && !h.hh && app_form(a, copy->kind)) {
+		/* A store that never held the household (a county desk that only
+		 * fetched): the record's own rules still say what is wrong. */
+		fc_err_clear(err);
+		rc = val_record(app_form(a, copy->kind), copy, NULL, NULL, 0, a->rules, app_today(),
+				a->lang, report, err);
+	}
+	if (rc == FC_OK)
+		rc = first_error(report, copy->id, field, err);
+	free(kids);
+	app_household_free(&h);
+	record_free(copy);
 	if (report == &local)
 		val_report_free(&local);
 	return rc;

@@ -234,20 +234,8 @@ static int row_parent(ictx *c, const xrow *x, const char *shown_id)
 	return rc;
 }
 
-/* A new form opens with its defaults filled in; so does a new row. */
-static void row_defaults(record *r, const form *f)
-{
-	for (size_t i = 0; i < f->nfields; i++) {
-		const form_field *fld = &f->fields[i];
-
-		if (fld->default_value && *fld->default_value &&
-		    form_field_has_value(fld) && fld->type != FT_CALCULATE)
-			record_set(r, fld->name, fld->default_value);
-	}
-}
-
 /* A row for a record the store does not have: the columns a new one needs,
- * its parent, then *r made with the form's defaults. */
+ * its parent, then *r started as a new form starts (the model's defaults). */
 static int row_new(ictx *c, const xrow *x, const char *shown_id, record **r)
 {
 	int bad = ROW_OK, rc;
@@ -261,8 +249,12 @@ static int row_new(ictx *c, const xrow *x, const char *shown_id, record **r)
 		return rc;
 	if (bad)
 		return bad;
-	*r = record_new(x->f->id, shown_id, is_empty(x->parent) ? NULL : x->parent);
-	row_defaults(*r, x->f);
+	*r = app_record_new(c->a, x->f->id, shown_id, is_empty(x->parent) ? NULL : x->parent, NULL);
+	if (!*r) {
+		xport_problem(c, x->line, VAL_ERROR, shown_id, NULL, "no form for records of kind %s",
+			      x->f->id);
+		return ROW_BAD;
+	}
 	return ROW_OK;
 }
 
@@ -288,6 +280,16 @@ static int row_values(ictx *c, const xrow *x, record *r)
 			continue;
 		}
 		record_set(r, fld->name, x->values[i]);
+	}
+	if (bad)
+		return bad;
+	/* An ID number in the row fills birth date and sex the row leaves
+	 * empty, as typing it in the form does. */
+	for (size_t i = 0; i < x->n; i++) {
+		const form_field *fld = form_field_find(x->f, x->names[i]);
+
+		if (fld && fld->type == FT_ID_NUMBER && !is_empty(x->values[i]))
+			app_autofill_id(c->a, r, fld->name);
 	}
 	return bad;
 }

@@ -16,23 +16,28 @@
 /* ---- CSV ---- */
 
 /* Required columns a new record of f needs: required, typed (not
- * calculated) and always relevant. Comma-separated, or NULL if none miss. */
-static char *missing_required(const form *f, char *const *cols, size_t n)
+ * calculated), always relevant, and not filled by the model for a new
+ * record (app_record_new: the form's defaults, a visit's date and
+ * visitors). Comma-separated, or NULL if none miss. */
+static char *missing_required(const fc_app *a, const form *f, char *const *cols, size_t n)
 {
 	fc_buf out = FC_BUF_INIT;
+	record *fresh = app_record_new(a, f->id, NULL, NULL, NULL);
 
 	for (size_t i = 0; i < f->nfields; i++) {
 		const form_field *fld = &f->fields[i];
 		size_t k;
 
 		if (!form_field_has_value(fld) || fld->type == FT_CALCULATE ||
-		    !fld->required || fld->relevant_src || fld->default_value)
+		    !fld->required || fld->relevant_src || fld->default_value ||
+		    (fresh && *record_val(fresh, fld->name)))
 			continue;
 		for (k = 0; k < n && strcmp(cols[k], fld->name); k++)
 			;
 		if (k == n)
 			buf_printf(&out, "%s%s", out.len ? ", " : "", fld->name);
 	}
+	record_free(fresh);
 	return out.len ? buf_detach(&out) : NULL;
 }
 
@@ -148,7 +153,7 @@ static int header_check(ictx *c, const form *f, char *const *cols, size_t ncols,
 			      f->id, f->parent->id);
 		bad = 1;
 	}
-	*missing = missing_required(f, cols, ncols);
+	*missing = missing_required(c->a, f, cols, ncols);
 	if (*missing && id_col < 0) {
 		xport_problem(c, line, VAL_ERROR, NULL, NULL,
 			      "missing required column(s) for %s records: %s", f->id, *missing);

@@ -231,36 +231,15 @@ static void normalise(form_state *st)
 	}
 }
 
-/* An ID number with a good check digit fills birth date and sex when
- * those are empty (the cadre can still change them). */
-static void id_fill(form_state *st)
-{
-	const form_field *fld = st->edit_fld;
-	const char *v;
-	char birth[11];
-
-	if (!fld || fld->type != FT_ID_NUMBER)
-		return;
-	v = record_val(st->rec, fld->name);
-	if (!val_id_valid(v))
-		return;
-	if (form_field_find(st->f, F_M_BIRTH) && !*record_val(st->rec, F_M_BIRTH) &&
-	    val_id_birth(v, birth) == 0)
-		record_set(st->rec, F_M_BIRTH, birth);
-	if (form_field_find(st->f, F_M_SEX) && !*record_val(st->rec, F_M_SEX)) {
-		char s = val_id_sex(v);
-		if (s)
-			record_set(st->rec, F_M_SEX, s == 'M' ? C_MALE : C_FEMALE);
-	}
-}
-
 static void set_value(ui *u, form_state *st, const form_field *fld, const char *v)
 {
 	record_set(st->rec, fld->name, v);
 	touch(st, fld->name);
 	st->dirty = 1;
+	/* A good ID number fills birth date and sex where they are empty (the
+	 * model's rule, as import applies it). */
 	if (fld->type == FT_ID_NUMBER)
-		id_fill(st);
+		app_autofill_id(u->app, st->rec, fld->name);
 	recompute(u, st);
 }
 
@@ -320,23 +299,7 @@ static int form_open(ui *u, void *vst, const void *arg)
 		store_get(u->app->st, a->id, &st->orig, NULL);
 	} else {
 		st->is_new = 1;
-		st->rec = record_new(a->kind, NULL, a->parent);
-		for (size_t i = 0; i < st->f->nfields; i++) {
-			const form_field *fld = &st->f->fields[i];
-			if (form_field_has_value(fld) && fld->default_value && *fld->default_value)
-				record_set(st->rec, fld->name, fld->default_value);
-		}
-		if (!strcmp(a->kind, K_HOUSEHOLD) && a->village)
-			record_set(st->rec, F_VILLAGE_CODE, a->village);
-		if (!strcmp(a->kind, K_MEMBER) && !*record_val(st->rec, F_M_STATUS) &&
-		    form_field_find(st->f, F_M_STATUS))
-			record_set(st->rec, F_M_STATUS, C_PRESENT);
-		if (!strcmp(a->kind, K_VISIT)) {
-			if (!*record_val(st->rec, F_V_DATE))
-				record_set(st->rec, F_V_DATE, app_today());
-			if (!*record_val(st->rec, F_V_VISITORS) && u->app->principal)
-				record_set(st->rec, F_V_VISITORS, u->app->principal);
-		}
+		st->rec = app_record_new(u->app, a->kind, NULL, a->parent, a->village);
 	}
 	if (st->f->version && !st->rec->form_version)
 		record_set_version(st->rec, st->f->version);

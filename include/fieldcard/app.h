@@ -83,6 +83,32 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 int app_review(fc_app *a, const char *household_id, const char *state,
 	       const char *comment, fc_err *err);
 
+/* A new record of kind as the form screen and import both start it: the
+ * form's defaults (typed fields; calculated ones are app_save's), the
+ * village for a household (village may be NULL), "present" for a member,
+ * today and this principal as date and visitors of a visit. id NULL makes
+ * a fresh ULID; parent is the household of a member or visit. NULL if the
+ * forms have no such kind. Caller frees with record_free. */
+record *app_record_new(const fc_app *a, const char *kind, const char *id, const char *parent,
+		       const char *village);
+
+/* A valid ID number fills birth date and sex where those are empty (a
+ * person can still change them): field names the ID-number field that was
+ * set, NULL every ID-number field of r's form. Returns how many fields it
+ * filled. The form screen calls it as the number is typed, import for
+ * each row, so both fill the same. */
+int app_autofill_id(const fc_app *a, record *r, const char *field);
+
+/* Check a value a person typed, as app_save would, without saving: r (not
+ * changed; a copy is recalculated) holds the value in field, and is
+ * validated with its household and siblings from the store. Returns
+ * FC_EINVALID with "record ID field NAME: message" (the form's own
+ * message) if an error names that field (field NULL: any error of r).
+ * report (may be NULL) receives every issue. `resolve --value` and the
+ * county UI's typed resolution go through it. */
+int app_check_typed(fc_app *a, const record *r, const char *field, val_report *report,
+		    fc_err *err);
+
 /* The form for a record kind, or NULL. */
 const form *app_form(const fc_app *a, const char *kind);
 

@@ -134,6 +134,10 @@ is "the resolution is a signed commit stock git accepts" "$rc" 0
 like "its message names the conflict" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: theirs"
 run "$FC" --dir "$S" conflicts
 ok "the conflict is gone from the list" bash -c "! grep -q head_phone <<<'$out'"
+like "the county's own show gives the resolved value at once" "$("$FC" --dir "$S" show $H1)" "head_phone: 13733334444"
+is "... and its history names the resolution" \
+	"$(sqlite3 "$S/fieldcard.db" "select new || ' ' || who from audit where record_id='$H1' and field='head_phone' order by seq desc limit 1")" \
+	"13733334444 county-wang"
 sync_ok "$A2" "A2 syncs after the resolution"
 like "A2 has the resolved value" "$("$FC" --dir "$A2" show $H1)" "head_phone: 13733334444"
 sync_ok "$A1" "A1, whose value lost, syncs cleanly after the resolution"
@@ -142,6 +146,34 @@ run "$FC" --dir "$A1" conflicts
 ok "A1 has no open conflict left" bash -c "! grep -q head_phone <<<'$out'"
 run "$FC" --dir "$A1" sync
 is "and its next sync sends nothing back (exit 0)" "$rc" 0
+
+# ---- a typed resolution is checked as a typed save is ----
+sync_ok "$A2" "A2 syncs before the floor area edits"
+"$FC" --dir "$A1" set $H1 floor_area=90 >/dev/null 2>&1
+"$FC" --dir "$A2" set $H1 floor_area=95 >/dev/null 2>&1
+sync_ok "$A1" "A1 syncs a floor area"
+sync_any "$A2" "A2 syncs another floor area"
+merge_all
+like "the floor area is a conflict" "$out" "conflict $H1 floor_area"
+M0=$(git --git-dir="$S/ledger.git" rev-parse main) C0=$(git --git-dir="$C" rev-parse main)
+run "$FC" --dir "$S" resolve $H1 floor_area --value -5
+is "resolve --value -5 (the form refuses it) exits 1" "$rc" 1
+like "... with the field's own message" "$out" "record $H1 field floor_area: .*Area must be between 0 and 2000"
+is "... the county's main did not move" "$(git --git-dir="$C" rev-parse main)" "$C0"
+is "... nor did the desk's own" "$(git --git-dir="$S/ledger.git" rev-parse main)" "$M0"
+run "$FC" --dir "$S" conflicts
+like "... and the conflict is still open" "$out" "$H1	floor_area	"
+run "$FC" --dir "$S" resolve $H1 head_name --value "  "
+like "a field with no open conflict is refused as before" "$out" "no open conflict on field head_name"
+run "$FC" --dir "$S" resolve $H1 floor_area --value 120
+is "a good typed value resolves (exit 0)" "$rc" 0; say 0
+like "main holds it" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "floor_area: 120"
+like "the county's own show gives it at once" "$("$FC" --dir "$S" show $H1)" "floor_area: 120"
+run "$FC" --dir "$S" check
+is "the county's check is clean" "$rc" 0; say 0
+sync_any "$A1" "A1 syncs after the typed resolution"
+like "A1 receives the typed value" "$("$FC" --dir "$A1" show $H1)" "floor_area: 120"
+sync_any "$A2" "A2 syncs after the typed resolution"
 run "$FC" --dir "$S" merge --all
 like "so the county's main keeps the decision" "$(git --git-dir="$C" show main:$(hdir $VA $H1)/household)" "head_phone: 13733334444"
 

@@ -234,6 +234,45 @@ static void test_xport__member_needs_existing_parent(void **state)
 	assert_contains(buf_cstr(&f->report), "m.csv:1: missing column parent");
 }
 
+/* A member and a visit made by import start as the form screen starts
+ * them (app_record_new) and an ID number fills birth date and sex as
+ * typing it does (app_autofill_id): the same values, field by field. */
+static void test_xport__new_rows_get_the_forms_defaults_and_autofill(void **state)
+{
+	fixture *f = *state;
+	const char *mid = "01KAM000000000000000000001", *vid = "01KAV000000000000000000001";
+	const char *wife = "522701199007010025"; /* born 1990-07-01, female */
+	record *got = NULL, *want;
+	xport_result res;
+	fc_err err;
+
+	assert_int_equal(import_text(f, "in.csv", NULL, COLS ROW(HH1, "12000", "2015"), &res), 0);
+	assert_int_equal(import_text(f, "m.csv", "member",
+				     "id,parent,name,id_number,sex,birth_date,relationship,health,"
+				     "labour_ability,medical_insurance\n01KAM000000000000000000001," HH1
+				     ",李芳,522701199007010025,,,spouse,healthy,normal,yes\n", &res), 0);
+	assert_int_equal(store_get(f->a->st, mid, &got, &err), 0);
+	/* What the form screen would hold before the cadre saves. */
+	want = app_record_new(f->a, K_MEMBER, mid, HH1, NULL);
+	record_set(want, F_M_ID, wife);
+	assert_int_equal(app_autofill_id(f->a, want, F_M_ID), 2);
+	assert_string_equal(record_val(got, F_M_BIRTH), "1990-07-01");
+	for (size_t i = 0; i < want->n; i++)
+		assert_string_equal(record_val(got, want->names[i]), want->values[i]);
+	record_free(got);
+	record_free(want);
+
+	assert_int_equal(import_text(f, "v.csv", "visit", "id,parent,purpose\n01KAV000000000000000000001,"
+				     HH1 ",regular\n", &res), 0);
+	assert_int_equal(store_get(f->a->st, vid, &got, &err), 0);
+	want = app_record_new(f->a, K_VISIT, vid, HH1, NULL);
+	for (size_t i = 0; i < want->n; i++)
+		assert_string_equal(record_val(got, want->names[i]), want->values[i]);
+	assert_string_equal(record_val(got, F_V_VISITORS), "cadre-test");
+	record_free(got);
+	record_free(want);
+}
+
 static void test_xport__export_csv_columns(void **state)
 {
 	fixture *f = *state;
@@ -381,6 +420,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xport__jsonl_line_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xport__jsonl_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xport__member_needs_existing_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xport__new_rows_get_the_forms_defaults_and_autofill,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xport__export_csv_columns, setup, teardown),
 		cmocka_unit_test(test_xport__id_number_check_digit),
 		cmocka_unit_test_setup_teardown(test_xport__demo_village_valid_and_deterministic,
