@@ -146,7 +146,7 @@ static char *household(const char *id, const char *v, const char *head, const ch
 	record_set(r, F_VILLAGE_CODE, v);
 	record_set(r, F_HEAD_NAME, head);
 	record_set(r, F_HEAD_ID, id_number);
-	record_serialise(r, NULL, &b);
+	record_serialise(r, NULL, NULL, 0, &b);
 	record_free(r);
 	return buf_detach(&b);
 }

@@ -149,7 +149,7 @@ static void save_household(fc_app *a, const char *id, const char *head)
 	record_set_version(r, "2026.11.1");
 	record_set(r, F_VILLAGE_CODE, V1);
 	record_set(r, F_HEAD_NAME, head);
-	record_serialise(r, NULL, &text);
+	record_serialise(r, NULL, NULL, 0, &text);
 	if (store_put(a->st, r, text.data, a->principal, STORE_LOCAL, &e) != FC_OK)
 		fail_msg("%s", e.msg);
 	record_free(r);
