@@ -57,7 +57,7 @@ static void make_main(fixture *f)
 	sig_key key;
 	ledger_author who;
 	ledger_change ch[3];
-	git_oid commit;
+	ledger_oid commit;
 	char *keyfile = util_asprintf("%s/keys/id_ed25519", f->dir);
 
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
@@ -142,14 +142,14 @@ static int teardown(void **state)
 }
 
 /* main's tip in hex, for before/after comparisons. */
-static void main_tip(fixture *f, char hex[GIT_OID_HEXSZ + 1])
+static void main_tip(fixture *f, char hex[LEDGER_OID_HEXSIZE + 1])
 {
 	ledger *l = NULL;
-	git_oid tip;
+	ledger_oid tip;
 
 	OK(ledger_open(f->a->ledger_path, 0, &l, ERR));
 	OK(ledger_ref_get(l, "refs/heads/main", &tip, ERR));
-	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &tip);
+	ledger_oid_fmt(hex, LEDGER_OID_HEXSIZE + 1, &tip);
 	ledger_free(l);
 }
 
@@ -179,7 +179,7 @@ static int count_conflict(const desk_conflict *c, void *ud)
 static void test_desk__resolve_refuses_a_value_the_form_refuses(void **state)
 {
 	fixture *f = *state;
-	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1], *text;
+	char before[LEDGER_OID_HEXSIZE + 1], after[LEDGER_OID_HEXSIZE + 1], *text;
 	record *r = NULL;
 	int open = 0;
 	fc_err err;
@@ -208,7 +208,7 @@ static void test_desk__resolve_refuses_a_value_the_form_refuses(void **state)
 static void test_desk__resolve_updates_main_and_the_store(void **state)
 {
 	fixture *f = *state;
-	char before[GIT_OID_HEXSZ + 1], after[GIT_OID_HEXSZ + 1], *text, *conflicts, *stored = NULL;
+	char before[LEDGER_OID_HEXSIZE + 1], after[LEDGER_OID_HEXSIZE + 1], *text, *conflicts, *stored = NULL;
 	record *r = NULL;
 	int open = 0;
 
