@@ -148,8 +148,21 @@ void ledger_free(ledger *l)
 	if (!l)
 		return;
 	git_repository_free(l->repo);
+	if (l->writing)
+		ledger_writer_unlock(l->path);
 	free(l->path);
 	free(l);
+}
+
+int ledger_writing(ledger *l, fc_err *err)
+{
+	int rc;
+
+	if (l->writing)
+		return FC_OK;
+	if ((rc = ledger_writer_lock(l->path, err)) == FC_OK)
+		l->writing = 1;
+	return rc;
 }
 
 /* ---- refs ---- */
@@ -184,6 +197,8 @@ int ledger_ref_set(ledger *l, const char *ref, const ledger_oid *oid, const ledg
 	ledger_oid cur;
 	int g;
 
+	if ((g = ledger_writing(l, err)) != FC_OK)
+		return g;
 	if (old)
 		g = git_reference_create_matching(&r, l->repo, ref, goid(oid), 1, goid(old), log);
 	else
@@ -206,8 +221,11 @@ int ledger_ref_force(ledger *l, const char *ref, const ledger_oid *oid, const ch
 		     fc_err *err)
 {
 	git_reference *r = NULL;
-	int g = git_reference_create(&r, l->repo, ref, goid(oid), 1, log);
+	int g;
 
+	if ((g = ledger_writing(l, err)) != FC_OK)
+		return g;
+	g = git_reference_create(&r, l->repo, ref, goid(oid), 1, log);
 	git_reference_free(r);
 	return g < 0 ? ledger_git_error(err, g, ref) : FC_OK;
 }
@@ -215,8 +233,11 @@ int ledger_ref_force(ledger *l, const char *ref, const ledger_oid *oid, const ch
 int ledger_ref_delete(ledger *l, const char *ref, fc_err *err)
 {
 	git_reference *r = NULL;
-	int g = git_reference_lookup(&r, l->repo, ref);
+	int g;
 
+	if ((g = ledger_writing(l, err)) != FC_OK)
+		return g;
+	g = git_reference_lookup(&r, l->repo, ref);
 	if (g == GIT_ENOTFOUND)
 		return fc_err_set(err, FC_ENOTFOUND, "ref %s does not exist", ref);
 	if (g == 0)
@@ -283,8 +304,11 @@ int ledger_config_get(ledger *l, const char *key, fc_buf *out, fc_err *err)
 int ledger_config_set(ledger *l, const char *key, const char *value, fc_err *err)
 {
 	git_config *cfg = NULL;
-	int g = git_repository_config(&cfg, l->repo);
+	int g;
 
+	if ((g = ledger_writing(l, err)) != FC_OK)
+		return g;
+	g = git_repository_config(&cfg, l->repo);
 	if (g == 0)
 		g = git_config_set_string(cfg, key, value);
 	git_config_free(cfg);

@@ -19,7 +19,19 @@
 struct ledger {
 	git_repository *repo;
 	char *path;
+	int writing;          /* holds the writer lock (ledger_writer_lock) */
 };
+
+/* Before a ref or the config of gitdir is written: take the process's
+ * writer lock on it (<gitdir>/fieldcard.lock), counted, waiting up to 10 s
+ * for another fieldcard process; the first take removes the *.lock files
+ * dead writers left (ledger_lock.c says why). FC_ECONFLICT naming gitdir
+ * if another process keeps it. Release each take with
+ * ledger_writer_unlock. */
+int ledger_writer_lock(const char *gitdir, fc_err *err);
+void ledger_writer_unlock(const char *gitdir);
+/* The writer lock for l, once per handle; released by ledger_free. */
+int ledger_writing(ledger *l, fc_err *err);
 
 _Static_assert(sizeof(git_oid) == sizeof(ledger_oid) && offsetof(git_oid, id) == 0 &&
 		       GIT_OID_RAWSZ == LEDGER_OID_SIZE && GIT_OID_HEXSZ == LEDGER_OID_HEXSIZE,

@@ -23,6 +23,7 @@
 #include <git2.h>
 #include <sodium.h>
 
+#include "ledger_int.h"
 #include "fieldcard/buf.h"
 #include "fieldcard/transport.h"
 #include "fieldcard/util.h"
@@ -866,9 +867,23 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 					  "could not reach the county repository at %s: %s; nothing was lost, run sync again later",
 					  o->url, stat(p, &sb) != 0 ? strerror(errno) : "not a directory");
 	}
+	/* A fetch moves remote-tracking refs; a push records what was pushed.
+	 * A push to a path writes that repository's refs in this process, so
+	 * it takes that writer lock too (a push killed on a USB stick leaves
+	 * the stick's ref locked). */
+	if ((rc = ledger_writer_lock(repo_path, err)) != FC_OK)
+		return rc;
+	if (op == OP_PUSH && is_local_url(o->url) &&
+	    (rc = ledger_writer_lock(local_path(o->url), err)) != FC_OK) {
+		ledger_writer_unlock(repo_path);
+		return rc;
+	}
 	if (git_repository_open_bare(&repo, repo_path) < 0) {
 		const git_error *e = git_error_last();
 
+		ledger_writer_unlock(repo_path);
+		if (op == OP_PUSH && is_local_url(o->url))
+			ledger_writer_unlock(local_path(o->url));
 		return fc_err_set(err, FC_ERROR, "cannot open the ledger %s: %s", repo_path,
 				  e ? e->message : "unknown error");
 	}
@@ -976,6 +991,9 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 	buf_free(&x.push_errors);
 	git_odb_free(x.remote_odb);
 	git_repository_free(repo);
+	ledger_writer_unlock(repo_path);
+	if (op == OP_PUSH && is_local_url(o->url))
+		ledger_writer_unlock(local_path(o->url));
 	return rc;
 }
 
@@ -1015,6 +1033,7 @@ struct transport_session {
 	git_remote *remote;
 	git_remote_callbacks cb;
 	xfer x;
+	int locked;           /* holds ledger_writer_lock(repo_path) */
 };
 
 void transport_session_free(transport_session *s)
@@ -1026,6 +1045,8 @@ void transport_session_free(transport_session *s)
 		git_remote_free(s->remote);
 	}
 	git_repository_free(s->repo);
+	if (s->locked)
+		ledger_writer_unlock(s->repo_path);
 	buf_free(&s->x.push_errors);
 	free(s->repo_path);
 	free(s);
@@ -1058,6 +1079,9 @@ int transport_session_open(const char *repo_path, const transport_opts *opts, in
 				opts->url, s->x.why);
 		goto fail;
 	}
+	if ((rc = ledger_writer_lock(repo_path, err)) != FC_OK)
+		goto fail;
+	s->locked = 1;
 	if (git_repository_open_bare(&s->repo, repo_path) < 0)
 		goto git_fail;
 	s->x.repo = s->repo;

@@ -82,7 +82,7 @@ srv_helpers() {
 	# xfer_tool links only what transport.c needs, so it builds even while
 	# other modules are still missing.
 	cc ${flags/-Werror/} -fsanitize=address,undefined -o "$T/bin/xfer_tool" "$root/tests/xfer_tool.c" \
-		"$root/sync/ledger/transport.c" "$root/app/core/buf.c" "$root/app/core/util.c" "$root/app/core/err.c" \
+		"$root/sync/ledger/transport.c" "$root/sync/ledger/ledger_lock.c" "$root/app/core/buf.c" "$root/app/core/util.c" "$root/app/core/err.c" \
 		$(pkg-config --cflags --libs libgit2 libsodium) || return 1
 	NETPROXY=$T/bin/netproxy
 	XFER=$T/bin/xfer_tool
