@@ -192,24 +192,24 @@ const form_choice *form_choice_find(const form_list *l, const char *name)
 	return NULL;
 }
 
-const char *form_label(const form_field *fld, int lang)
+/* A label in lang, else in the other language, else the name. */
+static const char *label_in(char *const label[FC_NLANG], int lang, const char *name)
 {
 	int other = lang == FC_LANG_ZH ? FC_LANG_EN : FC_LANG_ZH;
 
-	if (lang >= 0 && lang < FC_NLANG && fld->label[lang])
-		return fld->label[lang];
-	if (fld->label[other])
-		return fld->label[other];
-	return fld->name;
+	if (lang >= 0 && lang < FC_NLANG && label[lang])
+		return label[lang];
+	if (label[other])
+		return label[other];
+	return name;
+}
+
+const char *form_label(const form_field *fld, int lang)
+{
+	return label_in(fld->label, lang, fld->name);
 }
 
 const char *form_choice_label(const form_choice *c, int lang)
 {
-	int other = lang == FC_LANG_ZH ? FC_LANG_EN : FC_LANG_ZH;
-
-	if (lang >= 0 && lang < FC_NLANG && c->label[lang])
-		return c->label[lang];
-	if (c->label[other])
-		return c->label[other];
-	return c->name;
+	return label_in(c->label, lang, c->name);
 }
