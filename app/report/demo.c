@@ -9,50 +9,19 @@
  *
  * All randomness comes from one seeded generator (splitmix64), ids included,
  * so a seed and a date always give the same village. Names are drawn from
- * common surnames and given-name characters: made up, never real people. */
+ * common surnames and given-name characters: made up, never real people.
+ *
+ * This file makes the village, its members and visits and runs the whole;
+ * demo_card.c fills each household's card from its members. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fieldcard/demo.h"
-#include "fieldcard/fields.h"
-#include "fieldcard/util.h"
+#include "demo_int.h"
 
 #define MAX_MEMBERS 7
 #define MAX_VISITS 4
-
-typedef struct rng {
-	uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *g)
-{
-	uint64_t z = (g->s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* 0 <= r < n */
-static int rnd(rng *g, int n)
-{
-	return n <= 1 ? 0 : (int)(rng_next(g) % (uint64_t)n);
-}
-
-/* lo <= r <= hi */
-static int rnd_in(rng *g, int lo, int hi)
-{
-	return lo + rnd(g, hi - lo + 1);
-}
-
-static int chance(rng *g, int percent)
-{
-	return rnd(g, 100) < percent;
-}
-
-#define PICK(g, arr) ((arr)[rnd((g), (int)(sizeof(arr) / sizeof((arr)[0])))])
 
 /* ---- dates (proleptic Gregorian, days since 1970-01-01) ---- */
 
@@ -69,7 +38,7 @@ static long days_from_civil(int y, int m, int d)
 	return era * 146097 + (long)doe - 719468;
 }
 
-static void civil_from_days(long z, int *y, int *m, int *d)
+void demo_civil_from_days(long z, int *y, int *m, int *d)
 {
 	long era;
 	unsigned doe, yoe, doy, mp;
@@ -89,7 +58,7 @@ static void date_text(long days, char out[11])
 {
 	int y, m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	demo_civil_from_days(days, &y, &m, &d);
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
 		 (unsigned)d % 100u);
 }
@@ -98,8 +67,8 @@ static int age_on(long birth, long today)
 {
 	int by, bm, bd, ty, tm, td, age;
 
-	civil_from_days(birth, &by, &bm, &bd);
-	civil_from_days(today, &ty, &tm, &td);
+	demo_civil_from_days(birth, &by, &bm, &bd);
+	demo_civil_from_days(today, &ty, &tm, &td);
 	age = ty - by;
 	if (tm < bm || (tm == bm && td < bd))
 		age--;
@@ -154,10 +123,6 @@ static const char *const migrant_places[] = {
 	"广东省深圳市", "广东省东莞市", "浙江省宁波市", "浙江省义乌市", "福建省泉州市",
 	"江苏省苏州市", "贵州省贵阳市", "上海市", "广东省佛山市", "本县工业园区",
 };
-static const char *const products[] = {
-	"腊肉", "茶叶", "刺梨", "百香果", "蜂蜜", "土鸡蛋", "香菇", "折耳根", "辣椒",
-	"猕猴桃", "核桃", "米酒",
-};
 static const char *const units[] = {
 	"县农业农村局", "县教育局", "县卫生健康局", "县人力资源和社会保障局",
 	"县交通运输局", "县水务局", "县财政局", "县林业局", "镇人民政府",
@@ -189,7 +154,7 @@ static void person_name(rng *g, const char *surname, int male, char *out, size_t
 	}
 }
 
-static void phone(rng *g, char out[12])
+void demo_phone(rng *g, char out[12])
 {
 	static const char second[] = "35789";
 
@@ -197,27 +162,6 @@ static void phone(rng *g, char out[12])
 }
 
 /* ---- the generator ---- */
-
-typedef struct gen {
-	fc_app *a;
-	rng g;
-	const form *fh, *fm, *fv;
-	const char *village;
-	char area[7];
-	const char *province, *city, *county;
-	char township[32], village_name[32];
-	char cadre[32], cadre_phone[12];
-	char helpers[6][32], helper_phones[6][12];
-	const char *helper_units[6];
-	long today;
-	char today_s[11];
-	double line;                /* monitoring line, yuan per head */
-	long long id_ms;            /* time part of the next ULID */
-	unsigned char *id_used;     /* ID numbers handed out: day × sequence */
-	long id_days;
-	demo_stats *st;
-	fc_buf canon;
-} gen;
 
 /* A ULID from the seeded generator: time part counts up from the run's
  * start so ids sort in creation order, random part from the seed. */
@@ -244,33 +188,6 @@ static void make_ulid(gen *x, char out[UTIL_ULID_LEN + 1])
 	}
 	out[UTIL_ULID_LEN] = '\0';
 }
-
-/* Set a field only if this form has it, so a county's own form (fewer
- * fields) still gets a demo. */
-static void put(const form *f, record *r, const char *name, const char *value)
-{
-	if (value && form_field_find(f, name))
-		record_set(r, name, value);
-}
-
-static void put_int(const form *f, record *r, const char *name, long v)
-{
-	char b[32];
-
-	snprintf(b, sizeof(b), "%ld", v);
-	put(f, r, name, b);
-}
-
-typedef struct member_info {
-	record *r;
-	int male, age, present;
-	int student;                /* in school or university */
-	int ill, disabled;          /* chronic/serious; disabled */
-	int can_work;               /* ordinary or skilled labour */
-	int migrant;
-	long migrant_income;
-	const char *surname;
-} member_info;
 
 /* A fresh ID number for a birth day and sex, never handed out twice in the
  * run (two households with one ID number would be flagged as duplicates). */
@@ -350,7 +267,7 @@ static void make_member(gen *x, record *hh, member_info *m, const char *rel,
 	m->present = 1;
 	m->surname = surname;
 	elderly = m->age >= 60;
-	civil_from_days(birth, &by, &bm, &bd);
+	demo_civil_from_days(birth, &by, &bm, &bd);
 	date_text(birth, birth_s);
 	id_for(x, birth, male, idn);
 	person_name(&x->g, surname, male, name, sizeof(name));
@@ -442,10 +359,6 @@ static void member_leave(gen *x, member_info *m, const char *reason)
 }
 
 /* Household types (DOMAIN.md), how often they occur, and their status. */
-typedef struct hh_kind {
-	const char *type, *status, *monitor;
-	int weight;
-} hh_kind;
 static const hh_kind kinds[] = {
 	{ "lifted_policy", "lifted", NULL, 52 },
 	{ "dibao", "lifted", NULL, 13 },
@@ -550,388 +463,6 @@ static int make_members(gen *x, record *hh, const hh_kind *k, member_info *mv)
 			break;
 		}
 	return n;
-}
-
-/* Append a choice name to a space-separated list unless it is there. */
-static void add_choice(char *list, size_t cap, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; (p = strstr(p, name)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return;
-	if (*list)
-		strncat(list, " ", cap - strlen(list) - 1);
-	strncat(list, name, cap - strlen(list) - 1);
-}
-
-typedef struct cause_w {
-	const char *name;
-	int weight;
-} cause_w;
-
-/* What a household's members add up to, and what the card has said so
- * far, so that later parts agree with earlier ones. */
-typedef struct hh_tally {
-	int present, ill, disabled, students, workers, migrants;
-	long migrant;              /* the present members' migrant income */
-	int monitored, relocated;
-	long business;
-	char measures[512];        /* assistance measures, space-separated */
-} hh_tally;
-
-static void tally_members(hh_tally *t, const member_info *mv, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (!mv[i].present)
-			continue;
-		t->present++;
-		t->ill += mv[i].ill;
-		t->disabled += mv[i].disabled;
-		t->students += mv[i].student && mv[i].age >= 6;
-		t->workers += mv[i].can_work;
-		t->migrants += mv[i].migrant;
-		t->migrant += mv[i].migrant_income;
-	}
-}
-
-/* Where the household is, its head and who collected the card. */
-static void hh_place(gen *x, record *hh, const member_info *mv)
-{
-	const form *f = x->fh;
-	char buf[256], ph[12];
-
-	put(f, hh, F_PROVINCE, x->province);
-	put(f, hh, "city", x->city);
-	put(f, hh, "county", x->county);
-	put(f, hh, "township", x->township);
-	put(f, hh, "village", x->village_name);
-	put(f, hh, F_VILLAGE_CODE, x->village);
-	snprintf(buf, sizeof(buf), "第%d村民小组", rnd_in(&x->g, 1, 9));
-	put(f, hh, F_VILLAGE_GROUP, buf);
-	put(f, hh, F_HEAD_NAME, record_val(mv[0].r, F_M_NAME));
-	put(f, hh, F_HEAD_ID, record_val(mv[0].r, F_M_ID));
-	phone(&x->g, ph);
-	put(f, hh, "head_phone", ph);
-	put(f, hh, "collector_name", x->cadre);
-	put(f, hh, "collector_phone", x->cadre_phone);
-}
-
-/* Type, poverty status and, for a monitored household, its category,
- * date and risks (which must agree with the members). */
-static void hh_status(gen *x, record *hh, const hh_kind *k, const hh_tally *t)
-{
-	const form *f = x->fh;
-
-	if (strcmp(k->type, "marginal") && strcmp(k->type, "sudden")) {
-		put(f, hh, "id_standard", "national");
-		put_int(f, hh, F_ID_YEAR, rnd_in(&x->g, 2014, 2019));
-	}
-	put(f, hh, F_HOUSEHOLD_TYPE, k->type);
-	put(f, hh, F_POVERTY_STATUS, k->status);
-	if (k->monitor) {
-		char ym[8], risks[128] = "";
-		int y, m, d;
-
-		civil_from_days(x->today - rnd_in(&x->g, 60, 700), &y, &m, &d);
-		snprintf(ym, sizeof(ym), "%04u%02u", (unsigned)(y < 2021 ? 2021 : y) % 10000u,
-			 (unsigned)m % 100u);
-		put(f, hh, F_MONITOR_CATEGORY, k->monitor);
-		put(f, hh, F_MONITOR_DATE, ym);
-		put(f, hh, F_RISK_CLEARED, C_NO);
-		if (t->ill)
-			add_choice(risks, sizeof(risks), "illness");
-		if (t->disabled)
-			add_choice(risks, sizeof(risks), "disability");
-		if (t->students)
-			add_choice(risks, sizeof(risks), "schooling");
-		if (!t->workers)
-			add_choice(risks, sizeof(risks), "labour");
-		if (!strcmp(k->monitor, "sudden"))
-			add_choice(risks, sizeof(risks), chance(&x->g, 50) ? "disaster" : "accident");
-		if (!*risks)
-			add_choice(risks, sizeof(risks), "unstable_work");
-		put(f, hh, "risk_causes", risks);
-	}
-}
-
-/* The main cause of poverty and up to two others, weighted, and only
- * those the members bear out. */
-static void hh_causes(gen *x, record *hh, const hh_tally *t)
-{
-	const form *f = x->fh;
-	char others[64] = "";
-	cause_w causes[16];
-	int i, nc = 0, total = 0;
-	const char *main_cause = NULL;
-
-	/* Causes must agree with the members (因病 needs someone ill ...). */
-	if (t->ill)
-		causes[nc++] = (cause_w){ "illness", 30 };
-	if (t->disabled)
-		causes[nc++] = (cause_w){ "disability", 25 };
-	if (t->students)
-		causes[nc++] = (cause_w){ "schooling", 12 };
-	if (t->workers <= 1)
-		causes[nc++] = (cause_w){ "labour", 15 };
-	causes[nc++] = (cause_w){ "funds", 10 };
-	causes[nc++] = (cause_w){ "skills", 10 };
-	causes[nc++] = (cause_w){ "land", 5 };
-	causes[nc++] = (cause_w){ "transport", 4 };
-	causes[nc++] = (cause_w){ "drive", 3 };
-	causes[nc++] = (cause_w){ "water", 2 };
-	causes[nc++] = (cause_w){ "disaster", 2 };
-	for (i = 0; i < nc; i++)
-		total += causes[i].weight;
-	{
-		int r = rnd(&x->g, total);
-
-		for (i = 0; i < nc; i++) {
-			if (r < causes[i].weight) {
-				main_cause = causes[i].name;
-				break;
-			}
-			r -= causes[i].weight;
-		}
-	}
-	put(f, hh, F_MAIN_CAUSE, main_cause);
-	for (int extra = rnd_in(&x->g, 0, 2), tries = 0; extra > 0 && tries < 10; tries++) {
-		const char *c = causes[rnd(&x->g, nc)].name;
-
-		if (!strcmp(c, main_cause) || strstr(others, c))
-			continue;
-		add_choice(others, sizeof(others), c);
-		extra--;
-	}
-	put(f, hh, F_OTHER_CAUSES, others);
-}
-
-/* Income: monitored households under the line, the others well above,
- * so that the card and the monitoring flags agree. */
-static void hh_income(gen *x, record *hh, const hh_kind *k, member_info *mv, int n,
-		      hh_tally *t)
-{
-	const form *f = x->fh;
-	long target, rest, costs, oop, wage, transfer, property;
-	int i;
-
-	if (t->monitored && t->migrant > (long)(x->line * t->present * 0.5)) {
-		for (i = 0; i < n; i++) {
-			if (!mv[i].migrant)
-				continue;
-			mv[i].migrant = 0;
-			mv[i].migrant_income = 0;
-			put(x->fm, mv[i].r, "migrant_place", "");
-			put(x->fm, mv[i].r, "migrant_months", "");
-			put(x->fm, mv[i].r, "migrant_pay", "");
-		}
-		t->migrant = 0;
-		t->migrants = 0;
-	}
-	target = (long)(x->line * t->present *
-			(t->monitored ? rnd_in(&x->g, 50, 85) : rnd_in(&x->g, 130, 300)) / 100.0);
-	oop = t->ill ? rnd_in(&x->g, 8, 60) * 100 : rnd_in(&x->g, 0, 5) * 100;
-	costs = rnd_in(&x->g, 3, 20) * 100;
-	rest = target - t->migrant + costs + oop;
-	if (rest < costs + oop)
-		rest = costs + oop + rnd_in(&x->g, 5, 30) * 100;
-	transfer = !strcmp(k->type, "dibao") || !strcmp(k->type, "dibao_poor") ||
-		   !strcmp(k->type, "wubao") ? rest * rnd_in(&x->g, 40, 70) / 100 :
-		   rest * rnd_in(&x->g, 8, 25) / 100;
-	property = rest * rnd_in(&x->g, 0, 8) / 100;
-	t->business = (rest - transfer - property) * rnd_in(&x->g, 30, 70) / 100;
-	wage = rest - transfer - property - t->business;
-	put_int(f, hh, "wage_income", wage);
-	put_int(f, hh, "business_income", t->business);
-	put_int(f, hh, "transfer_income", transfer);
-	put_int(f, hh, "property_income", property);
-	put_int(f, hh, "production_cost", costs);
-	put_int(f, hh, "oop_spending", oop);
-}
-
-/* Housing: a relocated household lives in a new flat. */
-static void hh_housing(gen *x, record *hh, hh_tally *t)
-{
-	const form *f = x->fh;
-
-	t->relocated = chance(&x->g, 8);
-	if (t->relocated) {
-		put_int(f, hh, "floor_area", rnd_in(&x->g, 20, 25) * t->present);
-		put(f, hh, "house_structure", "reinforced_concrete");
-		put_int(f, hh, "house_year", rnd_in(&x->g, 2017, 2020));
-		put(f, hh, F_HOUSING_GRADE, "A");
-	} else {
-		static const char *const structures[] = {
-			"brick_concrete", "brick_concrete", "brick_concrete", "brick_wood",
-			"brick_wood", "earth_wood", "stone", "reinforced_concrete",
-		};
-		put_int(f, hh, "floor_area", rnd_in(&x->g, 60, 200));
-		put(f, hh, "house_structure", PICK(&x->g, structures));
-		put_int(f, hh, "house_year", rnd_in(&x->g, 1982, 2023));
-		put(f, hh, F_HOUSING_GRADE, t->monitored && chance(&x->g, 8) ? "C" :
-					    chance(&x->g, 55) ? "A" : "B");
-	}
-	put(f, hh, F_RELOCATED, t->relocated ? C_YES : C_NO);
-}
-
-/* Water, power, fuel, toilet and road. */
-static void hh_living(gen *x, record *hh, const hh_tally *t)
-{
-	const form *f = x->fh;
-	char buf[256];
-	int safe = chance(&x->g, t->monitored ? 92 : 99);
-	static const char *const fuels[] = { "firewood", "electricity", "electricity",
-					     "gas", "coal", "firewood" };
-	static const char *const roads[] = { "cement", "cement", "cement", "cement",
-					     "asphalt", "gravel" };
-
-	put(f, hh, F_SAFE_WATER, safe ? C_YES : C_NO);
-	put(f, hh, "water_source", safe ? (chance(&x->g, 82) ? "tap" : "protected_well") :
-					  (chance(&x->g, 60) ? "unprotected_well" : "rainwater"));
-	put(f, hh, "power", C_YES);
-	put(f, hh, "fuel", PICK(&x->g, fuels));
-	put(f, hh, "sanitary_toilet", chance(&x->g, 80) ? C_YES : C_NO);
-	if (chance(&x->g, 90)) {
-		put(f, hh, "hardened_road", C_YES);
-		put(f, hh, "road_type", PICK(&x->g, roads));
-	} else {
-		put(f, hh, "hardened_road", C_NO);
-		put(f, hh, "road_type", chance(&x->g, 50) ? "dirt" : "gravel");
-	}
-	snprintf(buf, sizeof(buf), "%.1f", rnd_in(&x->g, 0, 30) / 10.0);
-	put(f, hh, "road_distance", buf);
-}
-
-/* Land, in mu (Guizhou holdings are small). */
-static void hh_land(gen *x, record *hh, const hh_tally *t)
-{
-	const form *f = x->fh;
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%.1f", t->relocated ? 0.0 : rnd_in(&x->g, 5, 60) / 10.0);
-	put(f, hh, "land_arable", buf);
-	snprintf(buf, sizeof(buf), "%.1f", rnd_in(&x->g, 0, 100) / 10.0);
-	put(f, hh, "land_forest", buf);
-	snprintf(buf, sizeof(buf), "%.1f", chance(&x->g, 40) ? rnd_in(&x->g, 1, 30) / 10.0 : 0.0);
-	put(f, hh, "land_orchard", buf);
-	snprintf(buf, sizeof(buf), "%.1f", chance(&x->g, 30) ? rnd_in(&x->g, 1, 40) / 10.0 : 0.0);
-	put(f, hh, "land_returned", buf);
-	put(f, hh, "land_pasture", "0");
-	put(f, hh, "land_water", chance(&x->g, 5) ? "0.5" : "0");
-}
-
-/* Industry and e-commerce; selling online is an assistance measure too. */
-static void hh_industry(gen *x, record *hh, hh_tally *t)
-{
-	const form *f = x->fh;
-	char buf[256];
-	static const char *const industries[] = { "crops", "livestock", "crops livestock",
-						  "forestry", "processing", "tourism",
-						  "handicraft", "crops" };
-	static const char *const channels[] = { "village_station", "cooperative",
-						"live_stream", "platform_store", "own_shop",
-						"village_station live_stream" };
-	int sells = t->workers > 0 && chance(&x->g, 15);
-
-	if (chance(&x->g, 55))
-		put(f, hh, "organisations", chance(&x->g, 80) ? "cooperative" :
-					     "cooperative enterprise");
-	put(f, hh, "industry_type", PICK(&x->g, industries));
-	put_int(f, hh, "industry_income", t->business * rnd_in(&x->g, 40, 100) / 100);
-	put(f, hh, "sells_online", sells ? C_YES : C_NO);
-	if (sells) {
-		const char *p1 = PICK(&x->g, products), *p2 = PICK(&x->g, products);
-
-		put(f, hh, "ecom_channel", PICK(&x->g, channels));
-		if (strcmp(p1, p2))
-			snprintf(buf, sizeof(buf), "%s、%s", p1, p2);
-		else
-			snprintf(buf, sizeof(buf), "%s", p1);
-		put(f, hh, "ecom_products", buf);
-		put_int(f, hh, "ecom_income", rnd_in(&x->g, 5, 120) * 100);
-		put(f, hh, "ecom_training", chance(&x->g, 60) ? C_YES : C_NO);
-		add_choice(t->measures, sizeof(t->measures), "ecommerce");
-	}
-}
-
-/* Assistance measures, consistent with the members and the card, and
- * each member's dibao and tekun. */
-static void hh_measures(gen *x, record *hh, const hh_kind *k, member_info *mv, int n,
-			hh_tally *t)
-{
-	const form *f = x->fh;
-	int i;
-
-	if (chance(&x->g, 75))
-		add_choice(t->measures, sizeof(t->measures), "industry");
-	if (t->migrants) {
-		add_choice(t->measures, sizeof(t->measures), "labour_export");
-		if (chance(&x->g, 40))
-			add_choice(t->measures, sizeof(t->measures), "migrant_subsidy");
-	}
-	for (i = 0; i < n; i++)
-		if (mv[i].present && *record_val(mv[i].r, "welfare_job_months"))
-			add_choice(t->measures, sizeof(t->measures), "welfare_job");
-	if (t->workers && chance(&x->g, 30))
-		add_choice(t->measures, sizeof(t->measures), "skills_training");
-	if (chance(&x->g, 20))
-		add_choice(t->measures, sizeof(t->measures), "microcredit");
-	if (t->ill)
-		add_choice(t->measures, sizeof(t->measures), "health");
-	if (t->students) {
-		add_choice(t->measures, sizeof(t->measures), "compulsory_education");
-		if (chance(&x->g, 50))
-			add_choice(t->measures, sizeof(t->measures), "education");
-	}
-	if (t->disabled)
-		add_choice(t->measures, sizeof(t->measures), "disability_allowance");
-	if (t->relocated)
-		add_choice(t->measures, sizeof(t->measures), "relocation");
-	if (!strcmp(k->type, "dibao") || !strcmp(k->type, "dibao_poor"))
-		add_choice(t->measures, sizeof(t->measures), "dibao");
-	if (!strcmp(k->type, "wubao"))
-		add_choice(t->measures, sizeof(t->measures), "tekun");
-	if (chance(&x->g, 10))
-		add_choice(t->measures, sizeof(t->measures), "housing");
-	if (!*t->measures || chance(&x->g, 10))
-		add_choice(t->measures, sizeof(t->measures), "social_help");
-	put(f, hh, F_MEASURES, t->measures);
-	for (i = 0; i < n; i++) {
-		put(x->fm, mv[i].r, "dibao", strstr(t->measures, "dibao") ? C_YES : C_NO);
-		put(x->fm, mv[i].r, "tekun", strstr(t->measures, "tekun") ? C_YES : C_NO);
-	}
-	if (t->monitored)
-		put(f, hh, "measures_note", t->ill ? "落实健康帮扶，家庭医生签约服务" :
-					     "落实产业和就业帮扶，定期监测收入");
-}
-
-static void make_household(gen *x, record *hh, const hh_kind *k, member_info *mv, int n)
-{
-	const form *f = x->fh;
-	hh_tally t;
-	int h;
-
-	memset(&t, 0, sizeof(t));
-	t.monitored = k->monitor != NULL;
-	tally_members(&t, mv, n);
-	/* In this order: each part draws from the one generator, so the same
-	 * seed keeps giving the same village. */
-	hh_place(x, hh, mv);
-	hh_status(x, hh, k, &t);
-	hh_causes(x, hh, &t);
-	hh_income(x, hh, k, mv, n, &t);
-	hh_housing(x, hh, &t);
-	hh_living(x, hh, &t);
-	hh_land(x, hh, &t);
-	hh_industry(x, hh, &t);
-	hh_measures(x, hh, k, mv, n, &t);
-
-	/* The helper cadre, last. */
-	h = rnd(&x->g, 6);
-	put(f, hh, "helper_name", x->helpers[h]);
-	put(f, hh, "helper_unit", x->helper_units[h]);
-	put(f, hh, "helper_phone", x->helper_phones[h]);
-	put(f, hh, "work_team", "驻村工作队");
 }
 
 static int make_visits(gen *x, record *hh, const hh_kind *k, const member_info *mv,
@@ -1067,7 +598,7 @@ static int one_household(gen *x, long index, fc_err *err)
 	make_ulid(x, id);
 	hh = record_new(K_HOUSEHOLD, id, NULL);
 	n = make_members(x, hh, k, mv);
-	make_household(x, hh, k, mv, n);
+	demo_make_household(x, hh, k, mv, n);
 	snprintf(code, sizeof(code), "%s%04ld", x->village, (index + 1) % 10000);
 	put(x->fh, hh, F_HOUSEHOLD_CODE, code);
 	nv = make_visits(x, hh, k, mv, n, visits);
@@ -1177,11 +708,11 @@ int demo_generate_stats(fc_app *a, const char *village_code, int households,
 	x.id_days = x.today - days_from_civil(1900, 1, 1) + 1;
 	x.id_used = util_calloc((size_t)x.id_days * 1000 / 8 + 1, 1);
 	person_name(&x.g, PICK(&x.g, surnames), 1, x.cadre, sizeof(x.cadre));
-	phone(&x.g, x.cadre_phone);
+	demo_phone(&x.g, x.cadre_phone);
 	for (int i = 0; i < 6; i++) {
 		person_name(&x.g, PICK(&x.g, surnames), chance(&x.g, 60), x.helpers[i],
 			    sizeof(x.helpers[i]));
-		phone(&x.g, x.helper_phones[i]);
+		demo_phone(&x.g, x.helper_phones[i]);
 		x.helper_units[i] = PICK(&x.g, units);
 	}
 	if ((rc = store_begin(a->st, err)))

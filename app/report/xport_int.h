@@ -12,7 +12,6 @@
 
 /* The ids seen in this import: open addressing, so that 100,000 rows stay
  * cheap; tells a duplicate id and a parent refused earlier in the file. */
-
 typedef struct seen_entry {
 	char *id;
 	int line;
@@ -36,6 +35,7 @@ typedef struct xrow {
 	const char *missing;      /* required columns the source lacks, or NULL */
 } xrow;
 
+/* One import: where the rows come from, what it counts and reports. */
 typedef struct ictx {
 	fc_app *a;
 	const char *where;

@@ -29,6 +29,7 @@ enum {
 	Q_COUNT
 };
 
+/* The handle of store.h. */
 struct store {
 	sqlite3 *db;
 	char *path;

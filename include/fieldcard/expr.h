@@ -57,10 +57,10 @@ struct form;
 
 typedef struct expr expr;
 
-/* What an expression asks of a form. expr.c never looks inside a struct
- * form: it asks through these, and the form module answers for every form
- * (form_expr_schema, form.h). So the form engine stacks record < expr <
- * form, the loader compiling expressions, without a cycle. */
+/* What an expression asks of a form. The evaluator never looks inside a
+ * struct form: it asks through these, and the form module answers for
+ * every form (form_expr_schema, form.h). So the form engine stacks record <
+ * expr < form, the loader compiling expressions, without a cycle. */
 typedef struct expr_schema {
 	/* 1 if f has a value field (not a group, repeat or note) called name. */
 	int (*has_field)(const struct form *f, const char *name);
