@@ -842,6 +842,29 @@ static int push_busy(const char *status)
 	       (strstr(status, "failed to update ref") || strstr(status, "lock"));
 }
 
+/* A fetch moves remote-tracking refs; a push records what was pushed. A
+ * push to a path writes that repository's refs in this process, so it
+ * takes that writer lock too (a push killed on a USB stick leaves the
+ * stick's ref locked). */
+static int run_lock(const char *repo_path, const transport_opts *o, op_kind op, fc_err *err)
+{
+	int rc;
+
+	if ((rc = ledger_writer_lock(repo_path, err)) != FC_OK)
+		return rc;
+	if (op == OP_PUSH && is_local_url(o->url) &&
+	    (rc = ledger_writer_lock(local_path(o->url), err)) != FC_OK)
+		ledger_writer_unlock(repo_path);
+	return rc;
+}
+
+static void run_unlock(const char *repo_path, const transport_opts *o, op_kind op)
+{
+	ledger_writer_unlock(repo_path);
+	if (op == OP_PUSH && is_local_url(o->url))
+		ledger_writer_unlock(local_path(o->url));
+}
+
 static int run(const char *repo_path, const transport_opts *o, op_kind op, char *const *specs,
 	       size_t n, fc_err *err)
 {
@@ -867,23 +890,12 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 					  "could not reach the county repository at %s: %s; nothing was lost, run sync again later",
 					  o->url, stat(p, &sb) != 0 ? strerror(errno) : "not a directory");
 	}
-	/* A fetch moves remote-tracking refs; a push records what was pushed.
-	 * A push to a path writes that repository's refs in this process, so
-	 * it takes that writer lock too (a push killed on a USB stick leaves
-	 * the stick's ref locked). */
-	if ((rc = ledger_writer_lock(repo_path, err)) != FC_OK)
+	if ((rc = run_lock(repo_path, o, op, err)) != FC_OK)
 		return rc;
-	if (op == OP_PUSH && is_local_url(o->url) &&
-	    (rc = ledger_writer_lock(local_path(o->url), err)) != FC_OK) {
-		ledger_writer_unlock(repo_path);
-		return rc;
-	}
 	if (git_repository_open_bare(&repo, repo_path) < 0) {
 		const git_error *e = git_error_last();
 
-		ledger_writer_unlock(repo_path);
-		if (op == OP_PUSH && is_local_url(o->url))
-			ledger_writer_unlock(local_path(o->url));
+		run_unlock(repo_path, o, op);
 		return fc_err_set(err, FC_ERROR, "cannot open the ledger %s: %s", repo_path,
 				  e ? e->message : "unknown error");
 	}
@@ -991,9 +1003,7 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 	buf_free(&x.push_errors);
 	git_odb_free(x.remote_odb);
 	git_repository_free(repo);
-	ledger_writer_unlock(repo_path);
-	if (op == OP_PUSH && is_local_url(o->url))
-		ledger_writer_unlock(local_path(o->url));
+	run_unlock(repo_path, o, op);
 	return rc;
 }
 
