@@ -10,9 +10,9 @@
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
 #include "fieldcard/demo.h"
+#include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/sig.h"
-#include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
 typedef struct init_opts {
@@ -88,7 +88,7 @@ static int init_dir(const char *dir, const init_opts *o, fc_err *err)
 		goto out;
 	/* The SSH transport key, apart from the signing key, so county staff
 	 * can authorise it before the first sync. */
-	if ((rc = sync_transport_key(dir, err)) != FC_OK)
+	if ((rc = identity_transport_key(dir, err)) != FC_OK)
 		goto out;
 	if ((rc = ledger_open(ledger_path, 1, &lg, err)) != FC_OK)
 		goto out;

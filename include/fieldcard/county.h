@@ -13,20 +13,17 @@
 
 #include <stddef.h>
 #include "fieldcard/err.h"
+#include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/merge.h"
 #include "fieldcard/store.h"
 
-/* What keys/roster on main says of a principal (one line
- * "PRINCIPAL TAB ROLE TAB VILLAGES" with VILLAGES "a,b" or "*"; a fourth
- * column "revoked", or the role "revoked", withdraws the principal). */
-typedef struct county_principal {
-	char role[32];
-	char villages[512];   /* "*" = every village */
-	int revoked;
-} county_principal;
+/* What keys/roster on main says of a principal (identity.h: role,
+ * villages, revoked). */
+typedef identity_principal county_principal;
 
-/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent. */
+/* Look principal up in keys/roster of tree (identity_roster_get);
+ * FC_ENOTFOUND if absent. */
 int county_roster_get(ledger *l, const git_oid *tree, const char *principal,
 		      county_principal *out, fc_err *err);
 

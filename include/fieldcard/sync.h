@@ -23,7 +23,8 @@
 
 typedef struct sync_opts {
 	const char *remote;        /* NULL: the setting "remote" */
-	const char *passphrase;    /* signing key passphrase, NULL if none */
+	const char *passphrase_file; /* a sealed signing key's passphrase file, or
+	                              NULL: the rest of the rule (identity.h) */
 	const transport_progress *progress; /* may be NULL */
 	/* Called at the start of each step ("commit", "fetch", "merge",
 	 * "store", "push") with a short line for a person. May be NULL. */
@@ -66,10 +67,6 @@ int sync_run_lines(fc_app *a, void (*line)(void *ud, const char *text), void *ud
  * them, then put every record file of the device branch, as synced. Drafts,
  * audit and settings stay. */
 int sync_rebuild(fc_app *a, fc_err *err);
-
-/* Make the SSH transport key DIR/keys/transport_ed25519 (OpenSSH format,
- * apart from the signing key) if there is none. */
-int sync_transport_key(const char *dir, fc_err *err);
 
 /* Ledger path of a record (ledger_record_path with a kind name:
  * "household", "member", "visit"). Caller frees. NULL if kind unknown. */
