@@ -12,6 +12,7 @@
 #define FIELDCARD_COUNTY_H
 
 #include <stddef.h>
+#include "fieldcard/app.h"
 #include "fieldcard/err.h"
 #include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
@@ -118,5 +119,25 @@ int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
  * "commit <short>: <reason>\n"; returns FC_ECONFLICT if any. */
 int county_verify_history(ledger *l, const char *rev, fc_buf *report, int *ncommits,
 			  fc_err *err);
+
+/* ---- making a county (county_setup.c) ---- */
+
+/* Make the bare county repository at path (nothing there yet) and dir as
+ * the county staff's data directory (role county, principal name, remote
+ * path, setting county = code): the first commit on main, signed, holds
+ * the forms of forms_dir (NULL: the shipped ones) as forms/...,
+ * keys/allowed_signers with the county key and keys/roster; pushed. line
+ * (may be NULL) receives the county key's allowed-signers line. */
+int county_init_repo(const char *dir, const char *path, const char *name, const char *code,
+		     const char *forms_dir, fc_buf *line, fc_err *err);
+
+/* Enrol a device (county role; a is the staff's open data directory): the
+ * public key in pubkey_file ("ssh-ed25519 AAAA... comment") goes into
+ * keys/allowed_signers and principal's line (role, villages) into
+ * keys/roster, in one signed commit on main (none if both are there
+ * already); then every village the roster names is cut again (keys/
+ * changed) and pushed with main. A bad key file is FC_EINVALID naming it. */
+int county_enroll(fc_app *a, const char *pubkey_file, const char *principal, const char *role,
+		  const char *villages, fc_err *err);
 
 #endif
