@@ -38,50 +38,11 @@ const char *county_status_name(county_status s)
 
 /* ---- roster ---- */
 
+/* The one roster parser (identity.h): it honours "revoked". */
 int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 		      county_principal *out, fc_err *err)
 {
-	fc_buf text = FC_BUF_INIT;
-	char **lines;
-	int rc, found = 0, too_long = 0;
-
-	memset(out, 0, sizeof(*out));
-	rc = ledger_read_tree(l, tree, "keys/roster", &text, err);
-	if (rc) {
-		buf_free(&text);
-		return rc;
-	}
-	lines = util_split(buf_cstr(&text), '\n');
-	for (size_t i = 0; lines[i] && !found; i++) {
-		char **col;
-
-		if (lines[i][0] == '#' || !lines[i][0])
-			continue;
-		col = util_split(lines[i], '\t');
-		if (util_strv_len(col) >= 3 && strcmp(col[0], principal) == 0) {
-			found = 1;
-			/* A list cut short would judge batches by part of it. */
-			too_long = strlen(col[1]) >= sizeof(out->role) ||
-				   strlen(col[2]) >= sizeof(out->villages);
-			snprintf(out->role, sizeof(out->role), "%s", col[1]);
-			snprintf(out->villages, sizeof(out->villages), "%s", col[2]);
-			out->revoked = strcmp(col[1], "revoked") == 0 ||
-				       (col[3] && strcmp(col[3], "revoked") == 0);
-		}
-		util_strv_free(col);
-	}
-	util_strv_free(lines);
-	buf_free(&text);
-	if (!found)
-		return fc_err_set(err, FC_ENOTFOUND, "principal %s is not in keys/roster", principal);
-	if (too_long) {
-		memset(out, 0, sizeof(*out));
-		return fc_err_set(err, FC_EINVALID,
-				  "keys/roster: the line of principal %s is too long (role at most %zu, "
-				  "villages at most %zu characters): enrol the villages under two principals",
-				  principal, sizeof(out->role) - 1, sizeof(out->villages) - 1);
-	}
-	return FC_OK;
+	return identity_roster_get(l, tree, principal, out, err);
 }
 
 static int in_villages(const county_principal *p, const char *village)

@@ -9,54 +9,42 @@
 
 #include "fieldcard/county.h"
 #include "fieldcard/desk.h"
+#include "fieldcard/identity.h"
 #include "fieldcard/transport.h"
 #include "fieldcard/util.h"
 
 struct desk {
 	fc_app *a;
 	ledger *l;
-	sig_key key;
-	char *device, *remote;
-	ledger_author who;
+	identity id;          /* key and settings (identity.h) */
+	const char *remote;   /* id.remote, NULL if none */
+	ledger_author who;    /* id.who */
 };
 
 void desk_close(desk *d)
 {
 	if (!d)
 		return;
-	sig_key_wipe(&d->key);
+	identity_close(&d->id);
 	ledger_free(d->l);
-	free(d->device);
-	free(d->remote);
 	free(d);
 }
 
 int desk_open(fc_app *a, int need_key, desk **out, fc_err *err)
 {
 	desk *d = util_calloc(1, sizeof(*d));
-	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
 	int rc;
 
 	d->a = a;
-	if ((rc = ledger_open(a->ledger_path, 1, &d->l, err)) ||
-	    (rc = store_meta_get(a->st, "device", &d->device, err)) ||
-	    (rc = store_meta_get(a->st, "remote", &d->remote, err)))
+	/* need_key: county staff only, and the signing key by the one
+	 * passphrase rule. */
+	if ((rc = identity_open(a, need_key ? IDENTITY_KEY | IDENTITY_COUNTY : 0, NULL, &d->id,
+				err)) ||
+	    (rc = ledger_open(a->ledger_path, 1, &d->l, err)))
 		goto out;
-	if (need_key) {
-		if (!a->role || strcmp(a->role, "county") != 0) {
-			rc = fc_err_set(err, FC_EINVALID,
-					"%s is a %s's data directory; only county staff may do this",
-					a->dir, a->role ? a->role : "device");
-			goto out;
-		}
-		if ((rc = sig_key_load(keyfile, getenv("FIELDCARD_PASSPHRASE"), &d->key, err)))
-			goto out;
-	}
-	d->who.principal = a->principal ? a->principal : "county";
-	d->who.device = d->device ? d->device : "county";
-	d->who.key = &d->key;
+	d->remote = *d->id.remote ? d->id.remote : NULL;
+	d->who = d->id.who;
 out:
-	free(keyfile);
 	if (rc) {
 		desk_close(d);
 		d = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/merge.h"
 #include "fieldcard/sig.h"
@@ -42,22 +43,6 @@ char *sync_record_path(const char *kind, const char *village, const char *id,
 	if (!strcmp(kind, "visit"))
 		return ledger_record_path(LEDGER_PATH_VISIT, village, parent, id);
 	return NULL;
-}
-
-int sync_transport_key(const char *dir, fc_err *err)
-{
-	char *path = util_asprintf("%s/keys/transport_ed25519", dir);
-	sig_key k;
-	int rc = FC_OK;
-
-	memset(&k, 0, sizeof(k));
-	if (!util_file_exists(path)) {
-		if ((rc = sig_keygen(&k, "fieldcard-transport", err)) == FC_OK)
-			rc = sig_key_save(&k, path, NULL, err);
-		sig_key_wipe(&k);
-	}
-	free(path);
-	return rc;
 }
 
 /* ---- step 1: pending changes -> one signed changeset ---- */
@@ -858,50 +843,34 @@ static int push_branch(fc_app *a, ledger *l, const sync_opts *o, const transport
 int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 {
 	ledger *l = NULL;
-	sig_key key;
-	char *keyfile = util_asprintf("%s/keys/id_ed25519", a->dir);
-	char *remote = NULL, *device = NULL, *branch = NULL;
+	identity id;
+	const char *remote;
+	char *branch = NULL;
 	size_t nv = util_strv_len(a->villages);
 	transport_opts to;
 	transport_session *sess = NULL;
-	ledger_author who;
 	int rc, offline = 0, refused = 0;
 	fc_err off, refusal;
 
 	memset(res, 0, sizeof(*res));
-	memset(&key, 0, sizeof(key));
 	fc_err_clear(&off);
 	fc_err_clear(&refusal);
-	if ((rc = sig_key_load(keyfile, o->passphrase, &key, err)) != FC_OK ||
-	    (rc = ledger_open(a->ledger_path, 1, &l, err)) != FC_OK ||
-	    (rc = store_meta_get(a->st, "device", &device, err)) != FC_OK)
-		goto cleanup;
-	if (o->remote)
-		remote = util_strdup(o->remote);
-	else if ((rc = store_meta_get(a->st, "remote", &remote, err)) != FC_OK)
+	/* The key, the settings and the transport key: the one rule (identity.h). */
+	if ((rc = identity_open(a, IDENTITY_KEY, o->passphrase_file, &id, err)) != FC_OK)
+		return rc;
+	if ((rc = ledger_open(a->ledger_path, 1, &l, err)) != FC_OK)
 		goto cleanup;
 	branch = util_asprintf("refs/heads/batches/%s", a->principal);
-	memset(&who, 0, sizeof(who));
-	who.principal = a->principal;
-	who.device = device ? device : "device";
-	who.key = &key;
 
-	if ((rc = commit_pending(a, l, branch, &who, o, res, err)) != FC_OK)
+	if ((rc = commit_pending(a, l, branch, &id.who, o, res, err)) != FC_OK)
 		goto cleanup;
 
-	memset(&to, 0, sizeof(to));
-	to.url = remote;
-	to.dir = a->dir;
+	if ((rc = identity_transport(&id, o->remote, &to, err)) != FC_OK)
+		goto cleanup;
+	if (!*to.url)
+		to.url = NULL; /* no remote: the transport says what to do */
+	remote = to.url;
 	to.progress = o->progress;
-	{
-		char *tofu = NULL;
-
-		if (store_meta_get(a->st, "ssh_trust_first_contact", &tofu, NULL) == FC_OK && tofu)
-			to.ssh_trust_first = atoi(tofu) == 1;
-		free(tofu);
-	}
-	if (remote && !strncmp(remote, "ssh://", 6) && (rc = sync_transport_key(a->dir, err)) != FC_OK)
-		goto cleanup;
 	/* One advertisement of the county's refs tells which villages moved;
 	 * only those are fetched. With changes to send it is the push
 	 * connection's, else the fetch connection's (DESIGN.md). */
@@ -934,7 +903,7 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 		fc_err verr;
 
 		fc_err_clear(&verr);
-		rc = merge_village(l, branch, a->villages[i], &who, o, res, &verr);
+		rc = merge_village(l, branch, a->villages[i], &id.who, o, res, &verr);
 		if (rc == FC_ECONFLICT && !refused) {
 			refusal = verr;
 			refused = 1;
@@ -964,11 +933,8 @@ int sync_run(fc_app *a, const sync_opts *o, sync_result *res, fc_err *err)
 	}
 cleanup:
 	transport_session_free(sess);
-	sig_key_wipe(&key);
+	identity_close(&id);
 	ledger_free(l);
-	free(keyfile);
-	free(remote);
-	free(device);
 	free(branch);
 	return rc;
 }

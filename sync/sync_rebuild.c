@@ -6,7 +6,7 @@
  * disk repair) is replaced by an empty one; then the device's settings are
  * recovered from the ledger too: the principal from its only
  * batches/<principal> branch, role and villages from keys/roster of that
- * branch, the device id from its own commits' trailers, the remote from the
+ * branch (refused if the roster marks the principal revoked), the device id from its own commits' trailers, the remote from the
  * ledger's config (sync records remote.county.url there). Changes saved
  * after the last sync lived only in the lost store and cannot come back. */
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fieldcard/app.h"
+#include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
@@ -24,7 +25,8 @@ static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 	fc_buf url = FC_BUF_INIT;
 	char **batches = NULL;
 	char *have = NULL, *principal = NULL, *role = NULL, *villages = NULL, *device = NULL;
-	fc_buf roster = FC_BUF_INIT, msg = FC_BUF_INIT, val = FC_BUF_INIT;
+	fc_buf msg = FC_BUF_INIT, val = FC_BUF_INIT;
+	identity_principal who;
 	ledger_oid tip, tree, at;
 	int rc, n = 0;
 
@@ -51,35 +53,24 @@ static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 	}
 	if (rc != FC_OK || (rc = ledger_commit_tree(l, &tip, &tree, err)) != FC_OK)
 		goto cleanup;
-	if (ledger_read_tree(l, &tree, "keys/roster", &roster, NULL) == FC_OK) {
-		char *line = roster.data, *next;
-
-		for (; line && *line; line = next) {
-			char *f[3] = { NULL, NULL, NULL };
-			char *p = line;
-
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
-			if (*line == '#')
-				continue;
-			for (int i = 0; i < 3 && p; i++) {
-				f[i] = p;
-				p = strchr(p, '\t');
-				if (p)
-					*p++ = '\0';
-			}
-			if (f[0] && f[1] && f[2] && !strcmp(f[0], principal)) {
-				role = util_strdup(f[1]);
-				villages = util_strdup(f[2]);
-			}
-		}
-	}
-	if (!role || !villages) {
+	rc = identity_roster_get(l, &tree, principal, &who, err);
+	if (rc == FC_ENOTFOUND) {
 		rc = fc_err_set(err, FC_ENOTFOUND, "keys/roster of batches/%s does not name %s: "
 				"cannot recover this device's role and villages", principal, principal);
 		goto cleanup;
 	}
+	if (rc != FC_OK)
+		goto cleanup;
+	/* A withdrawn principal stays withdrawn: a rebuild must not bring a
+	 * revoked device back to work. */
+	if (who.revoked) {
+		rc = fc_err_set(err, FC_EINVALID, "keys/roster of batches/%s marks %s revoked: county "
+				"staff withdrew this device, so its settings are not recovered (its "
+				"records are safe in the ledger and at the county)", principal, principal);
+		goto cleanup;
+	}
+	role = util_strdup(who.role);
+	villages = util_strdup(who.villages);
 	/* The device id: the newest commit of ours names it. */
 	at = tip;
 	for (int steps = 0; steps < 10000 && !device; steps++) {
@@ -119,7 +110,6 @@ static int recover_settings(fc_app *a, ledger *l, fc_err *err)
 cleanup:
 	buf_free(&url);
 	util_strv_free(batches);
-	buf_free(&roster);
 	buf_free(&msg);
 	buf_free(&val);
 	free(have);

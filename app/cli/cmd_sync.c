@@ -91,7 +91,6 @@ static int usage(void)
 int cmd_sync(const cli_ctx *c, int argc, char **argv)
 {
 	const char *remote = NULL, *passfile = NULL;
-	char *pass = NULL;
 	fc_app *a = NULL;
 	fc_err err;
 	term t = { 0, 0, 0, 0 };
@@ -110,24 +109,13 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 	}
 	fc_err_clear(&err);
 	t.tty = isatty(2);
-	if (passfile) {
-		size_t len;
-
-		if (util_read_file(passfile, &pass, &len, &err) != FC_OK) {
-			fprintf(stderr, "fieldcard: %s\n", err.msg);
-			return 1;
-		}
-		while (len && (pass[len - 1] == '\n' || pass[len - 1] == '\r'))
-			pass[--len] = '\0';
-	}
 	if ((rc = app_open(c->dir, &a, &err)) != FC_OK) {
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
-		free(pass);
 		return fc_err_exit_code(rc);
 	}
 	memset(&o, 0, sizeof(o));
 	o.remote = remote;
-	o.passphrase = pass;
+	o.passphrase_file = passfile; /* read by the identity module */
 	o.progress = &pr;
 	o.step = on_step;
 	o.ud = &t;
@@ -152,9 +140,5 @@ int cmd_sync(const cli_ctx *c, int argc, char **argv)
 	}
 	code = fc_err_exit_code(rc);
 	app_close(a);
-	if (pass) {
-		memset(pass, 0, strlen(pass));
-		free(pass);
-	}
 	return code;
 }

@@ -559,7 +559,9 @@ static int resolve_action(ui *u, void *vst, ui_action act, wint_t ch)
 			resolve_do(u, st, "value", "");
 			return 1;
 		}
-		if (ui_prompt(u, _("New value:"), st->r.ours, &v) != 0) {
+		/* Empty, so what is typed replaces the value (it was once appended
+		 * to ours); the three values stay on the screen above. */
+		if (ui_prompt(u, _("New value:"), "", &v) != 0) {
 			ui_status(u, 0, "%s", _("not resolved"));
 			return 1;
 		}

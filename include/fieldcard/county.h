@@ -13,23 +13,19 @@
 #define FIELDCARD_COUNTY_H
 
 #include <stddef.h>
+#include "fieldcard/app.h"
 #include "fieldcard/err.h"
+#include "fieldcard/identity.h"
 #include "fieldcard/ledger.h"
 #include "fieldcard/merge.h"
-#include "fieldcard/app.h"
 
-/* What keys/roster on main says of a principal (one line
- * "PRINCIPAL TAB ROLE TAB VILLAGES" with VILLAGES "a,b" or "*"; a fourth
- * column "revoked", or the role "revoked", withdraws the principal). */
-typedef struct county_principal {
-	char role[32];
-	char villages[512];   /* "*" = every village */
-	int revoked;
-} county_principal;
+/* What keys/roster on main says of a principal (identity.h: role,
+ * villages, revoked). */
+typedef identity_principal county_principal;
 
-/* Look principal up in keys/roster of tree; FC_ENOTFOUND if absent,
- * FC_EINVALID (naming the limits) if its role or villages do not fit the
- * fields above: never a list cut short. */
+/* Look principal up in keys/roster of tree (identity_roster_get);
+ * FC_ENOTFOUND if absent, FC_EINVALID (naming the limits) if its role or
+ * villages do not fit: never a list cut short. */
 int county_roster_get(ledger *l, const ledger_oid *tree, const char *principal,
 		      county_principal *out, fc_err *err);
 
@@ -127,5 +123,25 @@ int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
  * "commit <short>: <reason>\n"; returns FC_ECONFLICT if any. */
 int county_verify_history(ledger *l, const char *rev, fc_buf *report, int *ncommits,
 			  fc_err *err);
+
+/* ---- making a county (county_setup.c) ---- */
+
+/* Make the bare county repository at path (nothing there yet) and dir as
+ * the county staff's data directory (role county, principal name, remote
+ * path, setting county = code): the first commit on main, signed, holds
+ * the forms of forms_dir (NULL: the shipped ones) as forms/...,
+ * keys/allowed_signers with the county key and keys/roster; pushed. line
+ * (may be NULL) receives the county key's allowed-signers line. */
+int county_init_repo(const char *dir, const char *path, const char *name, const char *code,
+		     const char *forms_dir, fc_buf *line, fc_err *err);
+
+/* Enrol a device (county role; a is the staff's open data directory): the
+ * public key in pubkey_file ("ssh-ed25519 AAAA... comment") goes into
+ * keys/allowed_signers and principal's line (role, villages) into
+ * keys/roster, in one signed commit on main (none if both are there
+ * already); then every village the roster names is cut again (keys/
+ * changed) and pushed with main. A bad key file is FC_EINVALID naming it. */
+int county_enroll(fc_app *a, const char *pubkey_file, const char *principal, const char *role,
+		  const char *villages, fc_err *err);
 
 #endif

@@ -32,8 +32,8 @@ int desk_batches(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err);
 int desk_batches_local(fc_app *a, desk_batch_cb cb, void *ud, fc_err *err);
 
 /* Verify, merge and push batches/<principal> (county role; the merge
- * commit is signed with DIR/keys/id_ed25519, FIELDCARD_PASSPHRASE if the
- * key is encrypted). report receives the lines the CLI prints
+ * commit is signed with DIR/keys/id_ed25519, opened by the passphrase rule
+ * of identity.h if it is sealed). report receives the lines the CLI prints
  * ("batches/P: merged, N conflict(s), ..." and one "  conflict ..." line
  * per new conflict). A refused batch returns FC_ECONFLICT with
  * "commit <short>: <reason>" in err and changes nothing. conflicts (may be
@@ -55,9 +55,14 @@ typedef int (*desk_conflict_cb)(const desk_conflict *c, void *ud);
 int desk_conflicts(fc_app *a, desk_conflict_cb cb, void *ud, fc_err *err);
 
 /* Settle the conflict on record_id's field (county role): how "ours",
- * "theirs" or "value" (then value is the new value). A signed commit on
- * main, the record's village cut again, pushed; the county store forgets
- * the conflict. FC_ENOTFOUND if there is no such open conflict. */
+ * "theirs" or "value" (then value is the new value, typed by a person: the
+ * model checks it as a typed save, app_check_typed, and a value the form
+ * refuses is FC_EINVALID with the field's message, nothing committed). A
+ * signed commit on main, the record's village cut again, pushed; the
+ * county store takes the record as main now holds it (app_put_arrived)
+ * and forgets the conflict in the same step, so show, the card, history
+ * and check give the new value at once. FC_ENOTFOUND if there is no such
+ * open conflict. */
 int desk_resolve(fc_app *a, const char *record_id, const char *field, const char *how,
 		 const char *value, fc_err *err);
 

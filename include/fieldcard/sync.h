@@ -23,7 +23,8 @@
 
 typedef struct sync_opts {
 	const char *remote;        /* NULL: the setting "remote" */
-	const char *passphrase;    /* signing key passphrase, NULL if none */
+	const char *passphrase_file; /* a sealed signing key's passphrase file, or
+	                              NULL: the rest of the rule (identity.h) */
 	const transport_progress *progress; /* may be NULL */
 	/* Called at the start of each step ("commit", "fetch", "merge",
 	 * "store", "push") with a short line for a person. May be NULL. */

@@ -98,6 +98,45 @@ run git --git-dir="$C" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/signe
 is "stock git verify-commit main" "$rc" 0
 like "signed by the county principal" "$out" 'Good "git" signature for county-wang'
 
+# ---- a typed value: the prompt starts empty, the form checks it ----
+run "$FC" --dir "$A1" sync
+run "$FC" --dir "$A2" sync
+"$FC" --dir "$A1" set $H1 head_phone=13911110000 >/dev/null 2>&1
+"$FC" --dir "$A2" set $H1 head_phone=13922220000 >/dev/null 2>&1
+run "$FC" --dir "$A1" sync
+like "A1 syncs a second phone" "$rc" "^(0|3)$"
+run "$FC" --dir "$A2" sync
+like "A2 syncs another second phone" "$rc" "^(0|3)$"
+run "$FC" --dir "$S" merge --all
+like "the county merges them into a conflict (CLI)" "$out" "conflict $H1 head_phone"
+M0=$(git --git-dir="$C" rev-parse main)
+ui_start "$S"
+ok "county home again" ui_wait "Open conflicts: 1 (c)"
+ui_keys c
+ok "the new conflict is listed" ui_wait "13911110000   13922220000"
+ui_keys Enter
+ok "side by side again" ui_wait "Theirs (cadre-a2)"
+ui_keys e
+ok "e asks for a value" ui_wait "New value:"
+prompt_empty() { ui_screen | grep -qE 'New value: *$'; }
+ok "the prompt starts empty, not with ours" prompt_empty
+ui_type "139abc"
+ui_keys Enter
+ok "a value the form refuses is refused with the field's message" ui_wait "field head_phone"
+ok "... and the conflict stays open" ui_wait "Theirs (cadre-a2)"
+is "... main did not move" "$(git --git-dir="$C" rev-parse main)" "$M0"
+ui_keys e
+ok "e asks again" ui_wait "New value:"
+ui_type "13700001111"
+ui_keys Enter
+ok "a good value resolves" ui_wait "resolved 5227011052010001 张三 Phone"
+ui_keys q q
+ok "quits after the typed resolution" ui_exited
+is "main holds exactly what was typed" \
+	"$(git --git-dir="$C" show main:$(hdir $VA $H1)/household | grep '^head_phone:')" "head_phone: 13700001111"
+is "the county's own show gives it" "$("$FC" --dir "$S" show $H1 | grep '^head_phone:')" "head_phone: 13700001111"
+like "the resolution says a new value" "$(git --git-dir="$C" log -1 --format=%s main)" "Resolve $H1 head_phone: a new value"
+
 # ---- a cadre: no desk, conflicts read-only ----
 ui_start "$A2"
 ok "cadre home" ui_wait "(cadre)"

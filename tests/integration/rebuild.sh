@@ -100,5 +100,36 @@ like "... saying where the damaged store went" "$out" "moved the damaged store a
 ok "... which is kept, not deleted" bash -c 'compgen -G "$1" >/dev/null' _ "$D/fieldcard.db.broken-*"
 is "... with every record back" "$(exports)" "$BEFORE"
 
+# A revoked device: refused after a rebuild as before it. County staff
+# mark cadre-li revoked in keys/roster (a county-signed commit made with
+# stock git), and an enrolment cuts the village again so that the device
+# receives the roster.
+git clone -q "$C" "$T/forge" 2>/dev/null
+(cd "$T/forge" && sed -i "s/^cadre-li\t\(.*\)$/cadre-li\t\1\trevoked/" keys/roster && git add -A &&
+	git -c user.name=county-wang -c user.email=county-wang@example.org -c gpg.format=ssh \
+		-c user.signingkey="$S/keys/id_ed25519" -c commit.gpgsign=true \
+		commit -q -m "Revoke cadre-li" -m "Fieldcard-Principal: county-wang" &&
+	git push -q origin HEAD:main) >/dev/null 2>&1
+like "the roster marks cadre-li revoked" "$(git --git-dir="$C" show main:keys/roster)" "cadre-li	cadre	522701105201	revoked"
+ssh-keygen -q -t ed25519 -N '' -C zhao@laptop -f "$T/zhao"
+run "$FC" --dir "$S" enroll "$T/zhao.pub" --principal cadre-zhao --role cadre --village 522701105201
+is "enrolling another device of the village exits 0" "$rc" 0
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+"$FC" --dir "$D" set "$H" head_phone=13800000002 >/dev/null 2>&1
+"$FC" --dir "$D" sync >/dev/null 2>&1
+like "the device receives the roster that revokes it" \
+	"$(git --git-dir="$D/ledger.git" show refs/heads/batches/cadre-li:keys/roster)" "cadre-li	cadre	522701105201	revoked"
+run "$FC" --dir "$S" batches
+like "before a rebuild the county refuses the revoked device's batch" "$out" "cadre-li .*principal cadre-li is revoked in keys/roster"
+mv "$D/fieldcard.db" "$D/fieldcard.db.revoked"
+rm -f "$D/fieldcard.db-wal" "$D/fieldcard.db-shm"
+: >"$D/fieldcard.db"
+run "$FC" --dir "$D" check --rebuild
+is "check --rebuild of the revoked device exits 1" "$rc" 1
+like "... saying the roster revokes it" "$out" "keys/roster of batches/cadre-li marks cadre-li revoked"
+is "... and recovers no settings" "$(sqlite3 "$D/fieldcard.db" "select count(*) from meta where key in ('principal','role','villages')" 2>/dev/null || echo 0)" "0"
+run "$FC" --dir "$S" batches
+like "after the rebuild the county still refuses the batch" "$out" "cadre-li .*principal cadre-li is revoked in keys/roster"
+
 echo "1..$_tap_n"
 [ "$_tap_fail" -eq 0 ]
