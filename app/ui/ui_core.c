@@ -155,12 +155,151 @@ static ui_action key_action(int key, unsigned scope, int text)
 	return ACT_NONE;
 }
 
+/* Escape sequences are decoded here, not by ncurses (keypad is off): ncurses
+ * knows only the sequences of the terminal description (none for PgDn under
+ * TERM=vt100), gives up after ESCDELAY in the middle of one, and then hands
+ * the rest over as typed text. Over SSH on a 2G link the bytes of one key
+ * arrive in pieces, so after ESC we wait up to UI_ESC_WAIT_MS for a [ or O
+ * (CSI, SS3), and then up to UI_SEQ_WAIT_MS for each further byte. 300 ms
+ * takes the 200 ms gaps of a slow link with room to spare. Only this first
+ * wait costs anything: a lone Esc acts UI_ESC_WAIT_MS after it is pressed.
+ * Nobody types Esc and then [ or O that fast, so after them the rest is a
+ * key's, and the longer wait costs nothing in use. See docs/DESIGN.md,
+ * "Keys in the text UI". */
+#define UI_ESC_WAIT_MS 300
+#define UI_SEQ_WAIT_MS 1000
+/* Without a key for this long, the loop gets ACT_IDLE (drafts are flushed). */
+#define UI_IDLE_MS 1000
+/* Room for the bytes of one sequence kept for the "not known" message. */
+#define UI_SEQ_MAX 16
+
+/* The only call of get_wch: one key or byte, waiting up to ms. */
+static int read_wch(int ms, wint_t *c)
+{
+	timeout(ms);
+	return get_wch(c);
+}
+
+/* The next byte of a sequence, waiting up to ms. A resize in the middle
+ * is put back for the loop and ends the sequence. */
+static int seq_byte(int ms, wint_t *c)
+{
+	int r = read_wch(ms, c);
+
+	if (r == KEY_CODE_YES) {
+		ungetch((int)*c);
+		return ERR;
+	}
+	return r;
+}
+
+/* ESC [ n ~ (vt220, xterm, screen, tmux, rxvt): n names the key. */
+static int tilde_key(int n)
+{
+	static const struct { int n, key; } map[] = {
+		{ 1, KEY_HOME }, { 2, KEY_IC }, { 3, KEY_DC }, { 4, KEY_END },
+		{ 5, KEY_PPAGE }, { 6, KEY_NPAGE }, { 7, KEY_HOME }, { 8, KEY_END },
+		{ 11, KEY_F(1) }, { 12, KEY_F(2) }, { 13, KEY_F(3) }, { 14, KEY_F(4) },
+		{ 15, KEY_F(5) }, { 17, KEY_F(6) }, { 18, KEY_F(7) }, { 19, KEY_F(8) },
+		{ 20, KEY_F(9) }, { 21, KEY_F(10) }, { 23, KEY_F(11) }, { 24, KEY_F(12) },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].n == n)
+			return UI_FK(map[i].key);
+	return 0;
+}
+
+/* ESC [ x or ESC O x with a letter x: cursor keys, Home/End, F1–F4,
+ * Shift+Tab; SS3 also the numeric keypad of a terminal left in
+ * application-keypad mode (it types its digit). */
+static int final_key(int intro, int fin)
+{
+	static const char pad_in[] = "jklmnopqrstuvwxyX";
+	static const char pad_out[] = "*+,-./0123456789=";
+	const char *p;
+
+	switch (fin) {
+	case 'A': return UI_FK(KEY_UP);
+	case 'B': return UI_FK(KEY_DOWN);
+	case 'C': return UI_FK(KEY_RIGHT);
+	case 'D': return UI_FK(KEY_LEFT);
+	case 'H': return UI_FK(KEY_HOME);
+	case 'F': return UI_FK(KEY_END);
+	case 'P': case 'Q': case 'R': case 'S': return UI_FK(KEY_F(1 + fin - 'P'));
+	case 'Z': return UI_FK(KEY_BTAB);
+	case 'M': return intro == 'O' ? UI_FK(KEY_ENTER) : 0;
+	default: break;
+	}
+	if (intro == 'O' && (p = strchr(pad_in, fin)) != NULL)
+		return pad_out[p - pad_in];
+	return 0;
+}
+
+/* After ESC: the key of the sequence that follows, UI_ESC for a lone Esc
+ * (nothing, or a byte other than [ or O, within the gap; that byte is put
+ * back), or 0 for a sequence not known here, consumed whole so none of it
+ * turns into text or another action; its bytes are copied to seen. */
+static int read_escape(char seen[UI_SEQ_MAX])
+{
+	wint_t c;
+	int intro, n = 0, linux_fk = 0, plain = 1, odd = 0;
+	size_t ns = 0;
+
+	seen[0] = 0;
+	if (seq_byte(UI_ESC_WAIT_MS, &c) == ERR)
+		return UI_ESC;
+	if (c != '[' && c != 'O') {
+		unget_wch(c);
+		return UI_ESC;
+	}
+	intro = (int)c;
+	seen[ns++] = (char)intro;
+	seen[ns] = 0;
+	for (;;) {
+		if (seq_byte(UI_SEQ_WAIT_MS, &c) == ERR)
+			return 0;   /* cut short: the gap was longer than we wait */
+		if (c < 0x20 || c > 0x7e) {
+			/* Not part of a sequence (Enter, a Chinese character):
+			 * it is a key of its own. */
+			unget_wch(c);
+			return 0;
+		}
+		if (ns < UI_SEQ_MAX - 1) {
+			seen[ns++] = (char)c;
+			seen[ns] = 0;
+		}
+		if (intro == '[' && ns == 2 && c == '[') {
+			linux_fk = 1;   /* Linux console: ESC [ [ A..E = F1..F5 */
+			continue;
+		}
+		if (c >= 0x40)
+			break;      /* the final byte */
+		if (c >= '0' && c <= '9') {
+			if (plain && n < 1000)
+				n = n * 10 + (int)(c - '0');
+		} else if (c == ';') {
+			plain = 0;  /* a modifier (Shift, Ctrl) follows: ignored */
+		} else {
+			odd = 1;    /* private (<, ?, >) or intermediate bytes */
+		}
+	}
+	if (odd)
+		return 0;
+	if (linux_fk)
+		return c >= 'A' && c <= 'E' ? UI_FK(KEY_F(1 + (int)c - 'A')) : 0;
+	if (c == '~')
+		return intro == '[' ? tilde_key(n) : 0;
+	return final_key(intro, (int)c);
+}
+
 /* Read one key; KEY_RESIZE comes back as ACT_RESIZE, a second without a
- * key as ACT_IDLE. The only call of get_wch. */
+ * key as ACT_IDLE. */
 static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
 {
 	wint_t c;
-	int r = get_wch(&c);
+	int r = read_wch(UI_IDLE_MS, &c), key;
+	char seen[UI_SEQ_MAX];
 
 	*ch = 0;
 	if (r == ERR)
@@ -172,32 +311,19 @@ static ui_action read_action(ui *u, unsigned scope, int text, wint_t *ch)
 		}
 		return key_action(UI_FK((int)c), scope, text);
 	}
-	if (c == UI_ESC) {
-		/* An escape sequence the terminal description does not know
-		 * (PgDn under TERM=vt100, Alt+key) arrives as Esc and more bytes
-		 * at once: swallow it rather than take it as "back". */
-		wint_t n;
-		int more;
-		timeout(0);
-		more = get_wch(&n);
-		if (more == OK && n != '[' && n != 'O') {
-			/* Esc then another key quickly (typed fast, or batched by a
-			 * slow link): this one is a real Esc. */
-			unget_wch(n);
-			more = ERR;
-		} else if (more == KEY_CODE_YES) {
-			ungetch((int)n);
-			more = ERR;
-		} else if (more == OK) {
-			while (get_wch(&n) != ERR && !(n >= 0x40 && n <= 0x7e))
-				;
-		}
-		timeout(1000);
-		if (more != ERR)
-			return ACT_NONE;
+	if (c != UI_ESC) {
+		*ch = c;
+		return key_action((int)c, scope, text);
 	}
-	*ch = c;
-	return key_action((int)c, scope, text);
+	key = read_escape(seen);
+	if (key == 0) {
+		/* Say so, or the cadre would wonder why nothing happened. */
+		ui_status(u, 1, _("key not known here (Esc %s): nothing done"), seen);
+		return ACT_NONE;
+	}
+	if (!(key & UI_FK(0)))
+		*ch = (wint_t)key;
+	return key_action(key, scope, text);
 }
 
 /* ---- frame ---- */
@@ -643,9 +769,9 @@ int ui_run(fc_app *a, fc_err *err)
 	cbreak();
 	noecho();
 	nonl();
-	keypad(stdscr, TRUE);
-	set_escdelay(25);
-	timeout(1000);
+	/* Keypad off: read_action decodes escape sequences itself, the same
+	 * for every TERM and however the bytes are split in time. */
+	keypad(stdscr, FALSE);
 	getmaxyx(stdscr, u.rows, u.cols);
 
 	if (ui_push(&u, &ui_home_ops, NULL) == 0) {
