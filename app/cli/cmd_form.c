@@ -56,6 +56,9 @@ static int check_rules(const char *path)
 		return -1;
 	}
 	printf("ok: %s, %zu lines\n", path, r->n);
+	if (rules_examples(r))
+		printf("note: %s: %zu of them are marked example (demo values a county must replace with its province's published lines)\n",
+		       path, rules_examples(r));
 	rules_free(r);
 	return 0;
 }

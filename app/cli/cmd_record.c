@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "fieldcard/app.h"
+#include "fieldcard/checks.h"
+#include "fieldcard/fields.h"
 #include "fieldcard/cli.h"
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
@@ -22,11 +24,55 @@ static void print_issues(const val_report *rep, int errors_too)
 	}
 }
 
+static const char *state_word(rules_state s)
+{
+	return s == RULES_PASS ? "pass" : s == RULES_FAIL ? "fail" : "unknown";
+}
+
+/* The label of a monitoring-category choice, else the name itself. */
+static const char *category_label(fc_app *a, const char *name)
+{
+	const form_field *fld = form_field_find(app_form(a, K_HOUSEHOLD), F_MONITOR_CATEGORY);
+	const form_choice *c = fld && fld->list ? form_choice_find(fld->list, name) : NULL;
+
+	return c ? form_choice_label(c, a->lang) : name;
+}
+
+/* Below a household's record: the five checks on the day of the check,
+ * the monitoring category the rules suggest and the early warnings. */
+static int print_checks(fc_app *a, const char *id, fc_err *err)
+{
+	app_household h;
+	rules_indicators ind;
+	int rc;
+
+	if ((rc = app_household_load(a, id, &h, err)) != FC_OK)
+		return rc;
+	if ((rc = checks_household(a, &h, NULL, &ind, err)) != FC_OK)
+		goto out;
+	printf("\n--- checks %s ---\n", app_today());
+	if (ind.no_line[0])
+		printf("warning   no_income_line  %s\n", ind.no_line);
+	for (int c = 0; c < RULES_NCHECKS; c++)
+		printf("%-9s %-7s %s%s%s\n", rules_check_code(c), state_word(ind.check[c].state),
+		       rules_check_label(c, a->lang), ind.check[c].reason[0] ? ": " : "",
+		       ind.check[c].reason);
+	if (ind.suggest.kind)
+		printf("suggested %-7s %s: %s\n", ind.suggest.kind,
+		       category_label(a, ind.suggest.kind), ind.suggest.reason);
+	for (size_t i = 0; i < ind.nwarn; i++)
+		printf("warning   %-14s %s\n", ind.warn[i].kind, ind.warn[i].reason);
+out:
+	app_household_free(&h);
+	return rc;
+}
+
 int cmd_show(const cli_ctx *c, int argc, char **argv)
 {
 	fc_app *a = NULL;
 	fc_err err;
 	char *text = NULL;
+	record *r = NULL;
 	int rc;
 
 	if (argc != 2) {
@@ -42,10 +88,16 @@ int cmd_show(const cli_ctx *c, int argc, char **argv)
 	}
 	fputs(text, stdout);
 	free(text);
+	if ((rc = store_get(a->st, argv[1], &r, &err)) != FC_OK)
+		goto fail;
+	if (!strcmp(r->kind, K_HOUSEHOLD) && (rc = print_checks(a, argv[1], &err)) != FC_OK)
+		goto fail;
+	record_free(r);
 	app_close(a);
 	return 0;
 fail:
 	fprintf(stderr, "fieldcard show: %s\n", err.msg);
+	record_free(r);
 	app_close(a);
 	return fc_err_exit_code(rc == FC_ENOTFOUND ? FC_EINVALID : rc);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fieldcard/app.h"
+#include "fieldcard/checks.h"
 #include "fieldcard/cli.h"
 #include "fieldcard/csv.h"
 #include "fieldcard/fields.h"
@@ -27,8 +28,9 @@ typedef struct report_state {
 	int kind, csv;
 	fc_buf out;
 	/* village summary */
-	int households, members, monitored, flagged;
-	int fails[5];
+	int households, members, monitored, flagged, no_line;
+	int fails[RULES_NCHECKS];
+	char no_line_msg[256];       /* the first card without an income line */
 	bucket status[MAX_BUCKETS], type[MAX_BUCKETS], cause[MAX_BUCKETS];
 	fc_err *err;
 } report_state;
@@ -93,43 +95,47 @@ static int one_household(const record *r, void *ud)
 
 	if ((rc = app_household_load(rs->a, r->id, &h, rs->err)) != FC_OK)
 		return rc;
-	rules_household(rs->a->rules, h.hh, (const record *const *)h.children, h.nchildren,
-			app_today(), &ind);
+	if ((rc = checks_household(rs->a, &h, NULL, &ind, rs->err)) != FC_OK) {
+		app_household_free(&h);
+		return rc;
+	}
 	for (size_t i = 0; i < h.nchildren; i++)
 		if (!strcmp(h.children[i]->kind, K_MEMBER) &&
 		    strcmp(record_val(h.children[i], F_M_STATUS), C_LEFT))
 			present++;
+	if (ind.no_line[0] && !rs->no_line++)
+		snprintf(rs->no_line_msg, sizeof(rs->no_line_msg), "%s", ind.no_line);
 	if (rs->kind == REP_VILLAGE) {
 		rs->households++;
 		rs->members += present;
-		rs->monitored += *record_val(h.hh, F_MONITOR_CATEGORY) != '\0';
-		rs->flagged += ind.flag != NULL;
-		rs->fails[0] += !ind.income_ok;
-		rs->fails[1] += !ind.education_ok;
-		rs->fails[2] += !ind.medical_ok;
-		rs->fails[3] += !ind.housing_ok;
-		rs->fails[4] += !ind.water_ok;
+		/* A household whose risk is cleared is no longer monitored. */
+		rs->monitored += *record_val(h.hh, F_MONITOR_CATEGORY) != '\0' &&
+				 strcmp(record_val(h.hh, F_RISK_CLEARED), C_YES) != 0;
+		rs->flagged += ind.suggest.kind != NULL;
+		for (int c = 0; c < RULES_NCHECKS; c++)
+			rs->fails[c] += ind.check[c].state == RULES_FAIL;
 		bucket_add(rs->status, choice_label(rs, F_POVERTY_STATUS, record_val(h.hh, F_POVERTY_STATUS)));
 		bucket_add(rs->type, choice_label(rs, F_HOUSEHOLD_TYPE, record_val(h.hh, F_HOUSEHOLD_TYPE)));
 		bucket_add(rs->cause, choice_label(rs, F_MAIN_CAUSE, record_val(h.hh, F_MAIN_CAUSE)));
 	} else if (rs->kind == REP_MONITOR) {
 		/* Only where the rules suggest a category the card does not hold. */
-		if (ind.flag && strcmp(ind.flag, record_val(h.hh, F_MONITOR_CATEGORY))) {
+		if (ind.suggest.kind) {
 			char iph[32], line[32], fails[64] = "";
 			const char *cells[7];
 			static const int w[] = { 18, 10, 10, 8, 8, 14, 20 };
 
 			snprintf(iph, sizeof(iph), "%.0f", ind.income_per_head);
-			snprintf(line, sizeof(line), "%.0f", ind.monitor_line);
-			snprintf(fails, sizeof(fails), "%s%s%s%s%s", ind.income_ok ? "" : "income ",
-				 ind.education_ok ? "" : "education ", ind.medical_ok ? "" : "medical ",
-				 ind.housing_ok ? "" : "housing ", ind.water_ok ? "" : "water");
+			snprintf(line, sizeof(line), "%.0f", ind.line ? ind.line->monitor_line : 0);
+			for (int c = 0; c < RULES_NCHECKS; c++)
+				if (ind.check[c].state == RULES_FAIL)
+					snprintf(fails + strlen(fails), sizeof(fails) - strlen(fails), "%s ",
+						 rules_check_code(c));
 			cells[0] = record_val(h.hh, F_HOUSEHOLD_CODE);
 			cells[1] = record_val(h.hh, F_HEAD_NAME);
 			cells[2] = choice_label(rs, F_POVERTY_STATUS, record_val(h.hh, F_POVERTY_STATUS));
 			cells[3] = iph;
 			cells[4] = line;
-			cells[5] = choice_label(rs, F_MONITOR_CATEGORY, ind.flag);
+			cells[5] = choice_label(rs, F_MONITOR_CATEGORY, ind.suggest.kind);
 			cells[6] = fails;
 			row(rs, cells, 7, w);
 		}
@@ -219,6 +225,10 @@ int cmd_report(const cli_ctx *c, int argc, char **argv)
 	}
 	if ((rc = store_each(rs.a->st, K_HOUSEHOLD, village, one_household, &rs, &err)) != FC_OK)
 		goto fail;
+	if (rs.kind != REP_VILLAGE && rs.no_line)
+		fprintf(stderr, zh ? "fieldcard report: 警告: %d 户没有收入线（%s）\n"
+				   : "fieldcard report: warning: %d households have no income line (%s)\n",
+			rs.no_line, rs.no_line_msg);
 	if (rs.kind == REP_VILLAGE) {
 		if (rs.csv) {
 			printf("village,households,members,monitored,flagged,income_fail,education_fail,medical_fail,housing_fail,water_fail\n");
@@ -232,6 +242,10 @@ int cmd_report(const cli_ctx *c, int argc, char **argv)
 			printf(zh ? "未达标: 收入 %d, 义务教育 %d, 基本医疗 %d, 住房安全 %d, 饮水安全 %d\n"
 				  : "checks failing: income %d, education %d, medical %d, housing %d, water %d\n",
 			       rs.fails[0], rs.fails[1], rs.fails[2], rs.fails[3], rs.fails[4]);
+			if (rs.no_line)
+				printf(zh ? "警告: %d 户没有收入线，收入未核对（%s）\n"
+					  : "warning: %d households have no income line, so income is not checked (%s)\n",
+				       rs.no_line, rs.no_line_msg);
 			chart(zh ? "脱贫状态" : "poverty status", rs.status, rs.households);
 			chart(zh ? "户类型" : "household type", rs.type, rs.households);
 			chart(zh ? "主要致贫原因" : "main cause", rs.cause, rs.households);

@@ -420,6 +420,42 @@ cleanup:
 }
 
 /* age(date[, on]) */
+/* format-date(date, format): XLSForm's, for %Y %y %m %n %d %e; other
+ * characters are copied. NULL if date is not a real date. */
+static int call_format_date(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
+{
+	expr_value d = { 0 }, f = { 0 };
+	fc_buf b;
+	int y, m, dd, rc;
+
+	buf_init(&b);
+	if ((rc = eval(e->args[0], ctx, &d, err)) != 0 || (rc = eval(e->args[1], ctx, &f, err)) != 0)
+		goto cleanup;
+	if (d.type != EV_STR || f.type != EV_STR || !expr_date_parse(d.str, &y, &m, &dd))
+		goto cleanup;
+	for (const char *p = f.str; *p; p++) {
+		if (*p != '%' || !p[1]) {
+			buf_addc(&b, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'Y': buf_printf(&b, "%04d", y); break;
+		case 'y': buf_printf(&b, "%02d", y % 100); break;
+		case 'm': buf_printf(&b, "%02d", m); break;
+		case 'n': buf_printf(&b, "%d", m); break;
+		case 'd': buf_printf(&b, "%02d", dd); break;
+		case 'e': buf_printf(&b, "%d", dd); break;
+		default: buf_addc(&b, '%'); buf_addc(&b, *p); break;
+		}
+	}
+	*out = v_str(buf_cstr(&b));
+cleanup:
+	buf_free(&b);
+	expr_value_clear(&d);
+	expr_value_clear(&f);
+	return rc;
+}
+
 static int call_age(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err *err)
 {
 	expr_value a = v_null(), b = v_null();
@@ -587,6 +623,9 @@ static int eval_call(const expr *e, const expr_ctx *ctx, expr_value *out, fc_err
 		break;
 	case F_ANY:
 		rc = call_any(e, ctx, out, err);
+		break;
+	case F_FORMAT_DATE:
+		rc = call_format_date(e, ctx, out, err);
 		break;
 	}
 	expr_value_clear(&a);

@@ -39,6 +39,7 @@ static const struct func_def {
 	{ "any", F_ANY, 1, 1 },
 	{ "count-if", F_COUNT_IF, 2, 2 },
 	{ "sum-if", F_SUM_IF, 2, 2 },
+	{ "format-date", F_FORMAT_DATE, 2, 2 },
 };
 #define NFUNCS (sizeof(funcs) / sizeof(funcs[0]))
 

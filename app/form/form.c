@@ -319,6 +319,7 @@ static void field_free(form_field *fld)
 	expr_free(fld->constraint);
 	expr_free(fld->relevant);
 	expr_free(fld->calculation);
+	expr_free(fld->default_expr);
 	form_free(fld->repeat);
 }
 
@@ -747,6 +748,14 @@ static void survey_fill(survey *sv, const sheet_row *row, form_field *fld, const
 		     &sv->names, &fld->relevant_src, &fld->relevant);
 	compile_expr(L, path, row->line, "calculation", nm, cell(row, col[COL_CALC]),
 		     &sv->names, &fld->calculation_src, &fld->calculation);
+	/* A dynamic default (ODK's): an expression, evaluated for a new record. */
+	if (fld->default_value && (strchr(fld->default_value, '(') || strstr(fld->default_value, "${"))) {
+		char *src = NULL;
+
+		compile_expr(L, path, row->line, "default", nm, fld->default_value, &sv->names, &src,
+			     &fld->default_expr);
+		free(src);
+	}
 }
 
 /* A begin_group or begin_repeat row opens a block; a repeat makes its

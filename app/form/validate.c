@@ -14,8 +14,8 @@
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
 #include "fieldcard/validate.h"
+#include "validate_int.h"
 
-#define ZE(lang, zh, en) ((lang) == FC_LANG_EN ? (en) : (zh))
 
 /* ------------------------------------------------------------------ */
 /* Report.                                                             */
@@ -41,11 +41,33 @@ void val_report_free(val_report *r)
 	val_report_init(r);
 }
 
-static void report_add(val_report *r, val_severity sev, const record *rec,
-		       const char *field, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+void val_report_move(val_report *dst, val_report *src, const char *record_id)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		val_issue *it = &src->items[i];
 
-static void report_add(val_report *r, val_severity sev, const record *rec,
+		if (strcmp(it->record_id, record_id)) {
+			free(it->record_id);
+			free(it->field);
+			free(it->code);
+			free(it->message);
+			continue;
+		}
+		if (dst->n == dst->cap) {
+			dst->cap = dst->cap ? dst->cap * 2 : 8;
+			dst->items = util_realloc(dst->items, dst->cap * sizeof(*dst->items));
+		}
+		dst->items[dst->n++] = *it;
+		if (it->severity == VAL_ERROR)
+			dst->nerrors++;
+		else
+			dst->nwarnings++;
+	}
+	free(src->items);
+	val_report_init(src);
+}
+
+void val_report_add(val_report *r, val_severity sev, const record *rec,
 		       const char *field, const char *code, const char *fmt, ...)
 {
 	val_issue *it;
@@ -113,7 +135,7 @@ static const form_choice *choice_find(const form_list *l, const char *name)
 }
 
 /* The label of a choice value of field `name` in f, or the value itself. */
-static const char *choice_label(const form *f, const char *name, const char *value,
+const char *val_choice_label(const form *f, const char *name, const char *value,
 				int lang)
 {
 	const form_field *fld = field_find(f, name);
@@ -123,7 +145,7 @@ static const char *choice_label(const form *f, const char *name, const char *val
 	return l ? l : value;
 }
 
-static int in_list(const char *v, const char *const *list)
+int val_in_list(const char *v, const char *const *list)
 {
 	for (; *list; list++)
 		if (strcmp(v, *list) == 0)
@@ -134,7 +156,7 @@ static int in_list(const char *v, const char *const *list)
 /* ------------------------------------------------------------------ */
 /* Dates and ID numbers.                                               */
 
-static int all_digits(const char *s, size_t n)
+int val_all_digits(const char *s, size_t n)
 {
 	size_t i;
 
@@ -144,7 +166,7 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-static int num_at(const char *s, size_t n)
+int val_num_at(const char *s, size_t n)
 {
 	int v = 0;
 	size_t i;
@@ -163,7 +185,7 @@ static void today_or(const char *today, char out[11])
 }
 
 /* Whole years from birth to on; -1 if either date is bad or on < birth. */
-static int years_between(const char *birth, const char *on)
+int val_years_between(const char *birth, const char *on)
 {
 	int by, bm, bd, oy, om, od, years;
 
@@ -185,7 +207,7 @@ static int id18_problem(const char *id)
 	char birth[11], today[11];
 	int i, sum = 0, y, m, d;
 
-	if (!all_digits(id, 17) || !((id[17] >= '0' && id[17] <= '9') || id[17] == 'X'))
+	if (!val_all_digits(id, 17) || !((id[17] >= '0' && id[17] <= '9') || id[17] == 'X'))
 		return ID_FORMAT;
 	snprintf(birth, sizeof(birth), "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
 	if (!expr_date_parse(birth, &y, &m, &d) || y < 1880)
@@ -209,7 +231,7 @@ static int id_problem(const char *id)
 	/* A disability certificate is the holder's ID number followed by
 	 * two digits (category and grade). */
 	if (n == 20) {
-		if (!all_digits(id + 18, 2))
+		if (!val_all_digits(id + 18, 2))
 			return ID_FORMAT;
 		return id18_problem(id);
 	}
@@ -227,7 +249,7 @@ int val_id_birth(const char *id, char out[11])
 	size_t n = id ? strlen(id) : 0;
 
 	out[0] = '\0';
-	if ((n != 18 && n != 20) || !all_digits(id, 17))
+	if ((n != 18 && n != 20) || !val_all_digits(id, 17))
 		return FC_EINVALID;
 	snprintf(out, 11, "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
 	if (!expr_date_parse(out, &y, &m, &d)) {
@@ -258,7 +280,7 @@ static int is_integer(const char *s)
 	n = strlen(s);
 	/* Up to 15 digits: every such integer is exact as a double, which is
 	 * how expressions will read it. */
-	return n >= 1 && n <= 15 && all_digits(s, n);
+	return n >= 1 && n <= 15 && val_all_digits(s, n);
 }
 
 static int is_decimal(const char *s)
@@ -273,7 +295,7 @@ static int is_decimal(const char *s)
 		return is_integer(s);
 	a = (size_t)(dot - s);
 	b = strlen(dot + 1);
-	return (a || b) && b >= 1 && a + b <= 15 && all_digits(s, a) && all_digits(dot + 1, b);
+	return (a || b) && b >= 1 && a + b <= 15 && val_all_digits(s, a) && val_all_digits(dot + 1, b);
 }
 
 static int is_phone(const char *s)
@@ -281,7 +303,7 @@ static int is_phone(const char *s)
 	size_t n = strlen(s);
 	const char *dash;
 
-	if (n == 11 && all_digits(s, 11) && s[0] == '1' && s[1] >= '3' && s[1] <= '9')
+	if (n == 11 && val_all_digits(s, 11) && s[0] == '1' && s[1] >= '3' && s[1] <= '9')
 		return 1;
 	/* Landline: area code 0xx or 0xxx, a hyphen, 7 or 8 digits. */
 	dash = strchr(s, '-');
@@ -290,8 +312,8 @@ static int is_phone(const char *s)
 	{
 		size_t area = (size_t)(dash - s), local = strlen(dash + 1);
 
-		return (area == 3 || area == 4) && all_digits(s, area) &&
-		       (local == 7 || local == 8) && all_digits(dash + 1, local);
+		return (area == 3 || area == 4) && val_all_digits(s, area) &&
+		       (local == 7 || local == 8) && val_all_digits(dash + 1, local);
 	}
 }
 
@@ -557,7 +579,7 @@ static void check_constraint(const form *f, const form_field *fld, const record 
 	int ok = 1;
 
 	if (field_expr(fld->constraint, fld->constraint_src, &e, &tmp, &e2) != 0) {
-		report_add(report, VAL_ERROR, rec, fld->name, "constraint",
+		val_report_add(report, VAL_ERROR, rec, fld->name, "constraint",
 			   ZE(lang, "%s：约束条件无法解析（%s）", "%s: the constraint cannot be read (%s)"),
 			   label, e2.msg);
 		return;
@@ -567,16 +589,16 @@ static void check_constraint(const form *f, const form_field *fld, const record 
 	make_ctx(&c, f, rec, parent, children, nchildren, today);
 	c.self = value;
 	if (expr_eval_bool(e, &c, &ok, &e2) != 0) {
-		report_add(report, VAL_ERROR, rec, fld->name, "constraint",
+		val_report_add(report, VAL_ERROR, rec, fld->name, "constraint",
 			   ZE(lang, "%s：约束条件无法计算（%s）", "%s: the constraint cannot be evaluated (%s)"),
 			   label, e2.msg);
 	} else if (!ok) {
 		msg = text_in(fld->constraint_msg, lang);
 		if (msg)
-			report_add(report, VAL_ERROR, rec, fld->name, "constraint",
+			val_report_add(report, VAL_ERROR, rec, fld->name, "constraint",
 				   ZE(lang, "%s：%s", "%s: %s"), label, msg);
 		else
-			report_add(report, VAL_ERROR, rec, fld->name, "constraint",
+			val_report_add(report, VAL_ERROR, rec, fld->name, "constraint",
 				   ZE(lang, "%s：不符合条件 %s", "%s: the value does not satisfy %s"),
 				   label, fld->constraint_src ? fld->constraint_src : "");
 	}
@@ -603,14 +625,14 @@ static void check_fields(const form *f, const record *rec, const record *parent,
 		value = record_val(rec, fld->name);
 		/* Spaces alone answer nothing: a required name of "  " is missing. */
 		if (fld->required && !value[strspn(value, " \t\r\n")]) {
-			report_add(report, VAL_ERROR, rec, fld->name, "required",
+			val_report_add(report, VAL_ERROR, rec, fld->name, "required",
 				   ZE(lang, "%s：必填", "%s: required"), field_label(fld, lang));
 			continue;
 		}
 		if (!*value)
 			continue;
 		if (val_check_type(fld, value, lang, &e2) != 0) {
-			report_add(report, VAL_ERROR, rec, fld->name,
+			val_report_add(report, VAL_ERROR, rec, fld->name,
 				   fld->type == FT_ID_NUMBER ? "id_check" : "type",
 				   ZE(lang, "%s：%s", "%s: %s"), field_label(fld, lang), e2.msg);
 			continue;
@@ -625,209 +647,9 @@ static void check_fields(const form *f, const record *rec, const record *parent,
 		const form_field *fld = field_find(f, rec->names[i]);
 
 		if ((!fld || !form_field_has_value(fld)) && rec->values[i][0])
-			report_add(report, VAL_ERROR, rec, rec->names[i], "unknown_field",
+			val_report_add(report, VAL_ERROR, rec, rec->names[i], "unknown_field",
 				   ZE(lang, "字段 %s 不在表单 %s 中", "field %s is not in form %s"),
 				   rec->names[i], f->id ? f->id : "?");
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Consistency rules (DOMAIN.md).                                      */
-
-static const char *const male_relations[] = {
-	"son", "son_in_law", "father", "grandson", "grandson_ext", "grandfather",
-	"father_in_law", "father_in_law_h", "uncle", "nephew", NULL
-};
-static const char *const female_relations[] = {
-	"daughter", "daughter_in_law", "mother", "granddaughter", "granddaughter_ext",
-	"grandmother", "mother_in_law", "mother_in_law_h", "niece", NULL
-};
-static const char *const in_school[] = {
-	"kindergarten", "primary", "junior", "senior", "secondary_voc", "higher_voc",
-	"university", NULL
-};
-
-/* Plausible ages for each school status; outside them is a warning. */
-static const struct school_ages {
-	const char *status;
-	int min, max;
-} school_ages[] = {
-	{ "preschool", 0, 7 },
-	{ "kindergarten", 2, 7 },
-	{ "primary", 5, 16 },
-	{ "junior", 10, 20 },
-	{ "senior", 13, 24 },
-	{ "secondary_voc", 13, 26 },
-	{ "higher_voc", 15, 40 },
-	{ "university", 15, 45 },
-};
-
-static int is_present(const record *m)
-{
-	return strcmp(m->kind, K_MEMBER) == 0 &&
-	       strcmp(record_val(m, F_M_STATUS), C_LEFT) != 0;
-}
-
-/* The member's age today from the birth date field, else from the ID. */
-static int member_age(const record *m, const char *today)
-{
-	char birth[11];
-	const char *b = record_val(m, F_M_BIRTH);
-
-	if (*b)
-		return years_between(b, today);
-	if (val_id_birth(record_val(m, F_M_ID), birth) == 0)
-		return years_between(birth, today);
-	return -1;
-}
-
-static void member_rules(const form *f, const record *m, const char *today, int lang,
-			 val_report *report)
-{
-	const char *id = record_val(m, F_M_ID);
-	const char *birth = record_val(m, F_M_BIRTH);
-	const char *sex = record_val(m, F_M_SEX);
-	const char *rel = record_val(m, F_M_RELATION);
-	const char *school = record_val(m, F_M_SCHOOL);
-	const char *health = record_val(m, F_M_HEALTH);
-	int id_ok = val_id_valid(id);
-	char id_birth[11], id_sex = id_ok ? val_id_sex(id) : 0;
-	const char *eff_sex = *sex ? sex : id_sex == 'M' ? C_MALE : id_sex == 'F' ? C_FEMALE : "";
-	int age;
-	size_t i;
-
-	if (id_ok && *birth && val_id_birth(id, id_birth) == 0 && strcmp(id_birth, birth) != 0)
-		report_add(report, VAL_WARNING, m, F_M_BIRTH, "id_birth",
-			   ZE(lang, "出生日期 %s 与身份证号中的 %s 不一致",
-			      "birth date %s differs from %s in the ID number"), birth, id_birth);
-	if ((id_sex == 'M' && strcmp(sex, C_FEMALE) == 0) ||
-	    (id_sex == 'F' && strcmp(sex, C_MALE) == 0))
-		report_add(report, VAL_WARNING, m, F_M_SEX, "id_sex",
-			   ZE(lang, "性别与身份证号（第 17 位）不一致",
-			      "sex differs from the ID number (17th digit)"));
-	if (*rel && *eff_sex &&
-	    ((in_list(rel, male_relations) && strcmp(eff_sex, C_FEMALE) == 0) ||
-	     (in_list(rel, female_relations) && strcmp(eff_sex, C_MALE) == 0)))
-		report_add(report, VAL_WARNING, m, F_M_RELATION, "rel_sex",
-			   ZE(lang, "与户主关系“%s”与性别“%s”不符",
-			      "relationship '%s' does not fit sex '%s'"),
-			   choice_label(f, F_M_RELATION, rel, lang),
-			   choice_label(f, F_M_SEX, eff_sex, lang));
-	age = member_age(m, today);
-	if (age < 0 || !*school)
-		return;
-	if (age >= 6 && age <= 15 && strcmp(health, "healthy") == 0 &&
-	    (strcmp(school, "dropout") == 0 || strcmp(school, "not_in_school") == 0)) {
-		report_add(report, VAL_WARNING, m, F_M_SCHOOL, "school_age",
-			   ZE(lang, "%d 岁、身体健康，属义务教育年龄，却“%s”",
-			      "aged %d and healthy, of compulsory school age, but '%s'"),
-			   age, choice_label(f, F_M_SCHOOL, school, lang));
-		return;
-	}
-	for (i = 0; i < sizeof(school_ages) / sizeof(school_ages[0]); i++)
-		if (strcmp(school, school_ages[i].status) == 0 &&
-		    (age < school_ages[i].min || age > school_ages[i].max))
-			report_add(report, VAL_WARNING, m, F_M_SCHOOL, "school_age",
-				   ZE(lang, "年龄 %d 岁与在校情况“%s”不符",
-				      "age %d does not fit school status '%s'"),
-				   age, choice_label(f, F_M_SCHOOL, school, lang));
-}
-
-/* Identification (or monitoring) period as a month index y*12+m-1; the
- * latest of id_year (its December) and monitor_date (YYYYMM); -1 if none. */
-static int ident_month(const record *h)
-{
-	const char *y = record_val(h, F_ID_YEAR);
-	const char *md = record_val(h, F_MONITOR_DATE);
-	int best = -1;
-
-	if (strlen(y) == 4 && all_digits(y, 4))
-		best = num_at(y, 4) * 12 + 11;
-	if (*record_val(h, F_MONITOR_CATEGORY) && strlen(md) == 6 && all_digits(md, 6)) {
-		int m = num_at(md + 4, 2);
-
-		if (m >= 1 && m <= 12 && num_at(md, 4) * 12 + m - 1 > best)
-			best = num_at(md, 4) * 12 + m - 1;
-	}
-	return best;
-}
-
-static void household_rules(const record *h,
-			    const record *const *children, size_t nchildren,
-			    const rules *rules, const char *today, int lang,
-			    val_report *report)
-{
-	const char *cause = record_val(h, F_MAIN_CAUSE);
-	const char *cat = record_val(h, F_MONITOR_CATEGORY);
-	int heads = 0, disabled = 0, schooling = 0, ill = 0;
-	size_t i, j;
-
-	for (i = 0; i < nchildren; i++) {
-		const record *m = children[i];
-		const char *id = record_val(m, F_M_ID);
-		const char *health = record_val(m, F_M_HEALTH);
-
-		if (!is_present(m))
-			continue;
-		heads += strcmp(record_val(m, F_M_RELATION), "head") == 0;
-		disabled += strcmp(health, "disabled") == 0;
-		ill += strcmp(health, "chronic") == 0 || strcmp(health, "serious") == 0;
-		schooling += in_list(record_val(m, F_M_SCHOOL), in_school);
-		if (strlen(id) < 18)
-			continue;
-		/* The same person twice, also as ID plus disability certificate:
-		 * compare the 18-digit ID part. */
-		for (j = 0; j < i; j++) {
-			const char *other = record_val(children[j], F_M_ID);
-
-			if (is_present(children[j]) && strlen(other) >= 18 &&
-			    strncmp(id, other, 18) == 0) {
-				const char *name = record_val(children[j], F_M_NAME);
-
-				report_add(report, VAL_ERROR, m, F_M_ID, "dup_id",
-					   ZE(lang, "身份证号与本户成员“%s”相同",
-					      "same ID number as member '%s' of this household"),
-					   *name ? name : children[j]->id);
-				break;
-			}
-		}
-	}
-	if (heads != 1)
-		report_add(report, VAL_WARNING, h, F_M_RELATION, "head_count",
-			   ZE(lang, "本户应有且只有一位户主（现有 %d 位）",
-			      "a household needs exactly one head (it has %d)"), heads);
-	if (strcmp(cause, "disability") == 0 && !disabled)
-		report_add(report, VAL_WARNING, h, F_MAIN_CAUSE, "cause_disabled",
-			   ZE(lang, "主要致贫原因为因残，但没有残疾成员",
-			      "main cause is disability, but no member is disabled"));
-	if (strcmp(cause, "schooling") == 0 && !schooling)
-		report_add(report, VAL_WARNING, h, F_MAIN_CAUSE, "cause_school",
-			   ZE(lang, "主要致贫原因为因学，但没有在校成员",
-			      "main cause is schooling, but no member is in school"));
-	if (strcmp(cause, "illness") == 0 && !ill)
-		report_add(report, VAL_WARNING, h, F_MAIN_CAUSE, "cause_ill",
-			   ZE(lang, "主要致贫原因为因病，但没有患慢性病或大病的成员",
-			      "main cause is illness, but no member is chronically or seriously ill"));
-	{
-		char t[11];
-		const char *iph = record_val(h, F_INCOME_PER_HEAD);
-		const rules_line *line;
-		double income;
-		int ident, now;
-
-		today_or(today, t);
-		line = rules ? rules_find(rules, record_val(h, F_PROVINCE), num_at(t, 4)) : NULL;
-		if (line && expr_text_number(iph, &income) && income < line->monitor_line && !*cat)
-			report_add(report, VAL_WARNING, h, F_MONITOR_CATEGORY, "monitor_missing",
-				   ZE(lang, "人均纯收入 %s 元低于监测线 %.0f 元，但未填写监测类型",
-				      "income per head %s yuan is under the monitoring line %.0f, but no monitoring category is set"),
-				   iph, line->monitor_line);
-		ident = ident_month(h);
-		now = num_at(t, 4) * 12 + num_at(t + 5, 2) - 1;
-		if (ident >= 0 && now - ident >= 2 && !*record_val(h, F_MEASURES))
-			report_add(report, VAL_WARNING, h, F_MEASURES, "no_measures",
-				   ZE(lang, "识别已超过一个月，但没有帮扶措施",
-				      "identified more than a month ago, but no assistance measure is recorded"));
 	}
 }
 
@@ -845,10 +667,10 @@ static int validate_one(const form *f, const record *rec, const record *parent,
 		return fc_err_set(err, FC_EINVALID, "validate: no form, record or report given");
 	today_or(today, t);
 	check_fields(f, rec, parent, children, nchildren, t, lang, report);
-	if (strcmp(rec->kind, K_MEMBER) == 0 && is_present(rec))
-		member_rules(f, rec, t, lang, report);
+	if (strcmp(rec->kind, K_MEMBER) == 0 && val_is_present(rec))
+		val_member_rules(f, rec, t, lang, report);
 	if (household_level && strcmp(rec->kind, K_HOUSEHOLD) == 0)
-		household_rules(rec, children, nchildren, rules, t, lang, report);
+		val_household_rules(f, rec, children, nchildren, rules, t, lang, report);
 	return 0;
 }
 
@@ -881,7 +703,7 @@ int val_household(const form *household_form, const record *household,
 			if (strcmp(household_form->subs[j]->id, c->kind) == 0)
 				sub = household_form->subs[j];
 		if (!sub) {
-			report_add(report, VAL_ERROR, c, NULL, "unknown_kind",
+			val_report_add(report, VAL_ERROR, c, NULL, "unknown_kind",
 				   ZE(lang, "记录类型 %s 不在表单 %s 中", "record kind %s is not in form %s"),
 				   c->kind, household_form->id ? household_form->id : "?");
 			continue;

@@ -7,6 +7,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/buf.h"
+#include "fieldcard/expr.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
 
@@ -121,6 +122,25 @@ const form *app_form(const fc_app *a, const char *kind)
 	return kind ? form_set_kind(a->forms, kind) : NULL;
 }
 
+/* A dynamic default (income_year: format-date(today(), '%Y')) as of the
+ * day the record is made; one that gives nothing leaves the field empty. */
+static void set_default_expr(const form *f, const form_field *fld, record *r)
+{
+	expr_ctx ctx = { .rec = r, .form = f, .schema = &form_expr_schema, .today = app_today() };
+	expr_value v = { 0 };
+	fc_err e;
+	fc_buf b;
+
+	buf_init(&b);
+	fc_err_clear(&e);
+	if (expr_eval(fld->default_expr, &ctx, &v, &e) == 0 && v.type != EV_NULL) {
+		expr_value_to_text(&v, &b);
+		record_set(r, fld->name, buf_cstr(&b));
+	}
+	expr_value_clear(&v);
+	buf_free(&b);
+}
+
 record *app_record_new(const fc_app *a, const char *kind, const char *id, const char *parent,
 		       const char *village)
 {
@@ -135,8 +155,12 @@ record *app_record_new(const fc_app *a, const char *kind, const char *id, const 
 	for (size_t i = 0; i < f->nfields; i++) {
 		const form_field *fld = &f->fields[i];
 
-		if (form_field_has_value(fld) && fld->type != FT_CALCULATE && fld->default_value &&
-		    *fld->default_value)
+		if (!form_field_has_value(fld) || fld->type == FT_CALCULATE || !fld->default_value ||
+		    !*fld->default_value)
+			continue;
+		if (fld->default_expr)
+			set_default_expr(f, fld, r);
+		else
 			record_set(r, fld->name, fld->default_value);
 	}
 	if (!strcmp(kind, K_HOUSEHOLD) && village && *village)
@@ -304,6 +328,7 @@ static int prepare(fc_app *a, record *r, app_household *h, const record ***kids,
 {
 	const form *f = app_form(a, r->kind), *hf = app_form(a, K_HOUSEHOLD);
 	const char *today = app_today();
+	val_report hh_rep;
 	size_t nkids = 0;
 	int rc;
 
@@ -336,7 +361,45 @@ static int prepare(fc_app *a, record *r, app_household *h, const record ***kids,
 	/* Household aggregates (member count, income per head) follow the child. */
 	if ((rc = val_calculate(hf, h->hh, NULL, *kids, nkids, today, err)) != FC_OK)
 		return rc;
-	return val_record(f, r, h->hh, *kids, nkids, a->rules, today, a->lang, report, err);
+	if ((rc = val_record(f, r, h->hh, *kids, nkids, a->rules, today, a->lang, report, err)) !=
+	    FC_OK)
+		return rc;
+	/* The household's rules with this child in it (the same person twice,
+	 * a spouse of the head's sex): what they say about this record. */
+	val_report_init(&hh_rep);
+	rc = val_record(hf, h->hh, NULL, *kids, nkids, a->rules, today, a->lang, &hh_rep, err);
+	val_report_move(report, &hh_rep, r->id);
+	return rc;
+}
+
+/* An ID number of r already held in another household of this device's
+ * store: a warning naming that household, the number masked. */
+static int id_elsewhere(fc_app *a, const record *r, val_report *report, fc_err *err)
+{
+	const char *field = !strcmp(r->kind, K_HOUSEHOLD) ? F_HEAD_ID :
+			    !strcmp(r->kind, K_MEMBER) ? F_M_ID : NULL;
+	const char *id = field ? record_val(r, field) : "";
+	const char *hh = !strcmp(r->kind, K_HOUSEHOLD) ? r->id : r->parent;
+	char *other = NULL, *masked;
+	record *o = NULL;
+	int rc;
+
+	if (strlen(id) < 18 || (!strcmp(r->kind, K_MEMBER) && !strcmp(record_val(r, F_M_STATUS), C_LEFT)))
+		return FC_OK;
+	if ((rc = store_id_elsewhere(a->st, id, hh, &other, err)) != FC_OK || !other)
+		return rc;
+	masked = util_mask_id(id);
+	if (store_get(a->st, other, &o, err) != FC_OK)
+		fc_err_clear(err);
+	val_report_add(report, VAL_WARNING, r, field, "id_elsewhere",
+		       a->lang == FC_LANG_EN ? "ID number %s is already in household %s (%s, head %s)"
+					     : "身份证号 %s 已在另一户 %s（户编号 %s，户主 %s）",
+		       masked, other, o && *record_val(o, F_HOUSEHOLD_CODE) ? record_val(o, F_HOUSEHOLD_CODE) : "-",
+		       o ? record_val(o, F_HEAD_NAME) : "-");
+	record_free(o);
+	free(masked);
+	free(other);
+	return FC_OK;
 }
 
 int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
@@ -351,7 +414,8 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
 		report = &local;
 	}
 	if ((rc = prepare(a, r, &h, &kids, report, err)) != FC_OK ||
-	    (rc = first_error(report, r->id, NULL, err)) != FC_OK)
+	    (rc = first_error(report, r->id, NULL, err)) != FC_OK ||
+	    (rc = id_elsewhere(a, r, report, err)) != FC_OK)
 		goto out;
 	if ((rc = store_begin(a->st, err)) != FC_OK)
 		goto out;

@@ -4,6 +4,7 @@
  * cause of illness needs someone ill, a monitored household stays under
  * the line). Part of the demo generator (demo.c, demo_int.h); the parts are
  * drawn in a fixed order so a seed keeps giving the same village. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "demo_int.h"
@@ -203,6 +204,8 @@ static void hh_income(gen *x, record *hh, const hh_kind *k, member_info *mv, int
 	property = rest * rnd_in(&x->g, 0, 8) / 100;
 	t->business = (rest - transfer - property) * rnd_in(&x->g, 30, 70) / 100;
 	wage = rest - transfer - property - t->business;
+	/* The demo's incomes are this year's. */
+	put_int(f, hh, F_INCOME_YEAR, atoi(x->today_s));
 	put_int(f, hh, "wage_income", wage);
 	put_int(f, hh, "business_income", t->business);
 	put_int(f, hh, "transfer_income", transfer);

@@ -116,6 +116,13 @@ static const store_migration migrations[] = {
 	   * types any part of a name, ID number or code. rowid = records.rid. */
 	  "CREATE VIRTUAL TABLE search USING fts5("
 	  " household UNINDEXED, text, tokenize = 'trigram');" },
+	{ 3, "ID numbers",
+	  /* The same person in another household (a warning at the doorstep),
+	   * by the 18-digit ID part. */
+	  "CREATE INDEX IF NOT EXISTS records_member_id ON records(substr(id_number, 1, 18))"
+	  " WHERE kind = '" K_MEMBER "' AND id_number != '';"
+	  "CREATE INDEX IF NOT EXISTS records_head_id ON records(substr(head_id_number, 1, 18))"
+	  " WHERE kind = '" K_HOUSEHOLD "' AND head_id_number != '';" },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -354,14 +354,19 @@ cleanup:
 int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
 		  fc_err *err)
 {
-	sqlite3_stmt *st = store_prepare(s,
+	/* Two statements: "?1 IS NULL OR record_id = ?1" would keep SQLite
+	 * from the index, and one card's history would read everyone's. */
+	sqlite3_stmt *st = store_prepare(s, record_id ?
 		"SELECT seq, record_id, field, old, new, who, at FROM audit"
-		" WHERE ?1 IS NULL OR record_id = ?1 ORDER BY seq DESC", err);
+		" WHERE record_id = ?1 ORDER BY seq DESC" :
+		"SELECT seq, record_id, field, old, new, who, at FROM audit"
+		" ORDER BY seq DESC", err);
 	int rc;
 
 	if (!st)
 		return FC_ERROR;
-	store_bind(st, 1, record_id);
+	if (record_id)
+		store_bind(st, 1, record_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_audit a = {
 			sqlite3_column_int64(st, 0), store_col(st, 1), store_col(st, 2),
@@ -374,6 +379,36 @@ int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
 	}
 	rc = rc == SQLITE_DONE ? 0 : store_fail(s, err, "reading the audit trail");
 cleanup:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- the same person elsewhere ---- */
+
+int store_id_elsewhere(store *s, const char *id_number, const char *household, char **other,
+		       fc_err *err)
+{
+	/* By the 18-digit ID part, so a disability certificate number finds
+	 * its ID; the expressions match the indexes of migration 3. */
+	sqlite3_stmt *st = store_prepare(s,
+		"SELECT parent FROM records WHERE kind = '" K_MEMBER "' AND"
+		" substr(id_number, 1, 18) = substr(?1, 1, 18) AND id_number != '' AND"
+		" member_status != '" C_LEFT "' AND parent != ?2"
+		" UNION ALL SELECT id FROM records WHERE kind = '" K_HOUSEHOLD "' AND"
+		" substr(head_id_number, 1, 18) = substr(?1, 1, 18) AND head_id_number != '' AND"
+		" id != ?2 LIMIT 1", err);
+	int rc;
+
+	*other = NULL;
+	if (!st)
+		return FC_ERROR;
+	store_bind(st, 1, id_number);
+	store_bind(st, 2, household ? household : "");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*other = util_strdup(store_col(st, 0));
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? FC_OK
+						  : store_fail(s, err, "looking up an ID number");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -18,6 +18,9 @@
 #define FC_EINVALID (-5)   /* bad input (file, record, field, value) */
 #define FC_EUSAGE (-6)     /* wrong command-line use */
 
+/* The languages messages and labels come in (the forms' ::zh and ::en). */
+enum { FC_LANG_ZH = 0, FC_LANG_EN = 1, FC_NLANG = 2 };
+
 typedef struct fc_err {
 	int code;
 	char msg[1024];

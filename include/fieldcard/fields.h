@@ -22,6 +22,9 @@
 #define F_MONITOR_CATEGORY "monitor_category" /* "", unstable, marginal, sudden */
 #define F_MONITOR_DATE "monitor_date"        /* YYYYMM */
 #define F_RISK_CLEARED "risk_cleared"
+#define F_RISK_CLEARED_DATE "risk_cleared_date"
+#define F_INCOME_YEAR "income_year"          /* the year the income is for */
+#define F_OOP "oop_spending"                 /* compliant out-of-pocket spending */
 #define F_ID_YEAR "id_year"
 #define F_MAIN_CAUSE "main_cause"
 #define F_OTHER_CAUSES "other_causes"
@@ -48,6 +51,7 @@
 #define F_M_AGE "age"                        /* calculated */
 #define F_M_RELATION "relationship"
 #define F_M_SCHOOL "school_status"
+#define F_M_OOS_REASON "out_of_school_reason"
 #define F_M_HEALTH "health"                  /* healthy chronic serious disabled */
 #define F_M_LABOUR "labour_ability"
 #define F_M_MEDICAL "medical_insurance"      /* yes no */
@@ -60,6 +64,7 @@
 #define F_V_VISITORS "visitors"
 #define F_V_PURPOSE "purpose"
 #define F_V_EVENT "sudden_event"             /* none illness disaster accident */
+#define F_V_FOLLOW_UP "follow_up_date"
 
 /* Choice names the rules use. */
 #define C_YES "yes"

@@ -17,7 +17,6 @@ struct expr;
 struct expr_schema;
 struct record;
 
-enum { FC_LANG_ZH = 0, FC_LANG_EN = 1, FC_NLANG = 2 };
 
 typedef enum form_type {
 	FT_TEXT,
@@ -63,6 +62,9 @@ typedef struct form_field {
 	char *relevant_src;
 	char *calculation_src;
 	char *default_value;
+	struct expr *default_expr; /* a default that is an expression (it has a
+	                              "(" or "${"), evaluated when a record is
+	                              made: format-date(today(), '%Y') */
 	struct expr *constraint;   /* compiled; NULL if none */
 	struct expr *relevant;
 	struct expr *calculation;

@@ -136,6 +136,12 @@ typedef int (*store_audit_cb)(const store_audit *a, void *ud);
 int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
 		  fc_err *err);
 
+/* The first household other than `household` holding id_number (by its
+ * first 18 characters): a member not marked as left, or a head. *other is
+ * NULL if there is none; caller frees. */
+int store_id_elsewhere(store *s, const char *id_number, const char *household, char **other,
+		       fc_err *err);
+
 /* ---- review (secretary) ---- */
 
 /* state: "submitted", "approved", "returned" (comment required), "merged".

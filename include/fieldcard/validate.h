@@ -31,6 +31,13 @@ typedef struct val_report {
 
 void val_report_init(val_report *r);
 void val_report_free(val_report *r);
+/* Add an issue about rec (the model adds those only it can see, such as an
+ * ID number used in another household). */
+void val_report_add(val_report *r, val_severity sev, const record *rec, const char *field,
+		    const char *code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Move src's issues about record_id to dst; the rest are dropped. src is
+ * left empty. */
+void val_report_move(val_report *dst, val_report *src, const char *record_id);
 
 /* Check one value against its field's type (no expressions): integer,
  * decimal, date, yes/no, choice names, ID number (check digit), phone.

@@ -37,7 +37,7 @@ static void test_form__shipped_household_loads_clean(void **state)
 	/* Not even a warning: the shipped form is the example counties copy. */
 	assert_string_equal(buf_cstr(&report), "");
 	assert_string_equal(f->id, K_HOUSEHOLD);
-	assert_string_equal(f->version, "2026.11.1");
+	assert_string_equal(f->version, "2026.12.1");
 	assert_string_equal(f->title[FC_LANG_ZH], "贫困户建档立卡信息卡");
 	assert_int_equal(f->nsubs, 2);
 	assert_string_equal(f->subs[0]->id, K_MEMBER);

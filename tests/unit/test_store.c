@@ -197,12 +197,12 @@ static void test_store__migrates_and_reopens(void **state)
 	store *s2 = NULL;
 	fc_err e;
 
-	assert_int_equal(store_schema_version(f->s), 2);
+	assert_int_equal(store_schema_version(f->s), 3);
 	put_household(f->s, "H1", "520101", "001", "张三", "");
 	store_close(f->s);
 	f->s = NULL;
 	OK(store_open(f->path, &f->s, ERR));
-	assert_int_equal(store_schema_version(f->s), 2);
+	assert_int_equal(store_schema_version(f->s), 3);
 	assert_int_equal(search_count(f->s, "张三"), 1);
 
 	/* A store from a newer program is refused, not damaged. */
@@ -216,7 +216,7 @@ static void test_store__migrates_and_reopens(void **state)
 	assert_non_null(strstr(e.msg, "store made by a newer fieldcard"));
 	assert_non_null(strstr(e.msg, "schema 99"));
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	OK(store_open(f->path, &f->s, ERR));
 }

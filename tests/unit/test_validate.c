@@ -62,6 +62,7 @@ static form_field hh_fields[] = {
 	{ .type = FT_TEXT, .name = "monitor_category" },
 	{ .type = FT_TEXT, .name = "monitor_date" },
 	{ .type = FT_INTEGER, .name = "id_year" },
+	{ .type = FT_INTEGER, .name = "income_year" },
 	{ .type = FT_SELECT_MULTIPLE, .name = "measures", .list = &measure_list },
 	{ .type = FT_DECIMAL, .name = "wage_income", .constraint_src = ". >= 0" },
 	{ .type = FT_DECIMAL, .name = "production_cost" },
@@ -83,10 +84,12 @@ static form hh_form = { .id = "household", .fields = hh_fields,
 			.subs = hh_subs, .nsubs = 1 };
 
 static rules_line rule_lines[] = {
-	{ .province = "*", .year = 2026, .poverty_line = 5000, .monitor_line = 8200 },
-	{ .province = "贵州省", .year = 2026, .poverty_line = 5000, .monitor_line = 8400 },
+	{ .province = "*", .year = 2026, .poverty_line = 5000, .monitor_line = 8200,
+	  .clear_months = 6, .source = "test" },
+	{ .province = "贵州省", .year = 2026, .poverty_line = 5000, .monitor_line = 8400,
+	  .clear_months = 6, .source = "test" },
 };
-static rules test_rules = { .lines = rule_lines, .n = 2 };
+static rules test_rules = { .lines = rule_lines, .n = 2, .path = "forms/rules.csv" };
 
 /* ------------------------------------------------------------------ */
 /* Helpers.                                                            */
@@ -165,6 +168,7 @@ static void hh_make(hh *x)
 	record_set(x->h, "id_year", "2016");
 	record_set(x->h, "measures", "industry health");
 	record_set(x->h, "income_per_head", "9000");
+	record_set(x->h, "income_year", "2026");
 	add_member(x, "张三", "male", ID_HEAD, "1980-01-01", "head", "", "healthy");
 	add_member(x, "李梅", "female", ID_SPOUSE, "1982-03-15", "spouse", "", "chronic");
 	add_member(x, "张小明", "male", ID_SON, "2015-06-01", "son", "primary", "healthy");
@@ -559,7 +563,11 @@ static void test_validate__rule_id_birth_and_sex(void **state)
 	it = find_issue(&rep, "id_sex", x.m[0]->id);
 	assert_non_null(it);
 	assert_string_equal(it->field, "sex");
-	assert_int_equal(rep.n, 1);
+	/* And the spouse now has the head's sex. */
+	it = find_issue(&rep, "rel_sex", x.m[0]->id);
+	assert_non_null(it);
+	assert_string_equal(it->message, "配偶与户主性别相同（female）");
+	assert_int_equal(rep.n, 2);
 	val_report_free(&rep);
 	hh_free(&x);
 }
@@ -748,7 +756,7 @@ static void test_validate__rule_monitor_missing(void **state)
 	assert_non_null(it);
 	assert_string_equal(it->field, "monitor_category");
 	assert_string_equal(it->message,
-			    "income per head 8300 yuan is under the monitoring line 8400, but no monitoring category is set");
+			    "income per head 8300.00 yuan is under the 2026 monitoring line 8400, but no monitoring category is set");
 	record_set(x.h, "province", "四川省");
 	hh_check(&x, &rep, FC_LANG_EN);
 	assert_null(find_issue(&rep, "monitor_missing", NULL));
@@ -757,12 +765,21 @@ static void test_validate__rule_monitor_missing(void **state)
 	record_set(x.h, "monitor_date", "202601");
 	hh_check(&x, &rep, FC_LANG_EN);
 	assert_null(find_issue(&rep, "monitor_missing", NULL));
-	/* No rules file: the income check is skipped. */
+	/* No rules file: the income cannot be checked, and the card says so. */
 	record_set(x.h, "monitor_category", "");
 	val_report_free(&rep);
 	assert_int_equal(val_household(&hh_form, x.h, x.kids, x.n, NULL, TODAY, FC_LANG_EN,
 				       &rep, NULL), 0);
-	assert_int_equal(rep.n, 0);
+	assert_int_equal(rep.n, 1);
+	assert_string_equal(rep.items[0].code, "no_income_line");
+	assert_string_equal(rep.items[0].message,
+			    "no rules file (forms/rules.csv): income is not checked");
+	/* A year without a line: named with the province and the file. */
+	record_set(x.h, "income_year", "2027");
+	hh_check(&x, &rep, FC_LANG_EN);
+	assert_non_null(find_issue(&rep, "no_income_line", "H1"));
+	assert_string_equal(find_issue(&rep, "no_income_line", "H1")->message,
+			    "no income line for 贵州省 2027 in forms/rules.csv");
 	val_report_free(&rep);
 	hh_free(&x);
 }
@@ -869,6 +886,7 @@ static void test_validate__shipped_forms(void **state)
 	record_set(h, "household_type", "lifted_policy");
 	record_set(h, "poverty_status", "lifted");
 	record_set(h, "id_year", "2016");
+	record_set(h, "income_year", "2026");
 	record_set(h, "main_cause", "illness");
 	record_set(h, "wage_income", "12000");
 	record_set(h, "business_income", "8000");
