@@ -1,4 +1,6 @@
-/* scr_card.c — one household's file card: its sections, the member roster
+/* scr_card.c — one household's file card: the checks of the card on the
+ * day (the five checks, the missing income line, the suggested monitoring
+ * category, the early warnings) above its sections, the member roster
  * as a table (add, edit, mark as left with a reason — never delete), the
  * visit log, and the card's history (who changed which field from what to
  * what, when). Submitting the card for review happens here too. */
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldcard/checks.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
 
@@ -27,6 +30,12 @@ typedef struct card_state {
 	hist_row *hist;
 	int nhist;
 	char *review, *comment;
+	/* The checks as of the last load (open, and every return to the card:
+	 * a save on the form comes back through resume). */
+	rules_indicators ind;
+	int have_ind;
+	char ind_err[sizeof(((fc_err *)0)->msg)];
+	int card_lines;     /* lines of the Card tab at the last draw */
 	int tab;
 	int cur[NTABS], top[NTABS];
 	int page;
@@ -109,6 +118,8 @@ static void card_load(ui *u, card_state *st)
 			st->visits[st->nvisits++] = c;
 	}
 	store_review_get(u->app->st, st->id, &st->review, &st->comment, NULL);
+	st->have_ind = checks_household(u->app, &st->hh, NULL, &st->ind, &err) == 0;
+	snprintf(st->ind_err, sizeof(st->ind_err), "%s", st->have_ind ? "" : err.msg);
 	h.what = record_val(st->hh.hh, F_HEAD_NAME);
 	store_history(u->app->st, st->id, hist_cb, &h, NULL);
 	for (size_t i = 0; i < st->hh.nchildren; i++) {
@@ -152,38 +163,154 @@ static int tab_len(card_state *st, const form *f)
 	case TAB_MEMBERS: return st->nmembers;
 	case TAB_VISITS: return st->nvisits;
 	case TAB_HISTORY: return st->nhist;
-	default: return f ? (int)f->nfields : 0;
+	default: return f ? st->card_lines : 0;
 	}
+}
+
+/* The Card tab is one column of lines, the checks section and then the
+ * fields, scrolled by top[TAB_CARD]. Every line is counted, shown or not,
+ * so that scrolling knows where the card ends at this width. */
+typedef struct card_out {
+	int y, h;       /* first screen line of the body, lines it has */
+	int skip;       /* lines scrolled past */
+	int n;          /* lines so far */
+} card_out;
+
+/* The screen line of the next line, or -1 if it is scrolled out of view. */
+static int out_next(card_out *o)
+{
+	int k = o->n++ - o->skip;
+
+	return k >= 0 && k < o->h ? o->y + k : -1;
+}
+
+/* s from column x to the right edge, wrapped onto as many lines as it
+ * takes (never cut inside a character). Returns the screen line of its
+ * first line, or -1 if that one is out of view. */
+static int out_wrap(ui *u, card_out *o, int x, const char *s, int attr)
+{
+	int w = u->cols - 1 - x, first = -2;
+	char line[1024];
+
+	if (w < 2)
+		w = 2;
+	do {
+		size_t n = ui_wrap(s, w);
+		int y = out_next(o);
+
+		if (first == -2)
+			first = y;
+		if (y >= 0) {
+			snprintf(line, sizeof(line), "%.*s", (int)n, s);
+			attron(attr);
+			ui_text(y, x, w, line, 0);
+			attroff(attr);
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+	} while (*s);
+	return first;
+}
+
+static const char *state_mark(rules_state s)
+{
+	return s == RULES_PASS ? _("pass") : s == RULES_FAIL ? _("FAIL") : _("unknown");
+}
+
+/* The checks section: a heading with the counts, the missing income line,
+ * each check with its mark and reason, the suggested monitoring category
+ * (its label from the form's monitor_category choices) and the warnings. */
+static void draw_checks(ui *u, card_state *st, card_out *o)
+{
+	const rules_indicators *ind = &st->ind;
+	const form *f = app_form(u->app, K_HOUSEHOLD);
+	int nfail = 0, nunk = 0, markw = 0, y;
+	char buf[1536];
+
+	if (!st->have_ind) {
+		snprintf(buf, sizeof(buf), "%s %s", _("Checks could not be made:"), st->ind_err);
+		out_wrap(u, o, 1, buf, A_BOLD);
+		out_next(o);
+		return;
+	}
+	for (int c = 0; c < RULES_NCHECKS; c++) {
+		nfail += ind->check[c].state == RULES_FAIL;
+		nunk += ind->check[c].state == RULES_UNKNOWN;
+	}
+	for (int s = RULES_PASS; s <= RULES_UNKNOWN; s++)
+		if (ui_width(state_mark((rules_state)s)) > markw)
+			markw = ui_width(state_mark((rules_state)s));
+	if (nfail || nunk)
+		snprintf(buf, sizeof(buf), _("-- Checks on %s: %d failing, %d unknown --"),
+			 app_today(), nfail, nunk);
+	else
+		snprintf(buf, sizeof(buf), _("-- Checks on %s: all pass --"), app_today());
+	out_wrap(u, o, 1, buf, A_BOLD);
+	if (ind->no_line[0] && (y = out_wrap(u, o, 3, ind->no_line, A_BOLD)) >= 0) {
+		attron(A_BOLD);
+		ui_text(y, 1, 1, "!", 0);
+		attroff(A_BOLD);
+	}
+	for (int c = 0; c < RULES_NCHECKS; c++) {
+		const rules_check *k = &ind->check[c];
+		int attr = k->state == RULES_FAIL ? A_BOLD : 0;
+
+		if (k->reason[0])
+			snprintf(buf, sizeof(buf), _("%s: %s"), rules_check_label(c, u->lang), k->reason);
+		else
+			snprintf(buf, sizeof(buf), "%s", rules_check_label(c, u->lang));
+		if ((y = out_wrap(u, o, 2 + markw, buf, attr)) >= 0) {
+			attron(attr);
+			ui_text(y, 1, markw, state_mark(k->state), 0);
+			attroff(attr);
+		}
+	}
+	if (ind->suggest.kind) {
+		const form_field *fld = f ? form_field_find(f, F_MONITOR_CATEGORY) : NULL;
+		char *lab = ui_value_label(u, fld, ind->suggest.kind);
+
+		snprintf(buf, sizeof(buf), _("Suggested for monitoring: %s — %s"), lab,
+			 ind->suggest.reason);
+		free(lab);
+		out_wrap(u, o, 1, buf, A_BOLD);
+	}
+	for (size_t i = 0; i < ind->nwarn; i++) {
+		snprintf(buf, sizeof(buf), _("Early warning: %s"), ind->warn[i].reason);
+		out_wrap(u, o, 1, buf, 0);
+	}
+	out_next(o);
 }
 
 static void draw_fields(ui *u, card_state *st, int y, int h)
 {
 	const form *f = app_form(u->app, K_HOUSEHOLD);
-	int line = 0, shown = 0;
+	card_out o = { y, h, st->top[TAB_CARD], 0 };
+	/* Labels take up to 28 columns, less on a narrow terminal. */
+	int lw = u->cols >= 64 ? 28 : (u->cols - 4) / 2, yy;
 
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->nfields && shown < h; i++) {
+	draw_checks(u, st, &o);
+	for (size_t i = 0; f && i < f->nfields; i++) {
 		const form_field *fld = &f->fields[i];
 		char *v;
 		if (fld->type == FT_BEGIN_GROUP) {
-			if (line++ >= st->top[TAB_CARD]) {
+			if ((yy = out_next(&o)) >= 0) {
 				attron(A_BOLD);
-				ui_textf(y + shown++, 1, u->cols - 2, "-- %s --", form_label(fld, u->lang));
+				ui_textf(yy, 1, u->cols - 2, "-- %s --", form_label(fld, u->lang));
 				attroff(A_BOLD);
 			}
 			continue;
 		}
 		if (!form_field_has_value(fld) || !*record_val(st->hh.hh, fld->name))
 			continue;
-		if (line++ < st->top[TAB_CARD])
+		if ((yy = out_next(&o)) < 0)
 			continue;
 		v = ui_value_label(u, fld, record_val(st->hh.hh, fld->name));
-		ui_text(y + shown, 2, 28, form_label(fld, u->lang), 0);
-		ui_text(y + shown, 31, u->cols - 32, v, 0);
+		ui_text(yy, 2, lw, form_label(fld, u->lang), 0);
+		ui_text(yy, 3 + lw, u->cols - 4 - lw, v, 0);
 		free(v);
-		shown++;
 	}
+	st->card_lines = o.n;
 }
 
 static const char *choice(ui *u, const form *f, const char *field, const record *r, char **tofree)
@@ -310,7 +437,8 @@ static void card_draw(ui *u, void *vst, int top, int h)
 			attroff(A_REVERSE);
 		x += w + 1;
 	}
-	y += 2;
+	/* A short terminal keeps no blank line under the tabs. */
+	y += h >= 12 ? 2 : 1;
 	body = top + h - y;
 	st->page = body - 1 > 1 ? body - 1 : 1;
 	switch (st->tab) {
@@ -399,7 +527,11 @@ static int card_action(ui *u, void *vst, ui_action act, wint_t ch)
 		if (scroll_only) *top += st->page; else *cur += st->page;
 		break;
 	case ACT_FIRST: *cur = *top = 0; break;
-	case ACT_LAST: *cur = n - 1; break;
+	case ACT_LAST:
+		*cur = n - 1;
+		if (scroll_only)
+			*top = n - st->page;
+		break;
 	case ACT_EDIT: case ACT_ENTER:
 		if (st->tab == TAB_MEMBERS && *cur < st->nmembers)
 			open_form(u, st, K_MEMBER, st->members[*cur]->id);

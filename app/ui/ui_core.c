@@ -18,8 +18,8 @@
 #define FC_LOCALE_DIR "/usr/local/share/locale"
 #endif
 
-#define MIN_ROWS 24
-#define MIN_COLS 80
+#define MIN_ROWS 10
+#define MIN_COLS 40
 
 ui_sync_fn ui_sync_hook = NULL;
 

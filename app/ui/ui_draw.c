@@ -65,6 +65,25 @@ size_t ui_fit(const char *s, int w)
 	return (size_t)(p - s);
 }
 
+size_t ui_wrap(const char *s, int w)
+{
+	size_t n = ui_fit(s, w), cut;
+	wchar_t wc;
+
+	if (!s || !*s)
+		return 0;
+	/* Always move on, even when one character is wider than the line. */
+	if (n == 0)
+		return dec(s, &wc);
+	if (!s[n] || s[n] == ' ')
+		return n;
+	/* Break after the last space, so that a number or a word stays whole,
+	 * unless that would leave most of the line empty. */
+	for (cut = n; cut > 0 && s[cut - 1] != ' '; cut--)
+		;
+	return cut > n / 2 ? cut : n;
+}
+
 void ui_blank(int y, int x, int w)
 {
 	if (w <= 0)

@@ -182,6 +182,10 @@ int ui_textf(int y, int x, int w, const char *fmt, ...)
 void ui_blank(int y, int x, int w);
 /* Byte length of the longest prefix of s that fits in w columns. */
 size_t ui_fit(const char *s, int w);
+/* Byte length of the next line of s wrapped at w columns: breaks after a
+ * space where one is near the end, else at w (never inside a character);
+ * at least one character. The caller skips the spaces that follow. */
+size_t ui_wrap(const char *s, int w);
 
 /* ---- text editing (ui_edit.c) ---- */
 void ui_edit_set(ui_edit *e, const char *utf8);
