@@ -476,6 +476,8 @@ static void form_draw(ui *u, void *vst, int top, int h)
 	form_state *st = vst;
 	const form_field *ff = focused(st);
 	int W = u->cols, y = top, area, panel = 0;
+	/* Values take 26 columns, or what a narrow terminal leaves. */
+	int vw = W - 27 < 26 ? W - 27 : 26;
 	const char *name = ui_record_name(st->rec);
 	const val_issue *fi;
 
@@ -484,7 +486,7 @@ static void form_draw(ui *u, void *vst, int top, int h)
 		 st->is_new ? _("(new, not saved yet)") : "");
 	if (ff && (ff->type == FT_SELECT_ONE || ff->type == FT_SELECT_MULTIPLE ||
 		   ff->type == FT_YESNO))
-		panel = choice_lines(u, st, ff, 7);
+		panel = choice_lines(u, st, ff, h - 5 < 7 ? (h - 5 > 1 ? h - 5 : 1) : 7);
 	area = h - 1 - panel - 2;
 	if (area < 1)
 		area = 1;
@@ -522,18 +524,18 @@ static void form_draw(ui *u, void *vst, int top, int h)
 		if (i == st->focus)
 			attroff(A_BOLD);
 		if (i == st->focus && st->edit_fld == fld) {
-			u->cur_x = ui_edit_draw(&st->edit, y, 26, 26);
+			u->cur_x = ui_edit_draw(&st->edit, y, 26, vw);
 			u->cur_y = y;
 		} else {
 			char *v = ui_value_label(u, fld, record_val(st->rec, fld->name));
 			if (r->kind == ROW_CALC) {
 				char buf[512];
 				snprintf(buf, sizeof(buf), "= %s", v);
-				ui_text(y, 26, 26, buf, 0);
+				ui_text(y, 26, vw, buf, 0);
 			} else {
 				if (i == st->focus)
 					attron(A_UNDERLINE);
-				ui_text(y, 26, 26, *v ? v : "", i == st->focus);
+				ui_text(y, 26, vw, *v ? v : "", i == st->focus);
 				attroff(A_UNDERLINE);
 			}
 			free(v);

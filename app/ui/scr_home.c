@@ -165,6 +165,9 @@ static void home_draw(ui *u, void *vst, int top, int h)
 {
 	home_state *st = vst;
 	int y = top, W = u->cols;
+	/* Six lines are kept for the summary, but a short terminal still
+	 * shows two villages: they are what Enter opens. */
+	int vend = top + h - 6 > top + 3 ? top + h - 6 : top + 3;
 
 	attron(A_BOLD);
 	ui_text(y, 1, 24, _("Village"), 0);
@@ -174,7 +177,7 @@ static void home_draw(ui *u, void *vst, int top, int h)
 	ui_text(y, 65, 14, _("Monitored"), 0);
 	attroff(A_BOLD);
 	y++;
-	for (int i = 0; i < st->nv && y < top + h - 6; i++, y++) {
+	for (int i = 0; i < st->nv && y < vend; i++, y++) {
 		if (i == st->cur)
 			attron(A_REVERSE);
 		ui_blank(y, 0, W);

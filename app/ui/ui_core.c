@@ -448,14 +448,20 @@ void ui_redraw(ui *u)
 	ops = u->stack[u->depth - 1].ops;
 	attron(A_REVERSE);
 	ui_blank(0, 0, u->cols);
-	snprintf(title, sizeof(title), "fieldcard - %s", _(ops->title));
-	ui_text(0, 1, u->cols / 2, title, 0);
 	snprintf(title, sizeof(title), "%s (%s)",
 		 u->app->principal ? u->app->principal : "",
 		 role_label(u->app->role));
 	{
-		int w = ui_width(title);
-		ui_text(0, u->cols - w - 1, w, title, 0);
+		/* The screen's name first; who is working gets what is left. */
+		int w = ui_width(title), lw;
+		char name[256];
+
+		snprintf(name, sizeof(name), "fieldcard - %s", _(ops->title));
+		lw = ui_text(0, 1, u->cols - 2, name, 0);
+		if (w > u->cols - lw - 4)
+			w = u->cols - lw - 4;
+		if (w > 0)
+			ui_text(0, u->cols - w - 1, w, title, 0);
 	}
 	attroff(A_REVERSE);
 	u->cur_y = u->cur_x = -1;
@@ -641,6 +647,7 @@ static void help_draw(ui *u, void *vst, int top, int h)
 	help_state *st = vst;
 	int line = 0, y = top;
 	char keys[64], kb[16];
+	int kw = u->cols >= 64 ? 22 : 11;   /* key column, narrower on a small terminal */
 
 	ui_textf(y++, 1, u->cols - 2, "%s: %s", _("Keys of this screen"), _(st->of));
 	for (size_t i = 0; i < NBINDINGS && y < top + h; i++) {
@@ -657,8 +664,8 @@ static void help_draw(ui *u, void *vst, int top, int h)
 				strncat(keys, ", ", sizeof(keys) - strlen(keys) - 1);
 			strncat(keys, ui_key_name(b->keys[k], kb), sizeof(keys) - strlen(keys) - 1);
 		}
-		ui_text(y, 2, 22, keys, 0);
-		ui_text(y, 25, u->cols - 26, _(b->help), 0);
+		ui_text(y, 2, kw, keys, 0);
+		ui_text(y, 3 + kw, u->cols - 4 - kw, _(b->help), 0);
 		y++;
 	}
 	if (st->scope & S_FORM && y < top + h)
