@@ -315,6 +315,9 @@ static void text_fix(fc_buf *b, size_t start, int trim)
 
 			/* A lone surrogate or NUL stays as written. */
 			if (cp && (cp < 0xD800 || cp > 0xDFFF)) {
+				i += 7;
+				if (cp == '\r' && i < len && s[i] == '\n')
+					continue;       /* _x000D_ before LF: CRLF */
 				if (cp < 0x80) {
 					*w++ = (char)cp;
 				} else if (cp < 0x800) {
@@ -325,7 +328,6 @@ static void text_fix(fc_buf *b, size_t start, int trim)
 					*w++ = (char)(0x80 | (cp >> 6 & 0x3F));
 					*w++ = (char)(0x80 | (cp & 0x3F));
 				}
-				i += 7;
 				continue;
 			}
 		}
@@ -794,6 +796,19 @@ static int ref_col(const char *ref)
 	return col;
 }
 
+/* Column 28 -> "AB". */
+static void col_name(int col, char out[8])
+{
+	char rev[8];
+	int n = 0;
+
+	for (; col > 0 && n < 7; col = (col - 1) / 26)
+		rev[n++] = (char)('A' + (col - 1) % 26);
+	for (int i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	out[n] = '\0';
+}
+
 static void row_begin(xlsx_reader *r, const XML_Char **atts)
 {
 	const char *v = attr(atts, "r");
@@ -801,9 +816,8 @@ static void row_begin(xlsx_reader *r, const XML_Char **atts)
 
 	if (v) {
 		if (parse_uint(v, XLSX_MAX_ROWS, &row) || row == 0) {
-			xp_fail(&r->x, FC_EINVALID, "%s: sheet \"%s\", after row %d: row number \"%s\" "
-				"is not one of 1 to %d", r->book->path, r->sheet, r->prev_row, v,
-				XLSX_MAX_ROWS);
+			xp_fail(&r->x, FC_EINVALID, "%s: sheet \"%s\": row number \"%s\" is not one "
+				"of 1 to %d", r->book->path, r->sheet, v, XLSX_MAX_ROWS);
 			return;
 		}
 	} else if ((row = (unsigned long)r->prev_row + 1) > XLSX_MAX_ROWS) {
@@ -942,9 +956,12 @@ static void cell_end(xlsx_reader *r)
 		goto empty;
 	if (r->ctype == T_SST) {
 		if (!r->book->nsst || parse_uint(v, r->book->nsst - 1, &idx)) {
-			xp_fail(&r->x, FC_EINVALID, "%s:%d: sheet \"%s\": a cell in column %d refers "
-				"to shared string \"%s\", but the workbook has %zu", r->book->path,
-				r->x.row, r->sheet, r->col, v, r->book->nsst);
+			char ref[8];
+
+			col_name(r->col, ref);
+			xp_fail(&r->x, FC_EINVALID, "%s:%d: sheet \"%s\", cell %s%d: shared string "
+				"\"%s\" does not exist (the workbook has %zu)", r->book->path, r->x.row,
+				r->sheet, ref, r->x.row, v, r->book->nsst);
 			return;
 		}
 		sl->s = r->book->sst.data + r->book->sst_off[idx];
