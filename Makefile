@@ -7,7 +7,7 @@
 .SUFFIXES:
 SHELL := /bin/bash
 
-PKGS := ncursesw sqlite3 libgit2 libsodium jansson
+PKGS := ncursesw sqlite3 libgit2 libsodium jansson libzip expat
 
 CC ?= gcc
 ifeq ($(CC),cc)

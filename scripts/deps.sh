@@ -7,7 +7,8 @@
 # tests need is named here (lighttpd-mod-openssl: HTTPS in the transport tests).
 set -u
 PKGS="gcc make pkg-config libncurses-dev libsqlite3-dev libgit2-dev libsodium-dev
-libcmocka-dev libxlsxwriter-dev libjansson-dev gettext git tmux openssh-server openssh-client
+libcmocka-dev libxlsxwriter-dev libjansson-dev libzip-dev libexpat1-dev gettext
+git tmux openssh-server openssh-client
 lighttpd lighttpd-mod-openssl fcgiwrap socat locales procps time openssl sqlite3
 python3 unzip iproute2 ca-certificates"
 missing=""

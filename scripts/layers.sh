@@ -1,9 +1,9 @@
 #!/bin/sh
 # layers.sh — fail the build when a file includes a layer above its own, when
-# a library header (libgit2, SQLite, ncurses) is included outside the one
-# layer allowed to use it, when code outside sync/ledger/ (public headers
-# included) names a libgit2 identifier (git_...), or when modules include
-# each other in a cycle.
+# a library header (libgit2, SQLite, ncurses, libzip, expat) is included
+# outside the one layer (or file) allowed to use it, when code outside
+# sync/ledger/ (public headers included) names a libgit2 identifier
+# (git_...), or when modules include each other in a cycle.
 # The layers, bottom up, are the LAYERS list below; docs/DESIGN.md
 # ("Layers") draws them. A header include/fieldcard/X.h belongs to the layer
 # whose folder holds X.c or X_*.c; the few headers without one are named in
@@ -86,6 +86,11 @@ check_file() { # file layer
 		sqlite3.h)
 			[ "$layer" = store ] || {
 				echo "$file:$line: includes <$inc>; only the store (app/store/) may use SQLite"
+				echo x >>"$edges.fail"
+			} ;;
+		zip.h | expat.h)
+			[ "$file" = app/core/xlsx.c ] || {
+				echo "$file:$line: includes <$inc>; only the xlsx reader (app/core/xlsx.c) may use libzip and expat"
 				echo x >>"$edges.fail"
 			} ;;
 		curses.h | ncurses.h | ncursesw/*)

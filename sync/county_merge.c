@@ -419,7 +419,7 @@ int county_merge(ledger *l, fc_app *a, const ledger_author *who, const char *pri
 	res->main = commit;
 	res->conflicts = c.n;
 	in_tx = 0;
-	if ((rc = store_commit(a->st, err)) ||
+	if ((rc = app_commit(a, err)) ||
 	    (rc = cut_villages(l, who, &commit, &b.who, &f, res, err)))
 		goto cleanup;
 	if (conflicts) {

@@ -354,7 +354,7 @@ int desk_resolve_one(desk *d, const char *id, const char *field, const char *how
 		store_rollback(d->a->st);
 		goto out;
 	}
-	if ((rc = store_commit(d->a->st, err)))
+	if ((rc = app_commit(d->a, err)))
 		goto out;
 	sscanf(found.path, "villages/%63[^/]", vcode);
 	if ((rc = county_cut_village(d->l, &d->who, &commit, vcode, err)))

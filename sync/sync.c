@@ -706,7 +706,7 @@ static int follow_tree(fc_app *a, ledger *l, const char *branch, sync_result *re
 	}
 	ledger_oid_fmt(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK ||
-	    (rc = store_commit(a->st, err)) != FC_OK) {
+	    (rc = app_commit(a, err)) != FC_OK) {
 		store_rollback(a->st);
 		goto cleanup;
 	}

@@ -178,7 +178,7 @@ int sync_rebuild(fc_app *a, fc_err *err)
 	ledger_oid_fmt(hex, sizeof(hex), &tree);
 	if ((rc = store_meta_set(a->st, "store_tree", hex, err)) != FC_OK)
 		goto out;
-	rc = store_commit(a->st, err);
+	rc = app_commit(a, err);
 	began = 0;
 	if (rc == FC_OK)
 		fprintf(stderr, "rebuilt %zu records from the ledger\n", how.stored);

@@ -157,7 +157,13 @@ static void spouse_sex(const form *f, const record *const *children, size_t nchi
 		       int lang, val_report *report)
 {
 	const record *head = NULL;
+	const form *mf = f;
 	const char *hs;
+
+	/* The labels are the member form's. */
+	for (size_t i = 0; f && i < f->nsubs; i++)
+		if (!strcmp(f->subs[i]->id, K_MEMBER))
+			mf = f->subs[i];
 
 	for (size_t i = 0; i < nchildren && !head; i++)
 		if (val_is_present(children[i]) && !strcmp(record_val(children[i], F_M_RELATION), "head"))
@@ -172,7 +178,7 @@ static void spouse_sex(const form *f, const record *const *children, size_t nchi
 			val_report_add(report, VAL_WARNING, m, F_M_RELATION, "rel_sex",
 				       ZE(lang, "配偶与户主性别相同（%s）",
 					  "the spouse has the head's sex (%s)"),
-				       val_choice_label(f, F_M_SEX, hs, lang));
+				       val_choice_label(mf, F_M_SEX, hs, lang));
 	}
 }
 

@@ -108,6 +108,9 @@ void app_close(fc_app *a)
 	if (a->rules)
 		rules_free(a->rules);
 	util_strv_free(a->villages);
+	for (size_t i = 0; i < a->narrived; i++)
+		free(a->arrived[i]);
+	free(a->arrived);
 	free(a->dir);
 	free(a->db_path);
 	free(a->ledger_path);
@@ -283,7 +286,8 @@ static int first_error(const val_report *rep, const char *id, const char *field,
 /* The children list with r put in place of its stored version (or added). */
 static const record **children_with(record **children, size_t n, const record *r, size_t *out_n)
 {
-	const record **v = util_calloc(n + 1, sizeof(*v));
+	/* n + 2: room for r and a NULL at the end. */
+	const record **v = util_calloc(n + 2, sizeof(*v));
 	size_t k = 0;
 	int placed = 0;
 
@@ -299,6 +303,15 @@ static const record **children_with(record **children, size_t n, const record *r
 		v[k++] = r;
 	*out_n = k;
 	return v;
+}
+
+static size_t count_kids(const record **kids)
+{
+	size_t n = 0;
+
+	while (kids && kids[n])
+		n++;
+	return n;
 }
 
 /* A cadre's change puts the card (back) in the first secretary's queue; a
@@ -372,6 +385,77 @@ static int prepare(fc_app *a, record *r, app_household *h, const record ***kids,
 	return rc;
 }
 
+/* What the list shows of a household's checks: the codes of the failing
+ * ones, "no_line" without an income line, then "suggest:KIND". */
+int app_store_checks(fc_app *a, const record *hh, const record *const *kids, size_t n,
+		     fc_err *err)
+{
+	rules_indicators ind;
+	char marks[128] = "";
+
+	rules_household(a->rules, hh, kids, n, app_today(), a->lang, NULL, &ind);
+	for (int c = 0; c < RULES_NCHECKS; c++)
+		if (ind.check[c].state == RULES_FAIL)
+			snprintf(marks + strlen(marks), sizeof(marks) - strlen(marks), "%s%s",
+				 *marks ? " " : "", rules_check_code(c));
+	if (ind.no_line[0])
+		snprintf(marks + strlen(marks), sizeof(marks) - strlen(marks), "%sno_line",
+			 *marks ? " " : "");
+	if (ind.suggest.kind)
+		snprintf(marks + strlen(marks), sizeof(marks) - strlen(marks), "%ssuggest:%s",
+			 *marks ? " " : "", ind.suggest.kind);
+	return store_checks_set(a->st, hh->id, marks, err);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int app_commit(fc_app *a, fc_err *err)
+{
+	int rc = FC_OK;
+
+	if (a->narrived)
+		qsort(a->arrived, a->narrived, sizeof(*a->arrived), cmp_str);
+	for (size_t i = 0; i < a->narrived && rc == FC_OK; i++) {
+		app_household h;
+
+		if (i && !strcmp(a->arrived[i], a->arrived[i - 1]))
+			continue;
+		rc = app_household_load(a, a->arrived[i], &h, err);
+		if (rc == FC_ENOTFOUND) {
+			/* A member whose household has not arrived (yet): nothing
+			 * to mark. */
+			rc = FC_OK;
+			fc_err_clear(err);
+			continue;
+		}
+		if (rc == FC_OK)
+			rc = app_store_checks(a, h.hh, (const record *const *)h.children, h.nchildren, err);
+		app_household_free(&h);
+	}
+	for (size_t i = 0; i < a->narrived; i++)
+		free(a->arrived[i]);
+	a->narrived = 0;
+	if (rc != FC_OK)
+		return rc;
+	return store_commit(a->st, err);
+}
+
+static void note_arrived(fc_app *a, const record *r)
+{
+	const char *hh = !strcmp(r->kind, K_HOUSEHOLD) ? r->id : r->parent;
+
+	if (!hh || !*hh || (a->narrived && !strcmp(a->arrived[a->narrived - 1], hh)))
+		return;
+	if (a->narrived == a->arrived_cap) {
+		a->arrived_cap = a->arrived_cap ? a->arrived_cap * 2 : 64;
+		a->arrived = util_realloc(a->arrived, a->arrived_cap * sizeof(*a->arrived));
+	}
+	a->arrived[a->narrived++] = util_strdup(hh);
+}
+
 /* An ID number of r already held in another household of this device's
  * store: a warning naming that household, the number masked. */
 static int id_elsewhere(fc_app *a, const record *r, val_report *report, fc_err *err)
@@ -422,11 +506,13 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err)
 	began = 1;
 	if (strcmp(r->kind, K_HOUSEHOLD) == 0) {
 		mark_submitted(a, r);
-		rc = put_record(a, r, app_form(a, r->kind), err);
+		if ((rc = put_record(a, r, app_form(a, r->kind), err)) == FC_OK)
+			rc = app_store_checks(a, r, (const record *const *)h.children, h.nchildren, err);
 	} else {
 		mark_submitted(a, h.hh);
-		if ((rc = put_record(a, r, app_form(a, r->kind), err)) == FC_OK)
-			rc = put_record(a, h.hh, app_form(a, K_HOUSEHOLD), err);
+		if ((rc = put_record(a, r, app_form(a, r->kind), err)) == FC_OK &&
+		    (rc = put_record(a, h.hh, app_form(a, K_HOUSEHOLD), err)) == FC_OK)
+			rc = app_store_checks(a, h.hh, kids, count_kids(kids), err);
 	}
 	if (rc != FC_OK)
 		goto out;
@@ -489,6 +575,8 @@ int app_put_arrived(fc_app *a, const char *path, const char *text, size_t len,
 	rc = store_put(a->st, r, canon, who, origin, err);
 	if (rc != FC_OK)
 		fc_err_prefix(err, "%s: ", path);
+	else
+		note_arrived(a, r);
 	free(canon);
 	if (rc == FC_OK && out)
 		*out = r;

@@ -636,6 +636,8 @@ static int one_household(gen *x, long index, fc_err *err)
 		rc = save_one(x, x->fh, hh, err);
 	for (int i = 0; i < nall && !rc; i++)
 		rc = save_one(x, i < n ? x->fm : x->fv, all[i], err);
+	if (!rc)
+		rc = app_store_checks(x->a, hh, (const record *const *)all, (size_t)nall, err);
 	if (!rc) {
 		x->st->households++;
 		x->st->members += n;

@@ -219,6 +219,16 @@ static void build_where(const store_query *q, int need_review, fc_buf *sql,
 	}
 	if (q->monitored_only)
 		buf_adds(sql, " AND h.monitor_category <> ''");
+	if (q->failing_check && *q->failing_check) {
+		/* A code among the space-separated ones; "any": some check fails
+		 * (the failing codes come before "suggest:KIND"). */
+		if (!strcmp(q->failing_check, "any")) {
+			buf_adds(sql, " AND h.checks <> '' AND substr(h.checks, 1, 8) <> 'suggest:'");
+		} else {
+			buf_adds(sql, " AND instr(' ' || h.checks || ' ', ' ' || ? || ' ') > 0");
+			a->v[a->n++] = q->failing_check;
+		}
+	}
 	if (q->not_visited_days > 0) {
 		/* Last visit on or before today - N days (never visited: ""). */
 		time_t t = (time_t)(util_now() - (long long)q->not_visited_days * 86400);
@@ -249,7 +259,7 @@ int store_list(store *s, const store_query *q, store_row_cb cb, void *ud, fc_err
 		 " h.household_type, h.poverty_status, h.monitor_category,"
 		 " coalesce(v.state, 'draft'), v.comment, h.last_visit, h.members,"
 		 " EXISTS (SELECT 1 FROM pending p WHERE p.household = h.id),"
-		 " (SELECT count(*) FROM conflicts c WHERE c.household = h.id)");
+		 " (SELECT count(*) FROM conflicts c WHERE c.household = h.id), h.checks");
 	build_where(q, 1, &sql, &a);
 	switch (q ? q->sort : STORE_SORT_CODE) {
 	case STORE_SORT_NAME: buf_adds(&sql, " ORDER BY h.head_name, h.code, h.id"); break;
@@ -283,6 +293,7 @@ int store_list(store *s, const store_query *q, store_row_cb cb, void *ud, fc_err
 		row.members = sqlite3_column_int(st, 11);
 		row.pending = sqlite3_column_int(st, 12);
 		row.conflicts = sqlite3_column_int(st, 13);
+		row.checks = store_col(st, 14);
 		if ((rc = cb(&row, ud)))
 			goto cleanup;
 	}
@@ -409,6 +420,21 @@ int store_id_elsewhere(store *s, const char *id_number, const char *household, c
 		*other = util_strdup(store_col(st, 0));
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? FC_OK
 						  : store_fail(s, err, "looking up an ID number");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_checks_set(store *s, const char *household_id, const char *checks, fc_err *err)
+{
+	sqlite3_stmt *st = store_prepare(s,
+		"UPDATE records SET checks = ?2 WHERE id = ?1 AND checks <> ?2", err);
+	int rc;
+
+	if (!st)
+		return FC_ERROR;
+	store_bind(st, 1, household_id);
+	store_bind(st, 2, checks ? checks : "");
+	rc = sqlite3_step(st) == SQLITE_DONE ? FC_OK : store_fail(s, err, "saving a card's checks");
 	sqlite3_finalize(st);
 	return rc;
 }

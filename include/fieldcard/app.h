@@ -28,6 +28,9 @@ typedef struct fc_app {
 	char **villages;      /* NULL-terminated village codes of this device */
 	int keep_review;      /* import: a review state given in the data is
 	                         kept (app_save marks only cards without one) */
+	char **arrived;       /* households whose records arrived since the
+	                         last app_commit: their checks are refreshed */
+	size_t narrived, arrived_cap;
 } fc_app;
 
 /* Path of the data directory: explicit, else $FIELDCARD_DIR, else
@@ -70,6 +73,18 @@ int app_save(fc_app *a, record *r, val_report *report, fc_err *err);
  * none of it does. */
 int app_put_arrived(fc_app *a, const char *path, const char *text, size_t len,
 		    const char *who, store_origin origin, record **out, fc_err *err);
+
+/* Commit the store's open transaction (store_begin) after records arrived
+ * through app_put_arrived: first the checks of every household they
+ * belong to are computed again with all of its records in place (the
+ * list's marks and filter read them), in the same transaction. */
+int app_commit(fc_app *a, fc_err *err);
+
+/* Store what the list shows of hh's checks (store_row.checks), computed
+ * from hh and its children kids. app_save and app_commit call it; so does
+ * the demo generator, which writes its households in bulk. */
+int app_store_checks(fc_app *a, const record *hh, const record *const *kids, size_t n,
+		     fc_err *err);
 
 /* Apply "FIELD=VALUE" assignments to record id and save as app_save does
  * (the `set` command). Unknown field: FC_EINVALID naming it. */

@@ -87,6 +87,9 @@ typedef struct store_row {
 	int members;                  /* members not marked as left */
 	int pending;                  /* 1 if it has changes not yet synced */
 	int conflicts;                /* open conflicts on the household */
+	const char *checks;           /* failing checks as of the last save,
+	                                 space-separated codes ("income medical",
+	                                 "no_line"), and "suggest:KIND" */
 } store_row;                      /* strings are borrowed for the callback */
 
 typedef enum store_sort { STORE_SORT_CODE, STORE_SORT_NAME, STORE_SORT_VISIT } store_sort;
@@ -98,6 +101,9 @@ typedef struct store_query {
 	const char *household_type;
 	const char *review_state;
 	int monitored_only;           /* monitor_category not empty */
+	const char *failing_check;    /* a check code of rules.h ("income", ...,
+	                                 "no_line"): households failing it as of
+	                                 their last save; "any": some check */
 	int not_visited_days;         /* 0 = off; else last visit on or before
 	                                 today - N days (or never) */
 	store_sort sort;
@@ -141,6 +147,10 @@ int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
  * NULL if there is none; caller frees. */
 int store_id_elsewhere(store *s, const char *id_number, const char *household, char **other,
 		       fc_err *err);
+
+/* The failing checks of a household as of now (the model computes them on
+ * every save and after every arrival); see store_row.checks. */
+int store_checks_set(store *s, const char *household_id, const char *checks, fc_err *err);
 
 /* ---- review (secretary) ---- */
 
