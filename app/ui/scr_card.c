@@ -241,9 +241,13 @@ static void draw_checks(ui *u, card_state *st, card_out *o)
 	for (int s = RULES_PASS; s <= RULES_UNKNOWN; s++)
 		if (ui_width(state_mark((rules_state)s)) > markw)
 			markw = ui_width(state_mark((rules_state)s));
-	if (nfail || nunk)
+	if (nfail && nunk)
 		snprintf(buf, sizeof(buf), _("-- Checks on %s: %d failing, %d unknown --"),
 			 app_today(), nfail, nunk);
+	else if (nfail)
+		snprintf(buf, sizeof(buf), _("-- Checks on %s: %d failing --"), app_today(), nfail);
+	else if (nunk)
+		snprintf(buf, sizeof(buf), _("-- Checks on %s: %d unknown --"), app_today(), nunk);
 	else
 		snprintf(buf, sizeof(buf), _("-- Checks on %s: all pass --"), app_today());
 	out_wrap(u, o, 1, buf, A_BOLD);

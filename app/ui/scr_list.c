@@ -1,5 +1,7 @@
 /* scr_list.c — the household list of a village: incremental search (`/`)
- * over names, ID numbers and codes, filters, sort, and virtual scrolling —
+ * over names, ID numbers and codes, filters (a failing check among them,
+ * on a key of its own), sort, a mark for failing checks, columns that fit
+ * the terminal's width, and virtual scrolling —
  * only a window of rows around the screen is fetched from the store
  * (offset/limit), so a village of thousands opens at once. Also the
  * "pick a household" step of a new visit. */
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "fieldcard/fields.h"
+#include "fieldcard/rules.h"
 #include "fieldcard/util.h"
 
 #define WIN 120        /* rows fetched per window */
@@ -19,6 +22,7 @@
 
 typedef struct list_row {
 	char *id, *code, *name, *idnum, *status, *type, *monitor, *review, *comment, *visit;
+	char *checks;       /* failing checks as of the last save (store_row) */
 	int members, pending, conflicts;
 } list_row;
 
@@ -28,6 +32,7 @@ typedef struct list_state {
 	/* query */
 	char *search;
 	char *status, *type, *review;
+	char *failing;      /* a check code, "no_line" or "any"; NULL = off */
 	int monitored, days;
 	store_sort sort;
 	/* window of rows [win_off, win_off + nwin) */
@@ -45,6 +50,7 @@ static void row_free(list_row *r)
 {
 	free(r->id); free(r->code); free(r->name); free(r->idnum); free(r->status);
 	free(r->type); free(r->monitor); free(r->review); free(r->comment); free(r->visit);
+	free(r->checks);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -79,6 +85,7 @@ static int row_cb(const store_row *row, void *ud)
 	r->review = dupz(row->review_state);
 	r->comment = dupz(row->review_comment);
 	r->visit = dupz(row->last_visit);
+	r->checks = dupz(row->checks);
 	r->members = row->members;
 	r->pending = row->pending;
 	r->conflicts = row->conflicts;
@@ -94,6 +101,7 @@ static void query_of(list_state *st, store_query *q)
 	q->household_type = st->type;
 	q->review_state = st->review;
 	q->monitored_only = st->monitored;
+	q->failing_check = st->failing;
 	q->not_visited_days = st->days;
 	q->sort = st->sort;
 }
@@ -171,6 +179,7 @@ static void list_close(ui *u, void *vst)
 	free(st->status);
 	free(st->type);
 	free(st->review);
+	free(st->failing);
 	ui_edit_free(&st->edit);
 }
 
@@ -199,22 +208,212 @@ static const char *sort_label(store_sort s)
 	}
 }
 
+/* The columns of the list, laid out for the terminal's width: code, head
+ * and the checks mark always; then status, review, last visit and the ID
+ * number while they fit. Spare width goes to the ID number (up to the
+ * whole masked number), then to the code and the head. */
+enum { COL_CODE, COL_HEAD, COL_CHECKS, COL_ID, COL_STATUS, COL_REVIEW, COL_VISIT, NCOLS };
+
+typedef struct list_cols {
+	int x[NCOLS], w[NCOLS];   /* w 0: not shown */
+} list_cols;
+
+static void layout(int W, list_cols *c)
+{
+	static const int order[NCOLS] = { COL_CODE, COL_HEAD, COL_CHECKS, COL_ID, COL_STATUS,
+					  COL_REVIEW, COL_VISIT };
+	int left = W - 4, x = 2;  /* the selection mark, the flag at the right edge */
+
+	memset(c, 0, sizeof(*c));
+	c->w[COL_CODE] = 13;
+	c->w[COL_HEAD] = 12;
+	c->w[COL_CHECKS] = 4;
+	left -= 13 + 1 + 12 + 1 + 4 + 1;
+	if (left >= 9) { c->w[COL_STATUS] = 8; left -= 9; }
+	if (left >= 11) { c->w[COL_REVIEW] = 10; left -= 11; }
+	if (left >= 11) { c->w[COL_VISIT] = 10; left -= 11; }
+	/* A masked ID number of 11 columns or more keeps both its ends. */
+	if (left >= 12) {
+		c->w[COL_ID] = left - 1 > 18 ? 18 : left - 1;
+		left -= c->w[COL_ID] + 1;
+	}
+	if (left > 0 && c->w[COL_ID] == 18) {
+		int more = left > 7 ? 7 : left;
+		c->w[COL_CODE] += more;
+		left -= more;
+	}
+	if (left > 0)
+		c->w[COL_HEAD] += left > 8 ? 8 : left;
+	for (int i = 0; i < NCOLS; i++) {
+		int k = order[i];
+		if (!c->w[k])
+			continue;
+		c->x[k] = x;
+		x += c->w[k] + 1;
+	}
+}
+
+/* An ID number (already masked) in w columns: the first six and the last
+ * four digits stay, the stars between give way. */
+static void fit_id(const char *masked, int w, char *out, size_t outsz)
+{
+	size_t n = strlen(masked);
+
+	if ((int)n <= w || n < 10 || w < 11) {
+		snprintf(out, outsz, "%s", masked);
+		return;
+	}
+	snprintf(out, outsz, "%.6s%.*s%s", masked, w - 10, "********************",
+		 masked + n - 4);
+}
+
+/* How many of the five checks fail in a row's marks ("income medical
+ * no_line suggest:unstable"), and whether the card has no income line. */
+static int failing_count(const char *checks, int *no_line)
+{
+	char word[32];
+	int n = 0, len;
+
+	*no_line = 0;
+	while (checks && sscanf(checks, " %31s%n", word, &len) == 1) {
+		if (!strcmp(word, "no_line"))
+			*no_line = 1;
+		else if (rules_check_by_code(word) >= 0)
+			n++;
+		checks += len;
+	}
+	return n;
+}
+
+/* The row's mark: the number of failing checks, "?" without an income line. */
+static void checks_mark(const char *checks, char *out, size_t outsz)
+{
+	int no_line, n = failing_count(checks, &no_line);
+
+	out[0] = 0;
+	if (n)
+		snprintf(out, outsz, "%d", n);
+	if (no_line)
+		snprintf(out + strlen(out), outsz - strlen(out), "?");
+}
+
+/* The selected row's checks in words: the labels of the failing ones, the
+ * missing income line, the suggested category. "" if none. */
+static void checks_note(ui *u, const char *checks, char *out, size_t outsz)
+{
+	char word[32], *lab = NULL;
+	const char *p;
+	int len, nfail = 0;
+
+	out[0] = 0;
+	for (p = checks; p && sscanf(p, " %31s%n", word, &len) == 1; p += len) {
+		int c = rules_check_by_code(word);
+		size_t o = strlen(out);
+
+		if (c >= 0)
+			snprintf(out + o, outsz - o, "%s%s", nfail++ ? _(", ") : _("Failing: "),
+				 rules_check_label(c, u->lang));
+	}
+	for (p = checks; p && sscanf(p, " %31s%n", word, &len) == 1; p += len) {
+		size_t o = strlen(out);
+
+		if (!strcmp(word, "no_line")) {
+			snprintf(out + o, outsz - o, "%s%s", o ? "   " : "", _("no income line"));
+		} else if (!strncmp(word, "suggest:", 8)) {
+			snprintf(out + o, outsz - o, "%s%s%s", o ? "   " : "",
+				 _("suggested for monitoring: "),
+				 choice_label(u, F_MONITOR_CATEGORY, word + 8, &lab));
+			free(lab);
+			lab = NULL;
+		}
+	}
+}
+
+/* The filter by a failing check in words, for the title line; "" if off. */
+static const char *failing_label(ui *u, const char *failing, char *buf, size_t bufsz)
+{
+	int c = failing ? rules_check_by_code(failing) : -1;
+
+	buf[0] = 0;
+	if (!failing)
+		return buf;
+	if (!strcmp(failing, "any"))
+		snprintf(buf, bufsz, "%s", _("[failing: any check]"));
+	else if (!strcmp(failing, "no_line"))
+		snprintf(buf, bufsz, "%s", _("[no income line]"));
+	else
+		snprintf(buf, bufsz, _("[failing: %s]"), c >= 0 ? rules_check_label(c, u->lang) : failing);
+	return buf;
+}
+
+/* The first line: the filter by a check first, so a narrow terminal
+ * still shows it; when the whole line does not fit, only the count. */
+static void draw_title(ui *u, list_state *st, int y)
+{
+	char fl[256], line[768];
+	int other = st->status || st->type || st->review || st->monitored || st->days;
+
+	failing_label(u, st->failing, fl, sizeof(fl));
+	snprintf(line, sizeof(line), "%s%s%s %s   %s %d   %s %s%s%s%s%s", fl, *fl ? "  " : "",
+		 _("Village"), st->village ? st->village : _("all"),
+		 _("households:"), st->total, _("sorted by"), sort_label(st->sort),
+		 other ? "   " : "", other ? _("[filtered]") : "",
+		 st->pick_visit ? "   " : "", st->pick_visit ? _("(new visit: pick a household)") : "");
+	if (ui_width(line) > u->cols - 2)
+		snprintf(line, sizeof(line), "%s%s%s %d%s%s", fl, *fl ? " " : "",
+			 _("households:"), st->total, other ? " " : "", other ? _("[filtered]") : "");
+	if (*fl)
+		attron(A_BOLD);
+	ui_text(y, 1, u->cols - 2, line, 0);
+	if (*fl)
+		attroff(A_BOLD);
+}
+
+static void draw_row(ui *u, const list_row *r, const list_cols *c, int y, int selected)
+{
+	char *lab = NULL, buf[64];
+	int W = u->cols;
+
+	if (selected)
+		attron(A_REVERSE);
+	ui_blank(y, 0, W);
+	ui_text(y, 0, 1, selected ? ">" : " ", 0);
+	ui_text(y, c->x[COL_CODE], c->w[COL_CODE], r->code, 0);
+	ui_text(y, c->x[COL_HEAD], c->w[COL_HEAD], r->name, 0);
+	checks_mark(r->checks, buf, sizeof(buf));
+	if (*buf)
+		attron(A_BOLD);
+	ui_text(y, c->x[COL_CHECKS], c->w[COL_CHECKS], buf, 0);
+	if (*buf)
+		attroff(A_BOLD);
+	if (c->w[COL_ID]) {
+		fit_id(r->idnum, c->w[COL_ID], buf, sizeof(buf));
+		ui_text(y, c->x[COL_ID], c->w[COL_ID], buf, 0);
+	}
+	if (c->w[COL_STATUS]) {
+		ui_text(y, c->x[COL_STATUS], c->w[COL_STATUS],
+			choice_label(u, F_POVERTY_STATUS, r->status, &lab), 0);
+		free(lab);
+	}
+	if (c->w[COL_REVIEW])
+		ui_text(y, c->x[COL_REVIEW], c->w[COL_REVIEW], ui_review_label(r->review), 0);
+	if (c->w[COL_VISIT])
+		ui_text(y, c->x[COL_VISIT], c->w[COL_VISIT], r->visit, 0);
+	ui_text(y, W - 1, 1, r->conflicts ? "!" : r->pending ? "*" : *r->monitor ? "M" : " ", 0);
+	if (selected)
+		attroff(A_REVERSE);
+}
+
 static void list_draw(ui *u, void *vst, int top, int h)
 {
 	list_state *st = vst;
-	int y = top, W = u->cols, body;
+	int y = top, W = u->cols, body, notes = h >= 12 ? 2 : 1;
 	const list_row *sel;
-	char line[512];
+	list_cols c;
+	char note[1024];
 
-	snprintf(line, sizeof(line), "%s %s   %s %d   %s %s%s%s%s%s",
-		 _("Village"), st->village ? st->village : _("all"),
-		 _("households:"), st->total, _("sorted by"), sort_label(st->sort),
-		 st->status || st->type || st->review || st->monitored || st->days ?
-		 "   " : "",
-		 st->status || st->type || st->review || st->monitored || st->days ?
-		 _("[filtered]") : "",
-		 st->pick_visit ? "   " : "", st->pick_visit ? _("(new visit: pick a household)") : "");
-	ui_text(y++, 1, W - 2, line, 0);
+	layout(W, &c);
+	draw_title(u, st, y++);
 	if (st->searching || (st->search && *st->search)) {
 		int lw = ui_text(y, 1, 12, "/", 0);
 		if (st->searching) {
@@ -223,50 +422,53 @@ static void list_draw(ui *u, void *vst, int top, int h)
 		} else {
 			ui_text(y, 1 + lw, W - 3 - lw, st->search, 0);
 		}
+		y++;
+	} else if (h >= 12) {
+		y++;  /* the search line stays put on a screen with room */
 	}
-	y++;
 	attron(A_BOLD);
-	ui_text(y, 2, 13, _("Code"), 0);
-	ui_text(y, 16, 12, _("Head"), 0);
-	ui_text(y, 29, 18, _("ID number"), 0);
-	ui_text(y, 48, 8, _("Status"), 0);
-	ui_text(y, 57, 10, _("Review"), 0);
-	ui_text(y, 68, 11, _("Last visit"), 0);
+	ui_text(y, c.x[COL_CODE], c.w[COL_CODE], _("Code"), 0);
+	ui_text(y, c.x[COL_HEAD], c.w[COL_HEAD], _("Head"), 0);
+	ui_text(y, c.x[COL_CHECKS], c.w[COL_CHECKS], _("Chk"), 0);
+	if (c.w[COL_ID])
+		ui_text(y, c.x[COL_ID], c.w[COL_ID], _("ID number"), 0);
+	if (c.w[COL_STATUS])
+		ui_text(y, c.x[COL_STATUS], c.w[COL_STATUS], _("Status"), 0);
+	if (c.w[COL_REVIEW])
+		ui_text(y, c.x[COL_REVIEW], c.w[COL_REVIEW], _("Review"), 0);
+	if (c.w[COL_VISIT])
+		ui_text(y, c.x[COL_VISIT], c.w[COL_VISIT] + 1, _("Last visit"), 0);
 	attroff(A_BOLD);
 	y++;
-	body = top + h - y - 2;  /* two lines kept for the selected row's note */
+	body = top + h - y - notes;  /* lines kept for the selected row's notes */
 	st->page = body > 1 ? body : 1;
-	for (int i = st->top; i < st->total && y < top + h - 2; i++, y++) {
+	for (int i = st->top; i < st->total && y < top + h - notes; i++, y++) {
 		const list_row *r = row_at(st, i);
-		char *lab = NULL;
 
 		if (!r)
 			break;
-		if (i == st->cur)
-			attron(A_REVERSE);
-		ui_blank(y, 0, W);
-		ui_text(y, 0, 1, i == st->cur ? ">" : " ", 0);
-		ui_text(y, 2, 13, r->code, 0);
-		ui_text(y, 16, 12, r->name, 0);
-		ui_text(y, 29, 18, r->idnum, 0);
-		ui_text(y, 48, 8, choice_label(u, F_POVERTY_STATUS, r->status, &lab), 0);
-		free(lab);
-		ui_text(y, 57, 10, ui_review_label(r->review), 0);
-		ui_text(y, 68, 10, r->visit, 0);
-		ui_text(y, 79, 1, r->conflicts ? "!" : r->pending ? "*" : *r->monitor ? "M" : " ", 0);
-		if (i == st->cur)
-			attroff(A_REVERSE);
+		draw_row(u, r, &c, y, i == st->cur);
 	}
 	if (st->total == 0)
-		ui_text(y, 3, W - 4, st->search && *st->search ?
-			_("No household matches the search.") :
+		ui_text(y, 3, W - 4, st->search && *st->search ? _("No household matches the search.") :
+			st->failing ? _("No household fails that check.") :
 			_("No households. n adds one."), 0);
 	sel = row_at(st, st->cur);
-	if (sel && !strcmp(sel->review, "returned") && *sel->comment) {
+	if (!sel)
+		return;
+	checks_note(u, sel->checks, note, sizeof(note));
+	/* On a short terminal the one note line tells the checks, if any. */
+	if (*note && notes == 1) {
+		ui_text(top + h - 1, 1, W - 2, note, 0);
+		return;
+	}
+	if (*note)
+		ui_text(top + h - 2, 1, W - 2, note, 0);
+	if (!strcmp(sel->review, "returned") && *sel->comment) {
 		attron(A_BOLD);
 		ui_textf(top + h - 1, 1, W - 2, "%s %s", _("Returned:"), sel->comment);
 		attroff(A_BOLD);
-	} else if (sel) {
+	} else {
 		char *lab = NULL;
 		ui_textf(top + h - 1, 1, W - 2, "%s %s  %s %d  %s",
 			 _("Type:"), choice_label(u, F_HOUSEHOLD_TYPE, sel->type, &lab),
@@ -301,9 +503,50 @@ static int pick_choice(ui *u, const char *title, const char *field, char **value
 	return 0;
 }
 
+/* Which failing check to list: any, one of the five, or no income line
+ * (the codes of store_query.failing_check). 0 if one was picked. */
+static int pick_failing(ui *u, list_state *st)
+{
+	const char *labels[RULES_NCHECKS + 2];
+	int k;
+
+	labels[0] = _("any check");
+	for (int c = 0; c < RULES_NCHECKS; c++)
+		labels[c + 1] = rules_check_label(c, u->lang);
+	labels[RULES_NCHECKS + 1] = _("no income line");
+	k = ui_pick(u, _("Households failing which check?"), labels, RULES_NCHECKS + 2, 0);
+	if (k < 0)
+		return -1;
+	free(st->failing);
+	st->failing = util_strdup(k == 0 ? "any" : k <= RULES_NCHECKS ? rules_check_code(k - 1) :
+				  "no_line");
+	return 0;
+}
+
+/* The filter by a failing check goes on (after a pick) or off; the title
+ * line shows it while it is on, the message line says how to clear it. */
+static void toggle_failing(ui *u, list_state *st)
+{
+	char fl[256];
+
+	if (st->failing) {
+		free(st->failing);
+		st->failing = NULL;
+		ui_status(u, 0, "%s", _("check filter off: all households"));
+	} else if (pick_failing(u, st) == 0) {
+		ui_status(u, 0, _("only %s; c or Esc shows all"),
+			  failing_label(u, st->failing, fl, sizeof(fl)));
+	} else {
+		return;
+	}
+	st->cur = st->top = 0;
+	settle(u, st, 1);
+}
+
 static void filters(ui *u, list_state *st)
 {
-	const char *items[6];
+	const char *items[7];
+	char fl[512], lab[256];
 	int k;
 
 	items[0] = _("Status");
@@ -311,8 +554,12 @@ static void filters(ui *u, list_state *st)
 	items[2] = st->monitored ? _("Monitored only: on") : _("Monitored only: off");
 	items[3] = _("Review state");
 	items[4] = _("Not visited in N days");
-	items[5] = _("Clear all filters");
-	k = ui_pick(u, _("Filter"), items, 6, 0);
+	if (st->failing)
+		snprintf(fl, sizeof(fl), "%s %s", _("Failing check:"),
+			 failing_label(u, st->failing, lab, sizeof(lab)));
+	items[5] = st->failing ? fl : _("Failing check: off");
+	items[6] = _("Clear all filters");
+	k = ui_pick(u, _("Filter"), items, 7, 0);
 	switch (k) {
 	case 0: pick_choice(u, _("Status"), F_POVERTY_STATUS, &st->status); break;
 	case 1: pick_choice(u, _("Household type"), F_HOUSEHOLD_TYPE, &st->type); break;
@@ -341,8 +588,12 @@ static void filters(ui *u, list_state *st)
 		break;
 	}
 	case 5:
-		free(st->status); free(st->type); free(st->review);
-		st->status = st->type = st->review = NULL;
+		/* A pick replaces the filter; Esc in the pick leaves it as it was. */
+		pick_failing(u, st);
+		break;
+	case 6:
+		free(st->status); free(st->type); free(st->review); free(st->failing);
+		st->status = st->type = st->review = st->failing = NULL;
 		st->monitored = st->days = 0;
 		break;
 	default:
@@ -427,9 +678,17 @@ static int list_action(ui *u, void *vst, ui_action act, wint_t ch)
 			search_changed(u, st);
 			return 1;
 		}
+		/* Then the check filter, before leaving the list. */
+		if (st->failing) {
+			toggle_failing(u, st);
+			return 1;
+		}
 		return 0;
 	case ACT_FILTER:
 		filters(u, st);
+		return 1;
+	case ACT_CHECKS:
+		toggle_failing(u, st);
 		return 1;
 	case ACT_SORT:
 		st->sort = st->sort == STORE_SORT_CODE ? STORE_SORT_NAME :

@@ -346,13 +346,13 @@ static int role_shows(const ui *u, ui_action act)
 	return 1;
 }
 
-static void draw_keyline(ui *u, unsigned scope)
+/* The keys of the screen on the bottom line, two spaces apart, or one
+ * when that is what it takes to show them all. Returns the width used. */
+static int keyline_items(ui *u, unsigned scope, int gap, int draw)
 {
 	int x = 0;
 	char kb[16];
 
-	attron(A_REVERSE);
-	ui_blank(u->rows - 1, 0, u->cols);
 	for (size_t i = 0; i < NBINDINGS; i++) {
 		const struct ui_binding *b = &bindings[i];
 		char item[128];
@@ -366,11 +366,20 @@ static void draw_keyline(ui *u, unsigned scope)
 		snprintf(item, sizeof(item), "%s %s", ui_key_name(b->keys[0], kb),
 			 _(b->shortname));
 		w = ui_width(item);
-		if (x + w > u->cols)
+		if (draw && x + w > u->cols)
 			break;
-		ui_text(u->rows - 1, x, w, item, 0);
-		x += w + 2;
+		if (draw)
+			ui_text(u->rows - 1, x, w, item, 0);
+		x += w + gap;
 	}
+	return x - gap;
+}
+
+static void draw_keyline(ui *u, unsigned scope)
+{
+	attron(A_REVERSE);
+	ui_blank(u->rows - 1, 0, u->cols);
+	keyline_items(u, scope, keyline_items(u, scope, 2, 0) > u->cols ? 1 : 2, 1);
 	attroff(A_REVERSE);
 }
 

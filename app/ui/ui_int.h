@@ -64,6 +64,7 @@ enum {
 	X(SAVE, UI_FK(KEY_F(2)), 0, 0, S_FORM, N_("save"), N_("save")) \
 	X(SEARCH, '/', 0, 0, S_LIST, N_("search"), N_("search name, ID number or code")) \
 	X(FILTER, 'f', 0, 0, S_LIST, N_("filter"), N_("filters")) \
+	X(CHECKS, 'c', 0, 0, S_LIST, N_("check"), N_("only households failing a check (c again or Esc: all)")) \
 	X(SORT, 's', 0, 0, S_LIST, N_("sort"), N_("sort: code, name, last visit")) \
 	X(NEW, 'n', 0, 0, S_LIST | S_CARD, N_("new"), N_("new household / member / visit")) \
 	X(EDIT, 'e', 0, 0, S_CARD, N_("edit"), N_("edit the card")) \
