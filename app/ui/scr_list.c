@@ -442,6 +442,10 @@ static void list_draw(ui *u, void *vst, int top, int h)
 	y++;
 	body = top + h - y - notes;  /* lines kept for the selected row's notes */
 	st->page = body > 1 ? body : 1;
+	/* After a resize the page may have shrunk under the selection: keep
+	 * it on screen (its rows are in the window fetched around top). */
+	if (st->cur >= st->top + st->page)
+		st->top = st->cur - st->page + 1;
 	for (int i = st->top; i < st->total && y < top + h - notes; i++, y++) {
 		const list_row *r = row_at(st, i);
 

@@ -1,7 +1,9 @@
 #!/bin/bash
 # ui_search_resize.sh — `/` search finds a household by part of its name and
-# by ID number; resizing to 60×20 (and 40×10) shows the size message
-# instead of a broken screen, and back at 80×24 the list is whole again.
+# by ID number; resized to 60×20 and 40×10 the list is still drawn, with the
+# selection kept and nothing wider than the terminal; below 40×10 (30×8) the
+# size message shows instead of a broken screen, and keys do nothing there;
+# back at 80×24 the list is whole again.
 . tests/lib.sh
 . tests/e2e/ui.inc
 D=$T/cadre
@@ -40,11 +42,18 @@ ok "Esc clears the search" ui_wait "households: 53"
 for i in $(seq 1 52); do ui_keys Down; done
 ok "last household reachable" ui_wait "> HM-060"
 
+# fits W: every line of the screen is at most W columns wide.
+fits() { [ "$(ui_screen | wc -L)" -le "$1" ]; }
 tm resize-window -t ui -x 60 -y 20
-ok "60×20: size message" ui_wait "terminal too small: need 80×24"
-ok "60×20: current size shown" ui_wait "now 60×20"
+ok "60×20: the list is still drawn" ui_wait "households: 53"
+ok "60×20: selection kept" ui_wait "> HM-060"
+ok "60×20: nothing wider than 60 columns" fits 60
 tm resize-window -t ui -x 40 -y 10
-ok "40×10: size message" ui_wait "now 40×10"
+ok "40×10: the list is still drawn" ui_wait "> HM-060"
+ok "40×10: nothing wider than 40 columns" fits 40
+tm resize-window -t ui -x 30 -y 8
+ok "30×8: size message" ui_wait "terminal too small: need 40×10"
+ok "30×8: current size shown" ui_wait "now 30×8"
 ui_keys Down Enter
 tm resize-window -t ui -x 80 -y 24
 ok "80×24: list again" ui_wait "households: 53"
