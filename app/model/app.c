@@ -151,6 +151,8 @@ record *app_record_new(const fc_app *a, const char *kind, const char *id, const 
 		    a->principal)
 			record_set(r, F_V_VISITORS, a->principal);
 	}
+	if (!strcmp(kind, K_FLAG) && form_field_find(f, F_FLAG_DATE) && !*record_val(r, F_FLAG_DATE))
+		record_set(r, F_FLAG_DATE, app_today());
 	if (f->version)
 		record_set_version(r, f->version);
 	return r;

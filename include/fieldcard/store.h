@@ -67,7 +67,7 @@ typedef int (*store_record_cb)(const record *r, void *ud);
 int store_each(store *s, const char *kind, const char *village,
 	       store_record_cb cb, void *ud, fc_err *err);
 
-/* Children of a household (members and visits, kind NULL = both), in id
+/* Children of a household (members, visits, flags; kind NULL = all), in id
  * order. *out is an array of *n records; free with store_records_free. */
 int store_children(store *s, const char *parent_id, const char *kind,
 		   record ***out, size_t *n, fc_err *err);
