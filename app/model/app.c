@@ -512,7 +512,9 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 		if (fld->read_only && fld->type != FT_CALCULATE) {
 			rc = fc_err_set(err, FC_EINVALID,
 					"record %s field %s: read-only (set by %s)", id, name,
-					!strncmp(name, "review_", 7) ? "`fieldcard review`" : "the program");
+					!strncmp(name, "review_", 7) ? "`fieldcard review`"
+					: !strncmp(name, "flag_", 5) ? "`fieldcard flags confirm|dismiss`"
+								     : "the program");
 			free(name);
 			goto out;
 		}
