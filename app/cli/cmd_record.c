@@ -5,6 +5,7 @@
 
 #include "fieldcard/app.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/fields.h"
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
@@ -41,9 +42,12 @@ int cmd_show(const cli_ctx *c, int argc, char **argv)
 		goto fail;
 	}
 	fputs(text, stdout);
+	/* A household card shows its flags under it. */
+	rc = strncmp(text, "form: " K_HOUSEHOLD " ", 7 + strlen(K_HOUSEHOLD)) ? 0
+									     : cmd_flags_section(a, argv[1]);
 	free(text);
 	app_close(a);
-	return 0;
+	return rc;
 fail:
 	fprintf(stderr, "fieldcard show: %s\n", err.msg);
 	app_close(a);
