@@ -198,7 +198,7 @@ run "$FC" --dir "$D" flags dismiss HMON/unstable --reason "外出务工收入下
 is "a suggestion is dismissed with a reason" "$rc" 0
 run "$FC" --dir "$D" show HMON
 like "the dismissal is recorded on the card, signed with the next sync" "$out" \
-	'HMON	[0-9A-Z]{26}	unstable	dismissed	.*'$'\n''  facts: 2026 8199.00'$'\n''  source: rules, raised 2026-11-23'$'\n''  dismissed by cadre-zhang at 2026-11-23[^:]*: 外出务工收入下月到账'
+	'HMON	[0-9A-Z]{26}	unstable	dismissed	.*'$'\n''  facts: 2026 8199.00'$'\n''  source: rules, raised 2026-11-23'$'\n''  dismissed by cadre-zhang at 2026-11-23T[0-9:]+Z: 外出务工收入下月到账'
 is "the card's category is untouched" "$(grep '^monitor_category:' <<< "$out")" "monitor_category:"
 is "the suggestion does not come back on the same facts" "$("$FC" --dir "$D" flags | grep -c 'HMON/unstable')" 0
 run "$FC" --dir "$D" flags confirm HMON/unstable --note x
