@@ -241,7 +241,7 @@ static int on_scope(const ledger_delta *d, void *ud)
 		if (!s->bad[0])
 			snprintf(s->bad, sizeof(s->bad),
 				 "%.60s changes %.200s, which is not a record path "
-				 "(villages/V/A/B/HOUSEHOLD/household, .../members/ID, .../visits/ID)",
+				 "(villages/V/A/B/HOUSEHOLD/household, .../members/ID, .../visits/ID, .../flags/ID)",
 				 s->principal, d->path);
 	}
 	if (ok && strcmp(parts[0], "villages") == 0 && !merge_is_conflict_path(d->path))

@@ -9,6 +9,8 @@
 
 #include "fieldcard/county.h"
 #include "fieldcard/desk.h"
+#include "fieldcard/fields.h"
+#include "fieldcard/flags.h"
 #include "fieldcard/identity.h"
 #include "fieldcard/transport.h"
 #include "fieldcard/util.h"
@@ -377,6 +379,47 @@ int desk_resolve(fc_app *a, const char *id, const char *field, const char *how,
 
 	if ((rc = desk_open(a, 1, &d, err)) || (rc = desk_fetch(d, err)) ||
 	    (rc = desk_resolve_one(d, id, field, how, value, err)))
+		goto out;
+	rc = desk_push(d, err);
+out:
+	desk_close(d);
+	return rc;
+}
+
+int desk_flag_decide_one(desk *d, const char *flag_id, const char *state, const char *note,
+			 fc_err *err)
+{
+	record *r = NULL, *hh = NULL;
+	county_records_result res;
+	fc_buf msg = FC_BUF_INIT;
+	const char *village;
+	int rc;
+
+	if ((rc = flags_decided(d->a, flag_id, state, note, &r, err)))
+		return rc;
+	if ((rc = store_get(d->a->st, r->parent, &hh, err))) {
+		fc_err_prefix(err, "flag %s: ", flag_id);
+		goto out;
+	}
+	village = record_val(hh, F_VILLAGE_CODE);
+	buf_printf(&msg, "Flag %s on household %s: %s\n\n%s: %s\n", flag_id, r->parent, state,
+		   record_val(r, F_FLAG_KIND), note);
+	rc = county_commit_records(d->l, d->a, &d->who, &r, &village, 1, msg.data, &res, err);
+out:
+	buf_free(&msg);
+	record_free(hh);
+	record_free(r);
+	return rc;
+}
+
+int desk_flag_decide(fc_app *a, const char *flag_id, const char *state, const char *note,
+		     fc_err *err)
+{
+	desk *d = NULL;
+	int rc;
+
+	if ((rc = desk_open(a, 1, &d, err)) || (rc = desk_fetch(d, err)) ||
+	    (rc = desk_flag_decide_one(d, flag_id, state, note, err)))
 		goto out;
 	rc = desk_push(d, err);
 out:

@@ -205,7 +205,8 @@ int merge_record(const record *base, const record *ours, const record *theirs,
 
 /* ---- paths ---- */
 
-/* The record kind (K_HOUSEHOLD, K_MEMBER, K_VISIT) of a record path, or NULL. */
+/* The record kind (K_HOUSEHOLD, K_MEMBER, K_VISIT, K_FLAG) of a record
+ * path, or NULL. */
 static const char *record_path_kind(const char *path)
 {
 	ledger_path lp;
@@ -214,6 +215,7 @@ static const char *record_path_kind(const char *path)
 	case LEDGER_PATH_HOUSEHOLD: return K_HOUSEHOLD;
 	case LEDGER_PATH_MEMBER: return K_MEMBER;
 	case LEDGER_PATH_VISIT: return K_VISIT;
+	case LEDGER_PATH_FLAG: return K_FLAG;
 	default: return NULL;
 	}
 }
@@ -774,13 +776,23 @@ static char *record_path_in(const ledger_tree *ht, const char *hdir, const char 
 		*kind = K_HOUSEHOLD;
 		return util_asprintf("%s/%s", hdir, K_HOUSEHOLD);
 	}
-	rel = util_asprintf("members/%s", id);
-	if (ledger_tree_bypath(ht, rel, &e) == FC_OK) {
-		free(rel);
-		*kind = K_MEMBER;
-		return util_asprintf("%s/members/%s", hdir, id);
+	static const struct {
+		const char *dir, *kind;
+	} in[] = { { "members", K_MEMBER }, { LEDGER_FLAGS_DIR, K_FLAG } };
+
+	if (strcmp(id, hh) == 0) {
+		*kind = K_HOUSEHOLD;
+		return util_asprintf("%s/%s", hdir, K_HOUSEHOLD);
 	}
-	free(rel);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		rel = util_asprintf("%s/%s", in[i].dir, id);
+		if (ledger_tree_bypath(ht, rel, &e) == FC_OK) {
+			free(rel);
+			*kind = in[i].kind;
+			return util_asprintf("%s/%s/%s", hdir, in[i].dir, id);
+		}
+		free(rel);
+	}
 	*kind = K_VISIT;
 	return util_asprintf("%s/visits/%s", hdir, id);
 }

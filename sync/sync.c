@@ -42,6 +42,8 @@ char *sync_record_path(const char *kind, const char *village, const char *id,
 		return ledger_record_path(LEDGER_PATH_MEMBER, village, parent, id);
 	if (!strcmp(kind, "visit"))
 		return ledger_record_path(LEDGER_PATH_VISIT, village, parent, id);
+	if (!strcmp(kind, "flag"))
+		return ledger_record_path(LEDGER_PATH_FLAG, village, parent, id);
 	return NULL;
 }
 
@@ -271,7 +273,7 @@ static int on_scope(const ledger_delta *d, void *ud)
 	else if (!strncmp(d->path, s->prefix, strlen(s->prefix)) &&
 		 (!(shape = ledger_path_parse(d->path, &lp)) || strcmp(lp.village, s->village)))
 		why = "which is not a record path (A/B/HOUSEHOLD/household, A/B/HOUSEHOLD/members/ID, "
-		      "A/B/HOUSEHOLD/visits/ID, A and B the household's last two characters)";
+		      "A/B/HOUSEHOLD/visits/ID, A/B/HOUSEHOLD/flags/ID, A and B the household's last two characters)";
 	if (why) {
 		who_brought(s, d->path, d->has_new ? &d->new_blob : &d->old_blob, by, 8);
 		return fc_err_set(s->err, FC_ECONFLICT, "villages/%s: commit %s brings %s, %s: refused",

@@ -1,6 +1,7 @@
 /* cmd_form.c — `fieldcard form check PATH` (CLI.md): load a form folder (or
- * one of its sheets), a rules.csv, or a whole forms folder, and print every
- * problem as FILE:LINE: message so county staff can fix them in one pass. */
+ * one of its sheets), a rules.csv, a compare.csv, or a whole forms folder,
+ * and print every problem as FILE:LINE: message so county staff can fix
+ * them in one pass. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "fieldcard/buf.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/compare.h"
 #include "fieldcard/form.h"
 #include "fieldcard/rules.h"
 #include "fieldcard/util.h"
@@ -63,6 +65,24 @@ static int check_rules(const char *path)
 	return 0;
 }
 
+/* forms/compare.csv: the kinds of department list `compare` reads. */
+static int check_compare(const char *path)
+{
+	fc_buf report = FC_BUF_INIT;
+	compare_kinds *k = NULL;
+	fc_err err;
+	int rc;
+
+	fc_err_clear(&err);
+	rc = compare_kinds_load(path, &k, &report, &err);
+	fputs(buf_cstr(&report), stderr);
+	if (rc == 0)
+		printf("ok: %s, %zu kinds of list\n", path, k->n);
+	buf_free(&report);
+	compare_kinds_free(k);
+	return rc == 0 ? 0 : -1;
+}
+
 static int ends_with(const char *s, const char *tail)
 {
 	size_t a = strlen(s), b = strlen(tail);
@@ -71,7 +91,7 @@ static int ends_with(const char *s, const char *tail)
 }
 
 /* A folder of forms (like the shipped forms/): every sub-folder, and
- * rules.csv if present. */
+ * rules.csv and compare.csv if present. */
 static int check_forms_dir(const char *dir)
 {
 	char **subs = NULL;
@@ -92,6 +112,10 @@ static int check_forms_dir(const char *dir)
 	if (util_file_exists(rules_path) && check_rules(rules_path) < 0)
 		bad = 1;
 	free(rules_path);
+	rules_path = util_asprintf("%s/%s", dir, COMPARE_FILE);
+	if (util_file_exists(rules_path) && check_compare(rules_path) < 0)
+		bad = 1;
+	free(rules_path);
 	if (!n && !bad) {
 		fprintf(stderr, "%s: no survey.csv and no form folders here\n", dir);
 		bad = 1;
@@ -110,7 +134,7 @@ int cmd_form(const cli_ctx *c, int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "check")) {
 		fprintf(stderr, "usage: fieldcard form check PATH\n"
 				"PATH: a form folder (survey.csv, choices.csv, settings.csv), "
-				"one of its sheets, a rules.csv, or a folder of forms\n");
+				"one of its sheets, a rules.csv, a compare.csv, or a folder of forms\n");
 		return 2;
 	}
 	path = argv[2];
@@ -119,7 +143,9 @@ int cmd_form(const cli_ctx *c, int argc, char **argv)
 		return 1;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return (ends_with(path, "rules.csv") ? check_rules(path) : check_form(path)) < 0 ? 1 : 0;
+		return (ends_with(path, "rules.csv")	  ? check_rules(path)
+			: ends_with(path, COMPARE_FILE) ? check_compare(path)
+							  : check_form(path)) < 0 ? 1 : 0;
 	survey = util_asprintf("%s/survey.csv", path);
 	rc = util_file_exists(survey) ? check_form(path) : check_forms_dir(path);
 	free(survey);

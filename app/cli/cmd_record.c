@@ -7,6 +7,7 @@
 #include "fieldcard/checks.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/cli.h"
+#include "fieldcard/fields.h"
 #include "fieldcard/sync.h"
 #include "fieldcard/util.h"
 
@@ -87,6 +88,9 @@ int cmd_show(const cli_ctx *c, int argc, char **argv)
 		goto fail;
 	}
 	fputs(text, stdout);
+	/* A household card shows its flags under it. */
+	rc = strncmp(text, "form: " K_HOUSEHOLD " ", 7 + strlen(K_HOUSEHOLD)) ? 0
+									     : cmd_flags_section(a, argv[1]);
 	free(text);
 	if ((rc = store_get(a->st, argv[1], &r, &err)) != FC_OK)
 		goto fail;
@@ -94,7 +98,7 @@ int cmd_show(const cli_ctx *c, int argc, char **argv)
 		goto fail;
 	record_free(r);
 	app_close(a);
-	return 0;
+	return rc;
 fail:
 	fprintf(stderr, "fieldcard show: %s\n", err.msg);
 	record_free(r);

@@ -29,6 +29,8 @@ static const struct {
 	{ "conflicts", cmd_conflicts, "conflicts" },
 	{ "resolve", cmd_resolve, "resolve ID FIELD (--ours | --theirs | --value V);  resolve ID id_number (--duplicate-of OTHER | --clear)" },
 	{ "review", cmd_review, "review ID (--approve | --return --comment TEXT | --submit)" },
+	{ "flags", cmd_flags, "flags [--village CODE] [--open];  flags confirm FLAG-ID --note TEXT;  flags dismiss FLAG-ID --reason TEXT" },
+	{ "compare", cmd_compare, "compare FILE --source KIND" },
 	{ "verify", cmd_verify, "verify [REV]" },
 	{ "report", cmd_report, "report village|monitor|notice [--village CODE] [--format text|csv]" },
 	{ "check", cmd_check, "check [--rebuild]" },

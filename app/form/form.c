@@ -885,12 +885,16 @@ static void check_household_names(loader *L, const char *path, const form *f)
 		F_M_LEFT_REASON, F_M_INCOME, NULL
 	};
 	static const char *const vis[] = { F_V_DATE, F_V_VISITORS, F_V_PURPOSE, F_V_EVENT, NULL };
+	static const char *const flg[] = {
+		F_FLAG_KIND, F_FLAG_MEMBER, F_FLAG_REASON, F_FLAG_FACTS, F_FLAG_SOURCE,
+		F_FLAG_DATE, F_FLAG_STATE, F_FLAG_NOTE, F_FLAG_BY, F_FLAG_AT, NULL
+	};
 	const struct {
 		const char *kind;
 		const char *const *names;
-	} kinds[] = { { K_HOUSEHOLD, hh }, { K_MEMBER, mem }, { K_VISIT, vis } };
+	} kinds[] = { { K_HOUSEHOLD, hh }, { K_MEMBER, mem }, { K_VISIT, vis }, { K_FLAG, flg } };
 
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		const form *sub = f;
 
 		if (k) {

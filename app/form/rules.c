@@ -640,6 +640,30 @@ static void warn_visits(const struct record *const *ch, size_t n, const char *to
 	}
 }
 
+/* A person confirmed or dismissed this kind on these very facts: it is
+ * not raised again until the facts change. */
+static int decided(const struct record *const *ch, size_t n, const rules_flag *f)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ch[i]->kind && !strcmp(ch[i]->kind, K_FLAG) &&
+		    is(ch[i], F_FLAG_KIND, f->kind) && is(ch[i], F_FLAG_FACTS, f->facts) &&
+		    (is(ch[i], F_FLAG_STATE, C_FLAG_CONFIRMED) || is(ch[i], F_FLAG_STATE, C_FLAG_DISMISSED)))
+			return 1;
+	return 0;
+}
+
+static void drop_decided(const struct record *const *ch, size_t n, rules_indicators *out)
+{
+	size_t k = 0;
+
+	if (out->suggest.kind && decided(ch, n, &out->suggest))
+		memset(&out->suggest, 0, sizeof(out->suggest));
+	for (size_t i = 0; i < out->nwarn; i++)
+		if (!decided(ch, n, &out->warn[i]))
+			out->warn[k++] = out->warn[i];
+	out->nwarn = k;
+}
+
 int rules_household(const rules *r, const struct record *household,
 		    const struct record *const *children, size_t nchildren,
 		    const char *today, int lang, const rules_past *past,
@@ -671,6 +695,7 @@ int rules_household(const rules *r, const struct record *household,
 	suggest(household, children, nchildren, today, lang, out);
 	warn_income(household, past, lang, out);
 	warn_visits(children, nchildren, today, lang, out);
+	drop_decided(children, nchildren, out);
 	return 0;
 }
 

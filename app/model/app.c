@@ -178,6 +178,8 @@ record *app_record_new(const fc_app *a, const char *kind, const char *id, const 
 		    a->principal)
 			record_set(r, F_V_VISITORS, a->principal);
 	}
+	if (!strcmp(kind, K_FLAG) && form_field_find(f, F_FLAG_DATE) && !*record_val(r, F_FLAG_DATE))
+		record_set(r, F_FLAG_DATE, app_today());
 	if (f->version)
 		record_set_version(r, f->version);
 	return r;
@@ -662,7 +664,9 @@ int app_set_fields(fc_app *a, const char *id, char *const *assignments, size_t n
 		if (fld->read_only && fld->type != FT_CALCULATE) {
 			rc = fc_err_set(err, FC_EINVALID,
 					"record %s field %s: read-only (set by %s)", id, name,
-					!strncmp(name, "review_", 7) ? "`fieldcard review`" : "the program");
+					!strncmp(name, "review_", 7) ? "`fieldcard review`"
+					: !strncmp(name, "flag_", 5) ? "`fieldcard flags confirm|dismiss`"
+								     : "the program");
 			free(name);
 			goto out;
 		}

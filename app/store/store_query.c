@@ -82,6 +82,51 @@ int store_each(store *s, const char *kind, const char *village,
 	return rc;
 }
 
+int store_each_child(store *s, const char *kind, const char *village, const char *parent,
+		     store_record_cb cb, void *ud, fc_err *err)
+{
+	sqlite3_stmt *st = store_prepare(s,
+		"SELECT id, canonical FROM records"
+		" WHERE kind = ?1 AND parent IS NOT NULL AND (?2 IS NULL OR village = ?2)"
+		" AND (?3 IS NULL OR parent = ?3) ORDER BY parent, id", err);
+	int rc;
+
+	if (!st)
+		return FC_ERROR;
+	store_bind(st, 1, kind);
+	store_bind(st, 2, village);
+	store_bind(st, 3, parent);
+	rc = store_stream(s, st, cb, ud, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_people(store *s, store_person_cb cb, void *ud, fc_err *err)
+{
+	sqlite3_stmt *st = store_prepare(s,
+		"SELECT id, id, village, head_id_number, 1, 0 FROM records"
+		" WHERE kind = '" K_HOUSEHOLD "' AND head_id_number <> ''"
+		" UNION ALL SELECT id, parent, village, id_number, 0, member_status = '" C_LEFT "'"
+		" FROM records WHERE kind = '" K_MEMBER "' AND id_number <> ''", err);
+	int rc, stop = 0;
+
+	if (!st)
+		return FC_ERROR;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_person p = { store_col(st, 0), store_col(st, 1), store_col(st, 2),
+				   store_col(st, 3), sqlite3_column_int(st, 4),
+				   sqlite3_column_int(st, 5) };
+
+		stop = cb(&p, ud);
+	}
+	if (stop)
+		rc = stop;
+	else
+		rc = rc == SQLITE_DONE ? 0 : store_fail(s, err, "reading ID numbers");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 typedef struct collect {
 	record **v;
 	size_t n, cap;

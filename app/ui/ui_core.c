@@ -899,5 +899,7 @@ const char *ui_record_name(const record *r)
 		return record_val(r, F_M_NAME);
 	if (!strcmp(r->kind, K_VISIT))
 		return record_val(r, F_V_DATE);
+	if (!strcmp(r->kind, K_FLAG))
+		return record_val(r, F_FLAG_KIND);
 	return "";
 }

@@ -47,7 +47,7 @@ void app_close(fc_app *a);
 /* A household with all its children, loaded. */
 typedef struct app_household {
 	record *hh;
-	record **children;    /* members then visits, id order */
+	record **children;    /* members, visits and flags, id order */
 	size_t nchildren;
 } app_household;
 
@@ -101,7 +101,8 @@ int app_review(fc_app *a, const char *household_id, const char *state,
 /* A new record of kind as the form screen and import both start it: the
  * form's defaults (typed fields; calculated ones are app_save's), the
  * village for a household (village may be NULL), "present" for a member,
- * today and this principal as date and visitors of a visit. id NULL makes
+ * today and this principal as date and visitors of a visit, today as a
+ * flag's date (its state "open" is the form's default). id NULL makes
  * a fresh ULID; parent is the household of a member or visit. NULL if the
  * forms have no such kind. Caller frees with record_free. */
 record *app_record_new(const fc_app *a, const char *kind, const char *id, const char *parent,

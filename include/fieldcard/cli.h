@@ -5,6 +5,8 @@
 #ifndef FIELDCARD_CLI_H
 #define FIELDCARD_CLI_H
 
+#include <stdio.h>
+
 typedef struct cli_ctx {
 	const char *dir;        /* data directory (resolved --dir) */
 	const char *forms_dir;  /* shipped forms (FIELDCARD_FORMS or built-in path) */
@@ -31,5 +33,17 @@ int cmd_report(const cli_ctx *c, int argc, char **argv);
 int cmd_check(const cli_ctx *c, int argc, char **argv);
 int cmd_form(const cli_ctx *c, int argc, char **argv);
 int cmd_ui(const cli_ctx *c, int argc, char **argv);
+int cmd_flags(const cli_ctx *c, int argc, char **argv);
+int cmd_compare(const cli_ctx *c, int argc, char **argv);
+
+/* One flag a line, as `flags` lists it: household, flag id ("-" for a
+ * computed flag with no record), kind, state, the person (masked ID number
+ * and name), reason (cmd_flags.c). */
+struct flags_flag;
+struct fc_app;
+void cmd_flags_print(FILE *out, const struct flags_flag *f);
+/* The flags section `show` prints under a household (cmd_flags.c);
+ * returns an exit code. */
+int cmd_flags_section(struct fc_app *a, const char *household_id);
 
 #endif

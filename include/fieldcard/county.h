@@ -116,6 +116,26 @@ int county_duplicates(ledger *l, const ledger_oid *tree, county_dup **out, size_
 int county_duplicate_decide(ledger *l, const ledger_author *who, const char *id,
 			    const char *other, int clear, ledger_oid *new_main, fc_err *err);
 
+/* ---- records the county writes itself (county_records.c) ---- */
+
+typedef struct county_records_result {
+	ledger_oid main;        /* main after the commit */
+	size_t records;         /* record files committed (0: main held them all) */
+	int villages_cut;
+} county_records_result;
+
+/* Commit n new or changed records (recs[i] in village villages[i]: a flag
+ * of `compare`, a county desk's decision on one) to main in one commit
+ * signed by who, message (a subject line and a body; the trailers are
+ * added); the county's own store takes each record as main now holds it
+ * (app_put_arrived, one transaction that commits once main has moved), and
+ * every village touched is cut again. Records are serialised with their
+ * forms as they are: the caller has checked them. Nothing is committed if
+ * main already holds them all (res->records 0). */
+int county_commit_records(ledger *l, fc_app *a, const ledger_author *who,
+			  record *const *recs, const char *const *villages, size_t n,
+			  const char *message, county_records_result *res, fc_err *err);
+
 /* Verify every commit reachable from rev (signature against the
  * allowed_signers of its first parent's tree, or its own for a root
  * commit signed by a county principal; scope of non-county commits against

@@ -66,6 +66,14 @@ int desk_conflicts(fc_app *a, desk_conflict_cb cb, void *ud, fc_err *err);
 int desk_resolve(fc_app *a, const char *record_id, const char *field, const char *how,
 		 const char *value, fc_err *err);
 
+/* A county desk's decision on a flag (flags.h: "confirmed" or
+ * "dismissed", a note needed): checked as flags_decided checks it, then a
+ * signed commit on main (county_commit_records), the flag's village cut
+ * again, pushed; the county store follows at once. On a device, a decision
+ * is flags_decide, which saves it for the next sync. */
+int desk_flag_decide(fc_app *a, const char *flag_id, const char *state, const char *note,
+		     fc_err *err);
+
 /* ---- the session under those calls (sync/ only: the CLI's county
  * commands) ---- */
 
@@ -92,6 +100,9 @@ int desk_merge_one(desk *d, const char *principal, fc_buf *report, size_t *confl
 /* desk_resolve without the fetch and the push. */
 int desk_resolve_one(desk *d, const char *record_id, const char *field, const char *how,
 		     const char *value, fc_err *err);
+/* desk_flag_decide without the fetch and the push. */
+int desk_flag_decide_one(desk *d, const char *flag_id, const char *state, const char *note,
+			 fc_err *err);
 struct ledger *desk_ledger(desk *d);
 const struct ledger_author *desk_author(desk *d);
 

@@ -5,10 +5,11 @@
 #ifndef FIELDCARD_FIELDS_H
 #define FIELDCARD_FIELDS_H
 
-/* Record kinds: the household form id and its two repeats. */
+/* Record kinds: the household form id and its repeats. */
 #define K_HOUSEHOLD "household"
 #define K_MEMBER "member"
 #define K_VISIT "visit"
+#define K_FLAG "flag"                        /* a flag to verify (flags.h) */
 
 /* Household card. */
 #define F_PROVINCE "province"
@@ -66,6 +67,19 @@
 #define F_V_EVENT "sudden_event"             /* none illness disaster accident */
 #define F_V_FOLLOW_UP "follow_up_date"
 
+/* Flag (flags.h): raised by `compare` or a rule, decided by a person;
+ * every field read-only in the form, written by the program. */
+#define F_FLAG_KIND "flag_kind"              /* compare KIND, or a rule's kind */
+#define F_FLAG_MEMBER "flag_member"          /* member record id; "" = the household */
+#define F_FLAG_REASON "flag_reason"          /* the text shown to the cadre */
+#define F_FLAG_FACTS "flag_facts"            /* "column: value; column: value" */
+#define F_FLAG_SOURCE "flag_source"          /* list file and KIND label, or "rules" */
+#define F_FLAG_DATE "flag_date"              /* YYYY-MM-DD raised */
+#define F_FLAG_STATE "flag_state"            /* open confirmed dismissed */
+#define F_FLAG_NOTE "flag_note"              /* the decision's note or reason */
+#define F_FLAG_BY "flag_by"                  /* principal of the decision */
+#define F_FLAG_AT "flag_at"                  /* ISO time of it */
+
 /* Choice names the rules use. */
 #define C_YES "yes"
 #define C_NO "no"
@@ -74,5 +88,8 @@
 #define C_LIFTED "lifted"
 #define C_PRESENT "present"
 #define C_LEFT "left"
+#define C_FLAG_OPEN "open"
+#define C_FLAG_CONFIRMED "confirmed"
+#define C_FLAG_DISMISSED "dismissed"
 
 #endif

@@ -324,6 +324,7 @@ int ledger_verify_commit(ledger *l, const ledger_oid *commit, const sig_signers 
  * villages/<village>/<a>/<b>/<household>/household
  *                                       /members/<member-id>
  *                                       /visits/<visit-id>
+ *                                       /flags/<flag-id>  (flags.h)
  *                                       /conflicts   (open conflicts, merge.h)
  * <a> and <b> are the household id's last two characters (the random end of
  * a ULID), so a village's households spread over up to 32x32 small trees
@@ -334,8 +335,12 @@ typedef enum ledger_path_kind {
 	LEDGER_PATH_HOUSEHOLD,
 	LEDGER_PATH_MEMBER,
 	LEDGER_PATH_VISIT,
-	LEDGER_PATH_CONFLICTS
+	LEDGER_PATH_CONFLICTS,
+	LEDGER_PATH_FLAG         /* a flag to verify, beside members and visits */
 } ledger_path_kind;
+
+/* The folder of a household's flags. */
+#define LEDGER_FLAGS_DIR "flags"
 
 typedef struct ledger_path {
 	ledger_path_kind kind;
@@ -354,7 +359,8 @@ char *ledger_record_path(ledger_path_kind kind, const char *village, const char 
  * zeroed) for anything else, including a household folder whose shard
  * folders are not the ones its id names. */
 ledger_path_kind ledger_path_parse(const char *path, ledger_path *out);
-/* The path's kind as a record kind ("household", "member", "visit"); NULL
+/* The path's kind as a record kind ("household", "member", "visit",
+ * "flag"); NULL
  * for the others. */
 const char *ledger_path_record_kind(ledger_path_kind kind);
 

@@ -89,7 +89,10 @@ typedef struct rules_indicators {
 /* Compute the indicators of one household on the day `today` (YYYY-MM-DD;
  * NULL = today). Ages come from birth dates on that day. Messages are in
  * lang (FC_LANG_*). r may be NULL (no rules file): the income check is then
- * unknown, with a reason saying so. past may be NULL. */
+ * unknown, with a reason saying so. past may be NULL. A suggestion or
+ * warning that a flag among the children (kind "flag") confirmed or
+ * dismissed on the same kind and facts is left out: a decision holds until
+ * the facts change. */
 int rules_household(const rules *r, const struct record *household,
 		    const struct record *const *children, size_t nchildren,
 		    const char *today, int lang, const rules_past *past,

@@ -67,7 +67,27 @@ typedef int (*store_record_cb)(const record *r, void *ud);
 int store_each(store *s, const char *kind, const char *village,
 	       store_record_cb cb, void *ud, fc_err *err);
 
-/* Children of a household (members and visits, kind NULL = both), in id
+/* Every child record of a kind (e.g. "flag") in one query: of one village
+ * (NULL = all) or one household (parent, NULL = all), in household then id
+ * order. Stop early by returning nonzero from cb; that value is returned. */
+int store_each_child(store *s, const char *kind, const char *village, const char *parent,
+		     store_record_cb cb, void *ud, fc_err *err);
+
+/* Every person of the store with an ID number: each household's head
+ * (household_id = id) and each member, in one pass that reads the list
+ * columns only (a county of 100,000 households never sits in memory). */
+typedef struct store_person {
+	const char *id;           /* the household's id for a head, else the member's */
+	const char *household;    /* the household's id */
+	const char *village;
+	const char *id_number;    /* as stored; never "" */
+	int head;                 /* 1 for a head (head_id_number), 0 for a member */
+	int left;                 /* a member marked as left */
+} store_person;               /* strings borrowed for the callback */
+typedef int (*store_person_cb)(const store_person *p, void *ud);
+int store_people(store *s, store_person_cb cb, void *ud, fc_err *err);
+
+/* Children of a household (members, visits, flags; kind NULL = all), in id
  * order. *out is an array of *n records; free with store_records_free. */
 int store_children(store *s, const char *parent_id, const char *kind,
 		   record ***out, size_t *n, fc_err *err);

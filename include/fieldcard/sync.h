@@ -72,7 +72,8 @@ int sync_rebuild(fc_app *a, fc_err *err);
  *
  * The one way record files get from a ledger tree into the store, shared by
  * the device sync, the county's merge and the rebuild: each record file
- * (villages/.../household, members/ID, visits/ID) goes through the model's
+ * (villages/.../household, members/ID, visits/ID, flags/ID) goes through
+ * the model's
  * door for signed records, app_put_arrived, and is stored as the signed
  * history holds it. The caller's extras ride on the callbacks. */
 typedef struct sync_arrivals {
@@ -106,7 +107,8 @@ int sync_arrive(fc_app *a, struct ledger *l, const struct ledger_oid *from,
 int sync_transport_key(const char *dir, fc_err *err);
 
 /* Ledger path of a record (ledger_record_path with a kind name:
- * "household", "member", "visit"). Caller frees. NULL if kind unknown. */
+ * "household", "member", "visit", "flag"). Caller frees. NULL if kind
+ * unknown. */
 char *sync_record_path(const char *kind, const char *village, const char *id,
 		       const char *parent);
 

@@ -42,6 +42,7 @@ char *ledger_record_path(ledger_path_kind kind, const char *village, const char 
 	case LEDGER_PATH_HOUSEHOLD: out = util_asprintf("%s/household", dir); break;
 	case LEDGER_PATH_MEMBER: out = util_asprintf("%s/members/%s", dir, id); break;
 	case LEDGER_PATH_VISIT: out = util_asprintf("%s/visits/%s", dir, id); break;
+	case LEDGER_PATH_FLAG: out = util_asprintf("%s/" LEDGER_FLAGS_DIR "/%s", dir, id); break;
 	case LEDGER_PATH_CONFLICTS: out = util_asprintf("%s/conflicts", dir); break;
 	default: break;
 	}
@@ -65,10 +66,15 @@ ledger_path_kind ledger_path_parse(const char *path, ledger_path *out)
 		snprintf(out->id, sizeof(out->id), "%s", p[4]);
 	} else if (n == 6 && !strcmp(p[5], "conflicts")) {
 		kind = LEDGER_PATH_CONFLICTS;
-	} else if (n == 7 && *p[6] && strlen(p[6]) < sizeof(out->id) &&
-		   (!strcmp(p[5], "members") || !strcmp(p[5], "visits"))) {
-		kind = !strcmp(p[5], "members") ? LEDGER_PATH_MEMBER : LEDGER_PATH_VISIT;
-		snprintf(out->id, sizeof(out->id), "%s", p[6]);
+	} else if (n == 7 && *p[6] && strlen(p[6]) < sizeof(out->id)) {
+		if (!strcmp(p[5], "members"))
+			kind = LEDGER_PATH_MEMBER;
+		else if (!strcmp(p[5], "visits"))
+			kind = LEDGER_PATH_VISIT;
+		else if (!strcmp(p[5], LEDGER_FLAGS_DIR))
+			kind = LEDGER_PATH_FLAG;
+		if (kind != LEDGER_PATH_NONE)
+			snprintf(out->id, sizeof(out->id), "%s", p[6]);
 	}
 	if (kind != LEDGER_PATH_NONE) {
 		snprintf(out->village, sizeof(out->village), "%s", p[1]);
@@ -86,6 +92,7 @@ const char *ledger_path_record_kind(ledger_path_kind kind)
 	case LEDGER_PATH_HOUSEHOLD: return "household";
 	case LEDGER_PATH_MEMBER: return "member";
 	case LEDGER_PATH_VISIT: return "visit";
+	case LEDGER_PATH_FLAG: return "flag";
 	default: return NULL;
 	}
 }

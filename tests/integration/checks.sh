@@ -186,6 +186,46 @@ printf '%s\n%s,%s,丁,male,%s,1980-03-01,spouse,healthy,normal,yes,not_in_school
 run "$FC" --dir "$D" import "$T/sp.csv" --form member
 like "a spouse of the head's sex is a warning" "$rc $out" "^0 .*record HSP field relationship: the spouse has the head's sex \(Male\)"
 
+# ---- suggestions and warnings: decided by a person, never applied ----
+run "$FC" --dir "$D" flags
+like "flags lists the suggestion with its reason" "$out" \
+	$'\n''HMON	HMON/unstable	unstable	open	[0-9]{6}\*{8}[0-9X]{4} 户主[0-9]+	lifted, but income per head 8199.00 yuan is under the 2026 monitoring line of 8200'
+like "and the warning of a card never visited" "$out" $'\n''HMON	HMON/no_visit	no_visit	open	.*no visit is recorded'
+ok "flags never prints a full ID number" bash -c "! grep -q '$ID_HMON' <<< \"\$1\"" _ "$out"
+run "$FC" --dir "$D" flags dismiss HMON/unstable --reason "   "
+like "a decision needs a note" "$rc $out" '^1 .*a note is needed'
+run "$FC" --dir "$D" flags dismiss HMON/unstable --reason "外出务工收入下月到账"
+is "a suggestion is dismissed with a reason" "$rc" 0
+run "$FC" --dir "$D" show HMON
+like "the dismissal is recorded on the card, signed with the next sync" "$out" \
+	'HMON	[0-9A-Z]{26}	unstable	dismissed	.*'$'\n''  facts: 2026 8199.00'$'\n''  source: rules, raised 2026-11-23'$'\n''  dismissed by cadre-zhang at 2026-11-23T[0-9:]+Z: 外出务工收入下月到账'
+is "the card's category is untouched" "$(grep '^monitor_category:' <<< "$out")" "monitor_category:"
+is "the suggestion does not come back on the same facts" "$("$FC" --dir "$D" flags | grep -c 'HMON/unstable')" 0
+run "$FC" --dir "$D" flags confirm HMON/unstable --note x
+like "nor can it be confirmed" "$rc $out" "^1 .*household HMON: the rules raise no 'unstable' today \(decided already, or the facts changed\); open: no_visit"
+"$FC" --dir "$D" set HMON wage_income=8000 >/dev/null 2>&1
+like "it comes back when the facts change" "$("$FC" --dir "$D" flags | grep 'HMON/unstable')" 'income per head 8000.00'
+run "$FC" --dir "$D" flags confirm HMON/unstable --note "入户核实，收入下降属实"
+is "a suggestion is confirmed" "$rc" 0
+run "$FC" --dir "$D" show HMON
+is "confirming sets the category" "$(grep '^monitor_category:' <<< "$out")" "monitor_category: unstable"
+is "and the month" "$(grep '^monitor_date:' <<< "$out")" "monitor_date: 202611"
+is "risk not cleared" "$(grep '^risk_cleared:' <<< "$out")" "risk_cleared: no"
+like "and the decision is on the card" "$out" 'unstable	confirmed	.*'$'\n''  facts: 2026 8000.00'
+is "nothing is suggested for a card in that category" "$(grep -c '^suggested' <<< "$out")" 0
+VCOLS=id,parent,visit_date,visitors,purpose,sudden_event,follow_up_date
+printf '%s\nV1,HMON,2026-11-01,cadre-zhang,regular,none,2026-11-15\n' "$VCOLS" >"$T/v.csv"
+"$FC" --dir "$D" import "$T/v.csv" --form visit >/dev/null 2>&1
+run "$FC" --dir "$D" flags
+like "a follow-up date passed with no later visit is a warning" "$out" \
+	'HMON/follow_up	follow_up	open	.*the visit of 2026-11-01 set a follow-up for 2026-11-15, and none has been recorded'
+is "the visit answers no_visit" "$(grep -c 'HMON/no_visit' <<< "$out")" 0
+run "$FC" --dir "$D" flags confirm HMON/follow_up --note "已电话回访，下周入户"
+is "a warning is acknowledged" "$rc" 0
+is "and gone from the list" "$("$FC" --dir "$D" flags | grep -c 'HMON/follow_up')" 0
+run "$FC" --dir "$D" flags --village 999999
+like "flags of a village that is not the device's: refused" "$rc" '^[12]$'
+
 # ---- a record that arrives signed and breaks the rule: stored, listed ----
 DEMO=$T/demo
 "$FC" --dir "$DEMO" demo --households 5 --lang en >/dev/null 2>&1

@@ -37,11 +37,12 @@ static void test_form__shipped_household_loads_clean(void **state)
 	/* Not even a warning: the shipped form is the example counties copy. */
 	assert_string_equal(buf_cstr(&report), "");
 	assert_string_equal(f->id, K_HOUSEHOLD);
-	assert_string_equal(f->version, "2026.12.1");
+	assert_string_equal(f->version, "2026.12.2");
 	assert_string_equal(f->title[FC_LANG_ZH], "贫困户建档立卡信息卡");
-	assert_int_equal(f->nsubs, 2);
+	assert_int_equal(f->nsubs, 3);
 	assert_string_equal(f->subs[0]->id, K_MEMBER);
 	assert_string_equal(f->subs[1]->id, K_VISIT);
+	assert_string_equal(f->subs[2]->id, K_FLAG);
 	assert_ptr_equal(f->subs[0]->parent, f);
 	buf_free(&report);
 	form_free(f);
@@ -62,16 +63,32 @@ static void test_form__shipped_has_fields_h_names(void **state)
 		F_M_LEFT_REASON, F_M_INCOME, NULL
 	};
 	static const char *const vis[] = { F_V_DATE, F_V_VISITORS, F_V_PURPOSE, F_V_EVENT, NULL };
+	static const char *const flg[] = {
+		F_FLAG_KIND, F_FLAG_MEMBER, F_FLAG_REASON, F_FLAG_FACTS, F_FLAG_SOURCE,
+		F_FLAG_DATE, F_FLAG_STATE, F_FLAG_NOTE, F_FLAG_BY, F_FLAG_AT, NULL
+	};
 	form *f = NULL;
-	const form *m, *v;
+	const form *m, *v, *fl;
 	const form_field *fld;
 
 	(void)state;
 	assert_int_equal(form_load("forms/household", &f, NULL, NULL), 0);
 	m = sub_named(f, K_MEMBER);
 	v = sub_named(f, K_VISIT);
+	fl = sub_named(f, K_FLAG);
 	assert_non_null(m);
 	assert_non_null(v);
+	assert_non_null(fl);
+	/* A flag is the program's to write: every field read-only, the
+	 * decision's note needed once it is decided. */
+	for (const char *const *n = flg; *n; n++) {
+		fld = form_field_find(fl, *n);
+		assert_non_null(fld);
+		assert_true(fld->read_only);
+	}
+	assert_string_equal(form_field_find(fl, F_FLAG_STATE)->default_value, C_FLAG_OPEN);
+	assert_string_equal(form_field_find(fl, F_FLAG_NOTE)->relevant_src, "${flag_state} != 'open'");
+	assert_true(form_field_find(fl, F_FLAG_NOTE)->required);
 	for (const char *const *n = hh; *n; n++) {
 		fld = form_field_find(f, *n);
 		assert_non_null(fld);
@@ -272,6 +289,7 @@ static void test_form__set_and_kinds(void **state)
 	assert_string_equal(form_set_kind(s, K_HOUSEHOLD)->id, K_HOUSEHOLD);
 	assert_string_equal(form_set_kind(s, K_MEMBER)->id, K_MEMBER);
 	assert_ptr_equal(form_set_kind(s, K_VISIT)->parent, form_set_kind(s, K_HOUSEHOLD));
+	assert_ptr_equal(form_set_kind(s, K_FLAG)->parent, form_set_kind(s, K_HOUSEHOLD));
 	assert_null(form_set_kind(s, "nope"));
 	form_set_free(s);
 	/* A sheet's path means its folder. */

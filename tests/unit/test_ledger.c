@@ -657,6 +657,14 @@ static void test_ledger__record_paths(void **state)
 	assert_string_equal(p, "villages/5201/H/1/H1/visits/V9");
 	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_VISIT);
 	free(p);
+	p = ledger_record_path(LEDGER_PATH_FLAG, "5201", "H1", "F7");
+	assert_string_equal(p, "villages/5201/H/1/H1/flags/F7");
+	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_FLAG);
+	assert_string_equal(lp.id, "F7");
+	assert_string_equal(lp.household, "H1");
+	free(p);
+	assert_int_equal(ledger_path_parse("villages/5201/H/1/H1/flags/", &lp), LEDGER_PATH_NONE);
+	assert_int_equal(ledger_path_parse("villages/5201/H/1/H1/flag/F7", &lp), LEDGER_PATH_NONE);
 	p = ledger_record_path(LEDGER_PATH_CONFLICTS, "5201", "H1", NULL);
 	assert_string_equal(p, "villages/5201/H/1/H1/conflicts");
 	assert_int_equal(ledger_path_parse(p, &lp), LEDGER_PATH_CONFLICTS);
@@ -676,6 +684,7 @@ static void test_ledger__record_paths(void **state)
 	assert_int_equal(ledger_path_parse("villages//H/1/H1/household", &lp), LEDGER_PATH_NONE);
 	assert_int_equal(ledger_path_parse("forms/household/survey.csv", &lp), LEDGER_PATH_NONE);
 	assert_string_equal(ledger_path_record_kind(LEDGER_PATH_VISIT), "visit");
+	assert_string_equal(ledger_path_record_kind(LEDGER_PATH_FLAG), "flag");
 	assert_null(ledger_path_record_kind(LEDGER_PATH_CONFLICTS));
 }
 
