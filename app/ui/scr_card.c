@@ -1,6 +1,6 @@
 /* scr_card.c — one household's file card: the checks of the card on the
  * day (the five checks, the missing income line, the suggested monitoring
- * category, the early warnings) above its sections, the member roster
+ * category, the early warnings) and its flags above its sections, the member roster
  * as a table (add, edit, mark as left with a reason — never delete), the
  * visit log, and the card's history (who changed which field from what to
  * what, when). Submitting the card for review happens here too. */
@@ -12,6 +12,7 @@
 
 #include "fieldcard/checks.h"
 #include "fieldcard/fields.h"
+#include "fieldcard/flags.h"
 #include "fieldcard/util.h"
 
 enum { TAB_CARD, TAB_MEMBERS, TAB_VISITS, TAB_HISTORY, NTABS };
@@ -20,6 +21,11 @@ typedef struct hist_row {
 	long long seq;
 	char *at, *who, *what, *field, *old_value, *new_value;
 } hist_row;
+
+/* A flag on the household as the card shows it (flags.h). */
+typedef struct card_flag {
+	char *state, *reason, *person, *note;
+} card_flag;
 
 typedef struct card_state {
 	char *id;
@@ -35,6 +41,8 @@ typedef struct card_state {
 	rules_indicators ind;
 	int have_ind;
 	char ind_err[sizeof(((fc_err *)0)->msg)];
+	card_flag *flags;
+	int nflags;
 	int card_lines;     /* lines of the Card tab at the last draw */
 	int tab;
 	int cur[NTABS], top[NTABS];
@@ -52,6 +60,37 @@ static void hist_free(card_state *st)
 	st->nhist = 0;
 }
 
+static void flags_free(card_state *st)
+{
+	for (int i = 0; i < st->nflags; i++) {
+		free(st->flags[i].state); free(st->flags[i].reason);
+		free(st->flags[i].person); free(st->flags[i].note);
+	}
+	free(st->flags);
+	st->flags = NULL;
+	st->nflags = 0;
+}
+
+/* Copy a flag for drawing: the person by name and masked ID number only. */
+static int flag_cb(const flags_flag *f, void *ud)
+{
+	card_state *st = ud;
+	card_flag *c;
+	char *masked = util_mask_id(f->person_id);
+	char person[256];
+
+	st->flags = util_realloc(st->flags, (size_t)(st->nflags + 1) * sizeof(*st->flags));
+	c = &st->flags[st->nflags++];
+	snprintf(person, sizeof(person), "%s%s%s", f->person_name,
+		 *f->person_name && *masked ? " " : "", masked);
+	free(masked);
+	c->state = util_strdup(f->state);
+	c->reason = util_strdup(*f->reason ? f->reason : f->kind);
+	c->person = util_strdup(person);
+	c->note = util_strdup(f->note);
+	return 0;
+}
+
 static void card_unload(card_state *st)
 {
 	if (st->loaded)
@@ -62,6 +101,7 @@ static void card_unload(card_state *st)
 	st->members = st->visits = NULL;
 	st->nmembers = st->nvisits = 0;
 	hist_free(st);
+	flags_free(st);
 	free(st->review);
 	free(st->comment);
 	st->review = st->comment = NULL;
@@ -120,6 +160,8 @@ static void card_load(ui *u, card_state *st)
 	store_review_get(u->app->st, st->id, &st->review, &st->comment, NULL);
 	st->have_ind = checks_household(u->app, &st->hh, NULL, &st->ind, &err) == 0;
 	snprintf(st->ind_err, sizeof(st->ind_err), "%s", st->have_ind ? "" : err.msg);
+	if (flags_of_household(u->app, st->id, flag_cb, st, &err) != 0)
+		ui_status(u, 1, "%s", err.msg);
 	h.what = record_val(st->hh.hh, F_HEAD_NAME);
 	store_history(u->app->st, st->id, hist_cb, &h, NULL);
 	for (size_t i = 0; i < st->hh.nchildren; i++) {
@@ -218,6 +260,36 @@ static const char *state_mark(rules_state s)
 	return s == RULES_PASS ? _("pass") : s == RULES_FAIL ? _("FAIL") : _("unknown");
 }
 
+/* The flags on the household (a hit in another department's list, a
+ * decision on what the rules raised): an open one marked "!", each with
+ * its state by the form's flag_state label, what to verify, the person
+ * and the decision's note. */
+static void draw_flags(ui *u, card_state *st, card_out *o)
+{
+	const form *ff = app_form(u->app, K_FLAG);
+	const form_field *sf = ff ? form_field_find(ff, F_FLAG_STATE) : NULL;
+	char buf[1536];
+	int y;
+
+	for (int i = 0; i < st->nflags; i++) {
+		const card_flag *f = &st->flags[i];
+		int open = !strcmp(f->state, C_FLAG_OPEN);
+		char *lab = ui_value_label(u, sf, f->state);
+
+		snprintf(buf, sizeof(buf), _("%s: %s"), lab, f->reason);
+		free(lab);
+		if (*f->person)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), _(" (%s)"), f->person);
+		if (*f->note)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " — %s", f->note);
+		if ((y = out_wrap(u, o, 3, buf, open ? A_BOLD : 0)) >= 0 && open) {
+			attron(A_BOLD);
+			ui_text(y, 1, 1, "!", 0);
+			attroff(A_BOLD);
+		}
+	}
+}
+
 /* The checks section: a heading with the counts, the missing income line,
  * each check with its mark and reason, the suggested monitoring category
  * (its label from the form's monitor_category choices) and the warnings. */
@@ -283,6 +355,7 @@ static void draw_checks(ui *u, card_state *st, card_out *o)
 		snprintf(buf, sizeof(buf), _("Early warning: %s"), ind->warn[i].reason);
 		out_wrap(u, o, 1, buf, 0);
 	}
+	draw_flags(u, st, o);
 	out_next(o);
 }
 

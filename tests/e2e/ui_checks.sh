@@ -6,7 +6,8 @@
 # The card's checks section shows each check's state and reason, the
 # missing line, the suggestion and the warnings, as `show` prints them; the
 # list marks the failing ones and filters by a check; a save from the form
-# comes back to a card that checks again. At 80×24, then at 40×10 (nothing
+# comes back to a card that checks again; a dismissed warning shows as a
+# flag. At 80×24, then at 40×10 (nothing
 # wider than the terminal, the section read whole by scrolling).
 . tests/lib.sh
 . tests/e2e/ui.inc
@@ -191,8 +192,20 @@ like "it is HM-104" "$(ui_screen)" "HM-104 +无收入线"
 ui_keys Escape
 ok "cleared" ui_wait "户数： 4"
 
-# ---- a save from the form comes back to a card checked again ----
+# ---- a decision on a warning is a flag, shown on the card ----
+run "$FC" --dir "$D" flags dismiss "$H3/no_visit" --reason "上周电话回访过"
+is "the cadre dismisses HM-103's no-visit warning (CLI)" "$rc" 0
+like "show lists the flag" "$("$FC" --dir "$D" show $H3 | sed -n '/^flags:/,$p')" \
+	"no_visit"$'\t'"dismissed"$'\t'"522701\*+[0-9]{3}[0-9X] 危房户"$'\t'"没有走访记录"
 ok "HM-103's card again" open_card HM-103 危房户
+s=$(section)
+like "the card shows the flag: state, what, whom (masked), the note" "$s" \
+	"已排除：没有走访记录（危房户 522701\*+[0-9]{3}[0-9X]） — 上周电话回访过"
+[[ $s == *预警：没有走访记录* ]] && ok "the dismissed warning is no longer raised" false ||
+	ok "the dismissed warning is no longer raised" true
+ok "HM-103: the card agrees with show" agree "$s" $H3
+
+# ---- a save from the form comes back to a card checked again ----
 ui_keys e
 ok "the form opens" ui_wait "户卡: 危房户"
 ok "page to the relocation field" ui_page_to "是否易地扶贫搬迁"
