@@ -93,7 +93,7 @@ static int one_household(const record *r, void *ud)
 	rules_indicators ind;
 	int present = 0, rc;
 
-	if ((rc = app_household_load(rs->a, r->id, &h, rs->err)) != FC_OK)
+	if ((rc = app_household_of(rs->a, r, &h, rs->err)) != FC_OK)
 		return rc;
 	if ((rc = checks_household(rs->a, &h, NULL, &ind, rs->err)) != FC_OK) {
 		app_household_free(&h);

@@ -377,6 +377,20 @@ static int out_of_school(const struct record *m, const char *today, int *age)
 	return !is(m, F_M_OOS_REASON, "illness") && !is(m, F_M_OOS_REASON, "disability");
 }
 
+/* The rules file as a person finds it: its folder and name
+ * ("forms/rules.csv"), not the whole path, which fills a narrow card. */
+static const char *shown_path(const rules *r)
+{
+	const char *p = r->path ? r->path : "rules.csv", *last = NULL, *before = NULL;
+
+	for (const char *q = p; *q; q++)
+		if (*q == '/') {
+			before = last;
+			last = q;
+		}
+	return before ? before + 1 : p;
+}
+
 static void check_income(const rules *r, const struct record *h, int present, int lang,
 			 rules_indicators *out)
 {
@@ -403,10 +417,10 @@ static void check_income(const rules *r, const struct record *h, int present, in
 	} else if (!out->line) {
 		if (lang == FC_LANG_EN)
 			snprintf(out->no_line, sizeof(out->no_line), "no income line for %s %d in %s",
-				 *prov ? prov : "*", out->income_year, r->path ? r->path : "rules.csv");
+				 *prov ? prov : "*", out->income_year, shown_path(r));
 		else
 			snprintf(out->no_line, sizeof(out->no_line), "%s 中没有%s %d 年的收入线",
-				 r->path ? r->path : "rules.csv", *prov ? prov : "*", out->income_year);
+				 shown_path(r), *prov ? prov : "*", out->income_year);
 	}
 	if (out->no_line[0]) {
 		snprintf(c->reason, sizeof(c->reason), "%s", out->no_line);
@@ -493,6 +507,7 @@ static void suggest(const struct record *h, const struct record *const *ch, size
 	long now = day_number(today);
 	int under = l && l->monitor_line > 0 && out->has_income &&
 		    out->income_per_head < l->monitor_line;
+	int failing = 0;
 
 	for (size_t i = 0; i < n && !s->kind; i++) {
 		const char *ev = record_val(ch[i], F_V_EVENT), *date = record_val(ch[i], F_V_DATE);
@@ -509,7 +524,10 @@ static void suggest(const struct record *h, const struct record *const *ch, size
 			 date, ev);
 		snprintf(s->facts, sizeof(s->facts), "visit %s %s %s", ch[i]->id, date, ev);
 	}
-	if (!s->kind && !strcmp(status, C_LIFTED) && (under || !out->checks_pass)) {
+	for (int c = 0; c < RULES_NCHECKS; c++)
+		failing += out->check[c].state == RULES_FAIL;
+	/* An unknown check (no line) is said on its own; it is no risk found. */
+	if (!s->kind && !strcmp(status, C_LIFTED) && (under || failing)) {
 		s->kind = "unstable";
 		if (under)
 			snprintf(s->reason, sizeof(s->reason),

@@ -222,6 +222,23 @@ int app_autofill_id(const fc_app *a, record *r, const char *field)
 	return n;
 }
 
+int app_household_of(fc_app *a, const record *hh, app_household *out, fc_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(hh->kind, K_HOUSEHOLD) != 0)
+		return fc_err_set(err, FC_EINVALID, "record %s is a %s, not a household", hh->id,
+				  hh->kind);
+	out->hh = record_dup(hh);
+	rc = store_children(a->st, hh->id, NULL, &out->children, &out->nchildren, err);
+	if (rc != FC_OK) {
+		record_free(out->hh);
+		out->hh = NULL;
+	}
+	return rc;
+}
+
 int app_household_load(fc_app *a, const char *id, app_household *out, fc_err *err)
 {
 	int rc;

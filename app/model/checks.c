@@ -191,7 +191,7 @@ static int raised_household(const record *r, void *ud)
 	rules_indicators ind;
 	int rc;
 
-	if ((rc = app_household_load(w->a, r->id, &h, w->err)) != FC_OK)
+	if ((rc = app_household_of(w->a, r, &h, w->err)) != FC_OK)
 		return rc;
 	rc = checks_household(w->a, &h, NULL, &ind, w->err);
 	if (rc == FC_OK && ind.suggest.kind)

@@ -168,6 +168,13 @@ static const char *const cached_sql[Q_COUNT] = {
 		" WHERE id = ?1",
 	[Q_PENDING_ADD] = "INSERT OR REPLACE INTO pending(record_id, household) VALUES (?1, ?2)",
 	[Q_DRAFT_DROP] = "DELETE FROM drafts WHERE id = ?1",
+	/* A household's children and one record's history: read for every
+	 * household a report or the checks of a county go through. */
+	[Q_CHILDREN] = "SELECT id, canonical FROM records WHERE parent = ?1 ORDER BY id",
+	[Q_CHILDREN_KIND] =
+		"SELECT id, canonical FROM records WHERE parent = ?1 AND kind = ?2 ORDER BY id",
+	[Q_HISTORY] = "SELECT seq, record_id, field, old, new, who, at FROM audit"
+		      " WHERE record_id = ?1 ORDER BY seq DESC",
 };
 
 /* ---- helpers the parts share (store_int.h) ---- */

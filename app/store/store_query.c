@@ -132,24 +132,10 @@ typedef struct collect {
 	size_t n, cap;
 } collect;
 
-static int collect_cb(const record *r, void *ud)
-{
-	collect *c = ud;
-
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 8;
-		c->v = util_realloc(c->v, c->cap * sizeof(*c->v));
-	}
-	c->v[c->n++] = record_dup(r);
-	return 0;
-}
-
 int store_children(store *s, const char *parent_id, const char *kind,
 		   record ***out, size_t *n, fc_err *err)
 {
-	sqlite3_stmt *st = store_prepare(s,
-		"SELECT id, canonical FROM records"
-		" WHERE parent = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id", err);
+	sqlite3_stmt *st = store_cached(s, kind ? Q_CHILDREN_KIND : Q_CHILDREN, err);
 	collect c = { NULL, 0, 0 };
 	int rc;
 
@@ -158,9 +144,27 @@ int store_children(store *s, const char *parent_id, const char *kind,
 	if (!st)
 		return FC_ERROR;
 	store_bind(st, 1, parent_id);
-	store_bind(st, 2, kind);
-	rc = store_stream(s, st, collect_cb, &c, err);
-	sqlite3_finalize(st);
+	if (kind)
+		store_bind(st, 2, kind);
+	/* The parsed records are kept as they are, not copied. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		record *r;
+
+		if ((rc = store_parse_canonical((const char *)sqlite3_column_text(st, 1),
+						(size_t)sqlite3_column_bytes(st, 1), store_col(st, 0),
+						&r, err)))
+			break;
+		if (c.n == c.cap) {
+			c.cap = c.cap ? c.cap * 2 : 8;
+			c.v = util_realloc(c.v, c.cap * sizeof(*c.v));
+		}
+		c.v[c.n++] = r;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc == SQLITE_ROW || rc > 0)
+		rc = store_fail(s, err, "reading records");
+	store_reset(st);
 	if (rc) {
 		store_records_free(c.v, c.n);
 		return rc;
@@ -412,9 +416,7 @@ int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
 {
 	/* Two statements: "?1 IS NULL OR record_id = ?1" would keep SQLite
 	 * from the index, and one card's history would read everyone's. */
-	sqlite3_stmt *st = store_prepare(s, record_id ?
-		"SELECT seq, record_id, field, old, new, who, at FROM audit"
-		" WHERE record_id = ?1 ORDER BY seq DESC" :
+	sqlite3_stmt *st = record_id ? store_cached(s, Q_HISTORY, err) : store_prepare(s,
 		"SELECT seq, record_id, field, old, new, who, at FROM audit"
 		" ORDER BY seq DESC", err);
 	int rc;
@@ -435,7 +437,10 @@ int store_history(store *s, const char *record_id, store_audit_cb cb, void *ud,
 	}
 	rc = rc == SQLITE_DONE ? 0 : store_fail(s, err, "reading the audit trail");
 cleanup:
-	sqlite3_finalize(st);
+	if (record_id)
+		store_reset(st);
+	else
+		sqlite3_finalize(st);
 	return rc;
 }
 

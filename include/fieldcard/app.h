@@ -52,6 +52,9 @@ typedef struct app_household {
 } app_household;
 
 int app_household_load(fc_app *a, const char *id, app_household *out, fc_err *err);
+/* The same for a household record already read (store_each): a copy of hh
+ * and its children, without reading hh again. */
+int app_household_of(fc_app *a, const record *hh, app_household *out, fc_err *err);
 void app_household_free(app_household *h);
 
 /* Recompute calculated fields of r (and, for a member/visit, of its household

@@ -30,6 +30,8 @@ typedef struct record {
 	size_t cap;
 	char **names;        /* n names, insertion order, unique */
 	char **values;       /* n values, never NULL ("" = empty) */
+	size_t *slots;       /* record.c's name index (index + 1, 0 = free) */
+	size_t nslots;
 } record;
 
 /* New empty record; id NULL makes a fresh ULID. Free with record_free. */
