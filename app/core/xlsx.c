@@ -274,17 +274,6 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The text b->data[start..] just ended: trim it (unless kept), decode the
  * _xHHHH_ escapes Excel writes for characters XML cannot hold (and for a
  * literal "_x": _x005F_), and fold CRLF to LF. Never grows the text. */
@@ -309,7 +298,7 @@ static void text_fix(fc_buf *b, size_t start, int trim)
 
 		if (i + 7 <= len && s[i] == '_' && s[i + 1] == 'x' && s[i + 6] == '_')
 			for (int k = 0; k < 4; k++)
-				h[k] = hexval(s[i + 2 + k]);
+				h[k] = util_hex_digit(s[i + 2 + k]);
 		if (h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && h[3] >= 0) {
 			unsigned cp = (unsigned)(h[0] << 12 | h[1] << 8 | h[2] << 4 | h[3]);
 

@@ -64,5 +64,7 @@ int util_locale_zh(void);
 /* Mask an ID number for display and logs: first 6 and last 4 characters,
  * the rest '*'. Never log a full ID number. Caller frees. */
 char *util_mask_id(const char *id);
+/* The value of a hexadecimal digit (either case), -1 if c is none. */
+int util_hex_digit(char c);
 
 #endif

@@ -83,22 +83,11 @@ char *ledger_oid_fmt(char *out, size_t cap, const ledger_oid *id)
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ledger_oid_parse(ledger_oid *out, const char *hex)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < LEDGER_OID_HEXSIZE; i++) {
-		int v = hex ? hexval(hex[i]) : -1;
+		int v = hex ? util_hex_digit(hex[i]) : -1;
 
 		if (v < 0) {
 			memset(out, 0, sizeof(*out));
