@@ -159,6 +159,10 @@ static void build_index(compare_list *l)
 	while (l->nslots < l->n * 2)
 		l->nslots *= 2;
 	l->slots = util_calloc(l->nslots, sizeof(*l->slots));
+	/* The chains are the index's too: made again, or a rebuilt index
+	 * would link a row after itself. */
+	for (size_t k = 0; k < l->n; k++)
+		l->v[k].next = -1;
 	for (size_t k = 0; k < l->n; k++)
 		index_row(l, (int)k);
 }
@@ -593,7 +597,7 @@ static int on_hit(const compare_hit *h, void *ud)
 {
 	run *x = ud;
 	char *key = flag_key(h->household, h->member, h->facts);
-	int seen = bsearch(&key, x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str) != NULL;
+	int seen = x->kn.n && bsearch(&key, x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
 	record *r;
 
 	free(key);
@@ -689,7 +693,8 @@ static int commit_hits(fc_app *a, compare_list *l, run *x, compare_result *res, 
 	if ((rc = desk_open(a, 1, &d, err)) || (rc = desk_fetch(d, err)) ||
 	    (rc = store_each_child(a->st, K_FLAG, NULL, NULL, on_existing, &x->kn, err)))
 		goto out;
-	qsort(x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
+	if (x->kn.n)
+		qsort(x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
 	if ((rc = compare_match(a, l, on_hit, x, &res->counts, err)))
 		goto out;
 	if (!x->n)

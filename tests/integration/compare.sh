@@ -68,13 +68,13 @@ is "the county merges both batches" "$rc" 0; say 0
 # flag, on the member record. HB's head is not: the flag is the household's.
 printf '身份证号,姓名,号牌号码,车辆类型\n%s,张三,黔J12345,小型轿车\n%s,刘芳,黔J67890,小型轿车\n%s,李四,黔J11111,重型货车\n%s,王小五,黔A99999,小型轿车\n' \
 	"$ID1" "$ID2" "$ID3" "$IDX" >"$T/veh.csv"
-M0=$(main_of)
+MB=$(main_of)
 run "$FC" --dir "$S" compare "$T/veh.csv" --source vehicle
 is "compare exits 0" "$rc" 0; say 0
 like "it tells the counts: 3 hits, 1 row matched nobody" "$out" \
 	"veh.csv 车辆登记: 4 rows, 3 hits, 3 new flags on 2 households, 0 already flagged, 1 row matched nobody"
 ok "its output names nobody's ID number" bash -c "! grep -qE '$ID1|$ID2|$ID3|$IDX' <<<'$out'"
-ok "main moved" test "$(main_of)" != "$M0"
+ok "main moved" test "$(main_of)" != "$MB"
 like "one commit on main says what it is" "$(git --git-dir="$C" log -1 --format=%s main)" \
 	"Compare veh.csv 车辆登记: 3 flag\(s\) on 2 household\(s\)"
 CMP=$(git --git-dir="$C" log -1 --format=%H --grep='^Compare veh.csv' main)
@@ -98,7 +98,7 @@ F_B=$(awk -F'\t' -v h=$HB '$1==h {print $2}' <<<"$out")
 
 # The stored records, beside the household's others in the ledger.
 FH=$(git --git-dir="$C" show "main:$(hdir $VA $H1)/flags/$F_HEAD")
-like "the head's flag is a flag record of H1" "$FH" "^form: household 2026\.[0-9.]+
+like "the head's flag is a flag record of H1" "$FH" "^form: flag 2026\.[0-9.]+
 id: $F_HEAD
 parent: $H1
 flag_kind: vehicle
@@ -112,7 +112,7 @@ like "the member's flag names the member record" \
 	"$(git --git-dir="$C" show "main:$(hdir $VA $H1)/flags/$F_MEM")" "flag_member: $M1"
 like "village B's flag lies in village B, on the household (its head is in no roster)" \
 	"$(git --git-dir="$C" show "main:$(hdir $VB $HB)/flags/$F_B")" \
-	"flag_member: 
+	"flag_member:
 flag_reason: 该成员名下登记有机动车，请核实家庭经济状况
 flag_facts: 姓名: 李四; 号牌号码: 黔J11111; 车辆类型: 重型货车"
 ok "the flag's ID number is not in its record" bash -c "! git --git-dir='$C' show 'main:$(hdir $VA $H1)/flags/$F_HEAD' | grep -q '$ID1'"
@@ -157,6 +157,16 @@ like "the 20-digit certificate matches the member; the member who left is not fl
 like "the disability flag is on the member" "$("$FC" --dir "$S" flags)" "$H1	[0-9A-Z]{26}	disability	open	522701\*+${ID2: -4} 刘芳	残联名单显示该成员持有残疾人证"
 F_DIS=$("$FC" --dir "$S" flags | awk -F'\t' '$3=="disability" {print $2}')
 
+# ---- a new device of village A receives households and flags at once ----
+# (flags/ sorts before the household file: the store takes the flags last)
+SEC=$T/sec
+"$FC" --dir "$SEC" init --role secretary --name sec-a --village "$VA" --remote "$URL" >/dev/null 2>&1
+"$FC" --dir "$S" enroll "$SEC/keys/id_ed25519.pub" --principal sec-a --role secretary --village "$VA" >/dev/null 2>&1
+sync_ok "$SEC" "a new secretary device's first sync brings village A with its flags"
+is "... it lists village A's three flags" "$("$FC" --dir "$SEC" flags | tail -n +2 | wc -l)" 3
+run "$FC" --dir "$SEC" check
+is "... and its check is clean" "$rc" 0; say 0
+
 # ---- the cadre of village A: its flags only, decided, sent back ----
 sync_ok "$A" "cadre A syncs and receives the flags"
 run "$FC" --dir "$A" flags
@@ -189,6 +199,10 @@ is "set cannot type a flag's state" "$rc" 1
 like "... it is read-only" "$out" "read-only"
 like "the household's type did not move with the decision" "$("$FC" --dir "$A" show $H1)" "household_type: general"
 sync_ok "$A" "cadre A sends its decisions"
+BEFORE=$("$FC" --dir "$A" flags)
+run "$FC" --dir "$A" check --rebuild
+is "device A rebuilds its store from the ledger" "$rc" 0; say 0
+is "... and lists the same flags, decisions and all" "$("$FC" --dir "$A" flags)" "$BEFORE"
 run "$FC" --dir "$S" merge --all
 is "the county merges the decisions" "$rc" 0; say 0
 run "$FC" --dir "$S" flags

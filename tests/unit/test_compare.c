@@ -274,6 +274,51 @@ static void test_compare__matcher(void **state)
 	free(p);
 }
 
+/* A person with several rows (two vehicles) keeps every row through the
+ * index's growth: 3,000 rows, the same person's three early on. */
+static void test_compare__big_list_with_a_person_on_several_rows(void **state)
+{
+	fixture *f = *state;
+	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	fc_buf text = FC_BUF_INIT;
+	compare_counts c;
+	compare_list *l = NULL;
+	seen s = { FC_BUF_INIT };
+	char *p;
+
+	household(f, HH2, "李四", HEAD2_ID);
+	buf_adds(&text, "身份证号,号牌号码\n");
+	for (int i = 0; i < 3000; i++) {
+		char id[32];
+		int sum = 0;
+
+		if (i == 5 || i == 700 || i == 2999) {
+			buf_printf(&text, "%s,黔J%05d\n", HEAD2_ID, i);
+			continue;
+		}
+		snprintf(id, sizeof(id), "5227011960%02u%02u%03u", 1 + (unsigned)i % 12,
+			 1 + (unsigned)i % 28, (unsigned)i % 1000);
+		for (int k = 0; k < 17; k++)
+			sum += (id[k] - '0') * w[k];
+		id[17] = "10X98765432"[sum % 11];
+		id[18] = '\0';
+		buf_printf(&text, "%s,黔A%05d\n", id, i);
+	}
+	p = list_file(f, "big.csv", buf_cstr(&text));
+	OK(compare_list_read(p, f->vehicle, FC_LANG_EN, &l, NULL, ERR));
+	assert_int_equal(compare_list_rows(l), 3000);
+	OK(compare_match(f->a, l, on_hit, &s, &c, ERR));
+	assert_int_equal(c.hits, 3);
+	assert_int_equal(c.nobody, 2997);
+	assert_string_equal(buf_cstr(&s.b), "7 " HH2 " [] " VILLAGE " 号牌号码: 黔J00005\n"
+					    "702 " HH2 " [] " VILLAGE " 号牌号码: 黔J00700\n"
+					    "3001 " HH2 " [] " VILLAGE " 号牌号码: 黔J02999\n");
+	compare_list_free(l);
+	buf_free(&s.b);
+	buf_free(&text);
+	free(p);
+}
+
 static void test_compare__facts_mask_other_id_numbers(void **state)
 {
 	fixture *f = *state;
@@ -321,6 +366,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compare__list_problems_name_file_and_line, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compare__matcher, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare__big_list_with_a_person_on_several_rows,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare__facts_mask_other_id_numbers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compare__run_refuses_a_cadre_and_an_unknown_kind,
