@@ -28,18 +28,55 @@
 #include "fieldcard/flags.h"
 #include "fieldcard/util.h"
 #include "fieldcard/validate.h"
+#include "fieldcard/xlsx.h"
 
 #define MAX_PROBLEMS 50      /* listed; the rest are counted */
 #define ID18 18
 
 /* ---- rows of a list: a header, then rows with their line numbers ----
- * CSV now; an .xlsx source is one more case in rows_open and rows_next. */
+ * CSV (UTF-8) or an Excel workbook (.xlsx, its first sheet): departments
+ * send either. A line number is the CSV line or the sheet's row. */
 
 typedef struct rows {
 	const char *path;
 	FILE *f;
 	csv_reader *csv;
+	xlsx_reader *xlsx;
+	size_t width;           /* the header's cells */
+	char **pad;             /* a sheet's row padded to it */
+	size_t padcap;
 } rows;
+
+/* A sheet leaves a row's empty cells at the end out: give them back, so a
+ * row has the header's width as a CSV line has. */
+static void pad_row(rows *r, char ***cells, size_t *n)
+{
+	static char empty[] = "";
+
+	if (!r->width) {
+		r->width = *n;
+		return;
+	}
+	if (*n >= r->width)
+		return;
+	if (r->padcap < r->width) {
+		r->padcap = r->width;
+		r->pad = util_realloc(r->pad, r->padcap * sizeof(*r->pad));
+	}
+	for (size_t i = 0; i < r->width; i++)
+		r->pad[i] = i < *n ? (*cells)[i] : empty;
+	*cells = r->pad;
+	*n = r->width;
+}
+
+static int is_zip(FILE *f)
+{
+	unsigned char b[4];
+	size_t n = fread(b, 1, sizeof(b), f);
+
+	rewind(f);
+	return n == 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+}
 
 /* What the file is, from its first bytes: 0 text, else why it is not. */
 static const char *not_csv(FILE *f)
@@ -48,9 +85,6 @@ static const char *not_csv(FILE *f)
 	size_t n = fread(b, 1, sizeof(b), f);
 
 	rewind(f);
-	if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4)
-		return "is an Excel workbook (.xlsx) or another zip file, not CSV: save the list as "
-		       "CSV UTF-8 (Excel or WPS: Save as, CSV UTF-8)";
 	if (n >= 4 && b[0] == 0xD0 && b[1] == 0xCF && b[2] == 0x11 && b[3] == 0xE0)
 		return "is an old Excel workbook (.xls), not CSV: save the list as CSV UTF-8";
 	if (memchr(b, 0, n))
@@ -66,6 +100,17 @@ static int rows_open(rows *r, const char *path, fc_err *err)
 	r->path = path;
 	if (!(r->f = fopen(path, "rb")))
 		return fc_err_set(err, FC_EINVALID, "%s: cannot open the list", path);
+	if (is_zip(r->f)) {
+		int rc;
+
+		fclose(r->f);
+		r->f = NULL;
+		/* xlsx_open_path says what is wrong with a zip that is no
+		 * workbook, naming the file. */
+		if ((rc = xlsx_open_path(path, NULL, &r->xlsx, err)) != FC_OK)
+			return rc == FC_ENOTFOUND ? FC_EINVALID : rc;
+		return FC_OK;
+	}
 	if ((why = not_csv(r->f))) {
 		fclose(r->f);
 		r->f = NULL;
@@ -79,8 +124,17 @@ static int rows_open(rows *r, const char *path, fc_err *err)
  * quote, a byte that is not UTF-8) if the file cannot be read as CSV. */
 static int rows_next(rows *r, char ***cells, size_t *n, int *line, fc_err *err)
 {
-	int rc = csv_next(r->csv, cells, n, err);
+	int rc;
 
+	if (r->xlsx) {
+		rc = xlsx_next(r->xlsx, cells, n, err);
+		if (rc == 1) {
+			*line = xlsx_line(r->xlsx);
+			pad_row(r, cells, n);
+		}
+		return rc < 0 ? FC_EINVALID : rc;
+	}
+	rc = csv_next(r->csv, cells, n, err);
 	if (rc == 1)
 		*line = csv_line(r->csv);
 	return rc;
@@ -88,6 +142,8 @@ static int rows_next(rows *r, char ***cells, size_t *n, int *line, fc_err *err)
 
 static void rows_close(rows *r)
 {
+	xlsx_close(r->xlsx);
+	free(r->pad);
 	csv_close(r->csv);
 	if (r->f)
 		fclose(r->f);

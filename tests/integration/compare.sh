@@ -165,6 +165,35 @@ like "the 20-digit certificate matches the member; the member who left is not fl
 like "the disability flag is on the member" "$(fcflags --dir "$S" flags)" "$H1	[0-9A-Z]{26}	disability	open	522701\*+${ID2: -4} 刘芳	残联名单显示该成员持有残疾人证"
 F_DIS=$(fcflags --dir "$S" flags | awk -F'\t' '$3=="disability" {print $2}')
 
+# ---- the same from an Excel workbook: a payroll list as .xlsx ----
+# Written here with python's zipfile: inline strings, the ID number as
+# text, the last cell of a row empty (a sheet leaves it out).
+IDY=$(make_id 52270119880808081)
+python3 - "$T/payroll.xlsx" "$ID3" "$IDY" <<'PY'
+import sys, zipfile
+path, hb, stranger = sys.argv[1:]
+def row(r, cells):
+    out = ''.join('<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (chr(65 + i), r, v)
+                  for i, v in enumerate(cells) if v != '')
+    return '<row r="%d">%s</row>' % (r, out)
+rows = [row(1, ['身份证号', '姓名', '单位', '备注']), row(2, [hb, '李四', '县水利局', '']),
+        row(3, [stranger, '陈七', '县教育局', '临聘'])]
+ns = 'http://schemas.openxmlformats.org/'
+z = zipfile.ZipFile(path, 'w')
+z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="%spackage/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>' % ns)
+z.writestr('xl/workbook.xml', '<?xml version="1.0"?><workbook xmlns="%sspreadsheetml/2006/main" xmlns:r="%sofficeDocument/2006/relationships"><sheets><sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>' % (ns, ns))
+z.writestr('xl/_rels/workbook.xml.rels', '<?xml version="1.0"?><Relationships xmlns="%spackage/2006/relationships"><Relationship Id="rId1" Type="%sofficeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>' % (ns, ns))
+z.writestr('xl/worksheets/sheet1.xml', '<?xml version="1.0"?><worksheet xmlns="%sspreadsheetml/2006/main"><sheetData>%s</sheetData></worksheet>' % (ns, ''.join(rows)))
+z.close()
+PY
+run "$FC" --dir "$S" compare "$T/payroll.xlsx" --source payroll
+is "an .xlsx list: compare exits 0" "$rc" 0; say 0
+like "its counts: 1 hit, 1 row matched nobody" "$out" "payroll.xlsx .*: 2 rows, 1 hit, 1 new flag on 1 household, 0 already flagged, 1 row matched nobody"
+like "the payroll flag is on HB, with the department's columns" "$(fcflags --dir "$S" flags)" "$HB	[0-9A-Z]{26}	payroll	open	"
+F_PAY=$(fcflags --dir "$S" flags | awk -F'\t' '$3=="payroll" {print $2}')
+like "its facts keep the sheet's columns" "$(git --git-dir="$C" show "main:$(hdir $VB $HB)/flags/$F_PAY")" "flag_facts: .*单位: 县水利局"
+ok "the sheet's stranger is found nowhere in the county's data" bash -c \
+	"! grep -rqa '$IDY' '$S' '$C' && ! git --git-dir='$C' log -p --all | grep -q '$IDY'"
 # ---- a new device of village A receives households and flags at once ----
 # (flags/ sorts before the household file: the store takes the flags last)
 SEC=$T/sec
@@ -284,7 +313,7 @@ refused "$T/header.csv" "a header and no rows" "header.csv:1: a header and no ro
 printf '身份证号,姓名\n,张三\n' >"$T/noval.csv"
 refused "$T/noval.csv" "a row without its ID number" "noval.csv:2: no ID number in this row"
 printf 'PK\003\004\024\000\000\000\010\000' >"$T/list.xlsx"
-refused "$T/list.xlsx" "a workbook, not CSV" "list.xlsx:1: the file is an Excel workbook \(.xlsx\) or another zip file, not CSV"
+refused "$T/list.xlsx" "a damaged workbook" "list.xlsx: not an xlsx workbook"
 printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"$T/photo.csv"
 refused "$T/photo.csv" "a binary file" "photo.csv:1: the file is not a CSV text file"
 printf '身份证号,姓名\n%s,\xd5\xc5\xc8\xfd\n' "$ID1" >"$T/gbk.csv"
