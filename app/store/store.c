@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fieldcard/crash.h"
 #include "fieldcard/buf.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
@@ -448,15 +449,19 @@ int store_commit(store *s, fc_err *err)
 
 	if (s->depth == 0)
 		return fc_err_set(err, FC_ERROR, "store %s: commit without a transaction", s->path);
-	if (s->depth == 1)
+	if (s->depth == 1) {
 		snprintf(sql, sizeof(sql), "COMMIT");
-	else
+		FC_CRASH_POINT("store.commit");
+	} else {
 		snprintf(sql, sizeof(sql), "RELEASE fc%d", s->depth - 1);
+	}
 	if ((rc = store_exec(s, sql, "committing", err))) {
 		store_rollback(s);
 		return rc;
 	}
 	s->depth--;
+	if (s->depth == 0)
+		FC_CRASH_POINT("store.committed");
 	return 0;
 }
 
