@@ -21,8 +21,8 @@ pass=0 fail=0 n=0
 for t in "$@"; do
 	name=${t#fuzz_}
 	bin=$B/fuzz/$t
-	n=$((n + 1))
 	if [ ! -x "$bin" ]; then
+		n=$((n + 1))
 		echo "not ok $n - $t: not built ($bin)"; fail=$((fail + 1)); continue
 	fi
 	corpus=$B/corpus/$name crashes=$B/crashes/$name
@@ -50,6 +50,7 @@ for t in "$@"; do
 		-max_len=65536 -print_final_stats=1 -artifact_prefix="$crashes/" "${dirs[@]}") >"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	n=$((n + 1))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	found=$(grep -oE 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer): [^ ]+( [^ ]+)?|runtime error: .*|==[0-9]+== ?ERROR.*' "$log" | head -1)
 	if [ "$rc" -eq 0 ]; then
