@@ -180,8 +180,36 @@ static const char *const cached_sql[Q_COUNT] = {
 
 /* ---- helpers the parts share (store_int.h) ---- */
 
+/* What SQLite's error means to the person at the keyboard, where it says
+ * more than its own words ("database or disk is full"): the disk, not the
+ * data, is the trouble, and nothing of the failed step was written. */
+static const char *plain_words(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full: nothing of this step was written; free some space on it "
+		       "and run the command again";
+	case SQLITE_READONLY:
+		return "the data directory cannot be written (read-only): nothing of this step "
+		       "was written";
+	case SQLITE_IOERR:
+		return "the disk refused a write or a read: nothing of this step was written; if "
+		       "the disk is full, free some space and run the command again";
+	case SQLITE_CANTOPEN:
+		return "the database file cannot be opened or created there";
+	default:
+		return NULL;
+	}
+}
+
 int store_fail(store *s, fc_err *err, const char *op)
 {
+	int code = sqlite3_extended_errcode(s->db);
+	const char *plain = plain_words(code);
+
+	if (plain)
+		return fc_err_set(err, FC_ERROR, "store %s: %s: %s (SQLite: %s)", s->path, op,
+				  plain, sqlite3_errmsg(s->db));
 	return fc_err_set(err, FC_ERROR, "store %s: %s: %s", s->path, op,
 			  sqlite3_errmsg(s->db));
 }

@@ -30,6 +30,7 @@ static void init_libgit2(void)
 int ledger_git_error(fc_err *err, int gerr, const char *what)
 {
 	const git_error *e = git_error_last();
+	const char *msg;
 	int code;
 
 	switch (gerr) {
@@ -44,8 +45,15 @@ int ledger_git_error(fc_err *err, int gerr, const char *what)
 	default:
 		code = FC_ERROR;
 	}
-	return fc_err_set(err, code, "%s: %s", what,
-			  e && e->message ? e->message : "libgit2 error");
+	msg = e && e->message ? e->message : "libgit2 error";
+	/* libgit2 names the file and the OS error; say what it means. */
+	if (strstr(msg, "No space left on device") || strstr(msg, "Disk quota exceeded"))
+		return fc_err_set(err, code, "%s: the disk is full: %s; the ledger keeps what it "
+				  "had (refs move only after their objects are whole): free some "
+				  "space and run the command again", what, msg);
+	if (strstr(msg, "Read-only file system") || strstr(msg, "Permission denied"))
+		return fc_err_set(err, code, "%s: cannot write there: %s", what, msg);
+	return fc_err_set(err, code, "%s: %s", what, msg);
 }
 
 void ledger_short_id(char out[LEDGER_OID_SHORT], const ledger_oid *id)
