@@ -202,6 +202,13 @@ soak: deps
 	$(Q)$(MAKE) --no-print-directory MODE=asan $(BUILD)/asan/fieldcard $(MO_FILES)
 	$(Q)CRASH_POINTS=$${SOAK_POINTS:-100} bash tests/integration/crash_points.sh
 
+# aarch64 (scripts/arm64.sh): the cross build in build/arm64, and its
+# unit and CLI integration tests under qemu-user.
+arm64:
+	$(Q)scripts/arm64.sh
+arm64-test:
+	$(Q)scripts/arm64.sh test
+
 asan: deps
 	$(Q)$(MAKE) --no-print-directory MODE=asan bin
 debug: deps
