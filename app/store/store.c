@@ -15,6 +15,7 @@
  * the integrity check. The parts: store_put.c writes records and drafts,
  * store_query.c reads records, household lists and the audit trail,
  * store_review.c keeps review states, the sync queue and conflicts. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,8 +205,15 @@ static const char *plain_words(int code)
 
 int store_fail(store *s, fc_err *err, const char *op)
 {
-	int code = sqlite3_extended_errcode(s->db);
+	int code = sqlite3_extended_errcode(s->db), sys = sqlite3_system_errno(s->db);
 	const char *plain = plain_words(code);
+
+	/* SQLite says "disk I/O error" or "unable to open" for what the OS
+	 * called a full disk or a read-only one (disk_trouble.sh): say that. */
+	if (sys == ENOSPC || sys == EDQUOT)
+		plain = plain_words(SQLITE_FULL);
+	else if (sys == EROFS || sys == EACCES || sys == EPERM)
+		plain = plain_words(SQLITE_READONLY);
 
 	if (plain)
 		return fc_err_set(err, FC_ERROR, "store %s: %s: %s (SQLite: %s)", s->path, op,

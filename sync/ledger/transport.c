@@ -961,6 +961,23 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 				"(ask the county to add it): %s", o->dir ? o->dir : "", reason);
 			snprintf(reason, sizeof(reason), "%s", x.why);
 		}
+		if (!x.refused && (strstr(reason, "No space left on device") ||
+				   strstr(reason, "Read-only file system"))) {
+			/* A full or read-only disk (ours on a fetch, the county
+			 * repository's on a push to a path) is no broken link:
+			 * retrying cannot help, and "run it later" would hide it.
+			 * libgit2's reason names the file, so the disk. */
+			int full = strstr(reason, "No space") != NULL;
+
+			x.refused = 1;
+			x.refused_code = FC_ERROR;
+			set_why(&x, "%s %s: %s: %s; nothing was lost, run it again once %s",
+				op == OP_FETCH ? "fetching into" : "sending to",
+				op == OP_FETCH ? repo_path : "it", full ? "the disk is full" :
+				"the disk cannot be written (read-only)", reason,
+				full ? "there is space on that disk" : "it can be written");
+			snprintf(reason, sizeof(reason), "%s", x.why);
+		}
 		if (x.refused || !link_failure(grc, e))
 			break;
 		if (i < tries) {
