@@ -75,16 +75,14 @@ static int rows_open(rows *r, const char *path, fc_err *err)
 	return FC_OK;
 }
 
-/* 1 with a row, 0 at the end, FC_EINVALID ("FILE:LINE: ...") if the file
- * cannot be read as CSV. */
+/* 1 with a row, 0 at the end, FC_EINVALID ("FILE:LINE: ...": a broken
+ * quote, a byte that is not UTF-8) if the file cannot be read as CSV. */
 static int rows_next(rows *r, char ***cells, size_t *n, int *line, fc_err *err)
 {
 	int rc = csv_next(r->csv, cells, n, err);
 
 	if (rc == 1)
 		*line = csv_line(r->csv);
-	if (rc < 0)
-		fc_err_prefix(err, "not a CSV text file (save it as CSV UTF-8): ");
 	return rc;
 }
 
@@ -161,6 +159,10 @@ static void build_index(compare_list *l)
 	while (l->nslots < l->n * 2)
 		l->nslots *= 2;
 	l->slots = util_calloc(l->nslots, sizeof(*l->slots));
+	/* The chains are the index's too: made again, or a rebuilt index
+	 * would link a row after itself. */
+	for (size_t k = 0; k < l->n; k++)
+		l->v[k].next = -1;
 	for (size_t k = 0; k < l->n; k++)
 		index_row(l, (int)k);
 }
@@ -439,44 +441,67 @@ int compare_list_read(const char *path, const compare_kind *k, int lang, compare
 
 /* ---- matching ---- */
 
+/* A person matched, kept until the pass is over. */
+typedef struct mhit {
+	size_t row;
+	char *household, *member, *village;   /* member "" = the head */
+} mhit;
+
 typedef struct matcher {
 	compare_list *l;
-	compare_hit_cb cb;
-	void *ud;
-	compare_counts *c;
+	mhit *v;
+	size_t n, cap;
 } matcher;
 
 static int on_person(const store_person *p, void *ud)
 {
 	matcher *m = ud;
 	char id[ID18 + 1];
-	int k, rc;
 
 	if (strlen(p->id_number) < ID18)
 		return 0;
 	for (int i = 0; i < ID18; i++)
 		id[i] = p->id_number[i] == 'x' ? 'X' : p->id_number[i];
 	id[ID18] = '\0';
-	for (k = find18(m->l, id); k >= 0; k = m->l->v[k].next) {
+	for (int k = find18(m->l, id); k >= 0; k = m->l->v[k].next) {
 		lrow *row = &m->l->v[k];
-		compare_hit h = { row->line, p->household, p->head ? "" : p->id, p->village, row->facts };
 
 		if (p->left) {
 			row->matched |= 2;
 			continue;
 		}
 		row->matched |= 1;
-		m->c->hits++;
-		if (m->cb && (rc = m->cb(&h, m->ud)))
-			return rc;
+		if (m->n == m->cap) {
+			m->cap = m->cap ? m->cap * 2 : 256;
+			m->v = util_realloc(m->v, m->cap * sizeof(*m->v));
+		}
+		m->v[m->n].row = (size_t)k;
+		m->v[m->n].household = util_strdup(p->household);
+		m->v[m->n].member = util_strdup(p->head ? "" : p->id);
+		m->v[m->n++].village = util_strdup(p->village);
 	}
 	return 0;
+}
+
+/* Row, then household, then the members before the head. */
+static int cmp_hit(const void *a, const void *b)
+{
+	const mhit *x = a, *y = b;
+	int c;
+
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	if ((c = strcmp(x->household, y->household)))
+		return c;
+	if (!*x->member != !*y->member)
+		return *x->member ? -1 : 1;
+	return strcmp(x->member, y->member);
 }
 
 int compare_match(fc_app *a, compare_list *l, compare_hit_cb cb, void *ud, compare_counts *c,
 		  fc_err *err)
 {
-	matcher m = { l, cb, ud, c };
+	matcher m = { l, NULL, 0, 0 };
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -486,14 +511,36 @@ int compare_match(fc_app *a, compare_list *l, compare_hit_cb cb, void *ud, compa
 	for (size_t i = 0; i < l->n; i++)
 		l->v[i].matched = 0;
 	if ((rc = store_people(a->st, on_person, &m, err)))
-		return rc;
+		goto out;
 	for (size_t i = 0; i < l->n; i++) {
 		if (!l->v[i].matched)
 			c->nobody++;
 		else if (l->v[i].matched == 2)
 			c->left_only++;
 	}
-	return FC_OK;
+	/* The head is usually in the roster too (relationship head): one
+	 * person, one flag, on the member record, which names them. */
+	qsort(m.v, m.n, sizeof(*m.v), cmp_hit);
+	for (size_t i = 0; i < m.n && !rc; i++) {
+		const mhit *h = &m.v[i];
+		compare_hit hit = { l->v[h->row].line, h->household, h->member, h->village,
+				    l->v[h->row].facts };
+
+		if (!*h->member && i && m.v[i - 1].row == h->row &&
+		    strcmp(m.v[i - 1].household, h->household) == 0)
+			continue;
+		c->hits++;
+		if (cb)
+			rc = cb(&hit, ud);
+	}
+out:
+	for (size_t i = 0; i < m.n; i++) {
+		free(m.v[i].household);
+		free(m.v[i].member);
+		free(m.v[i].village);
+	}
+	free(m.v);
+	return rc;
 }
 
 /* ---- the whole compare ---- */
@@ -550,7 +597,7 @@ static int on_hit(const compare_hit *h, void *ud)
 {
 	run *x = ud;
 	char *key = flag_key(h->household, h->member, h->facts);
-	int seen = bsearch(&key, x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str) != NULL;
+	int seen = x->kn.n && bsearch(&key, x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
 	record *r;
 
 	free(key);
@@ -646,7 +693,8 @@ static int commit_hits(fc_app *a, compare_list *l, run *x, compare_result *res, 
 	if ((rc = desk_open(a, 1, &d, err)) || (rc = desk_fetch(d, err)) ||
 	    (rc = store_each_child(a->st, K_FLAG, NULL, NULL, on_existing, &x->kn, err)))
 		goto out;
-	qsort(x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
+	if (x->kn.n)
+		qsort(x->kn.keys, x->kn.n, sizeof(*x->kn.keys), cmp_str);
 	if ((rc = compare_match(a, l, on_hit, x, &res->counts, err)))
 		goto out;
 	if (!x->n)

@@ -31,7 +31,23 @@ typedef struct kloader {
 	fc_buf *report;
 	fc_err *err;
 	int nerrors;
+	char **names;          /* every kind named so far, kept or not */
+	int *lines;
+	size_t nnames;
 } kloader;
+
+/* The line a kind was first named on, 0 if it was not; remembers it. */
+static int named_before(kloader *L, const char *name, int line)
+{
+	for (size_t i = 0; i < L->nnames; i++)
+		if (strcmp(L->names[i], name) == 0)
+			return L->lines[i];
+	L->names = util_realloc(L->names, (L->nnames + 1) * sizeof(*L->names));
+	L->lines = util_realloc(L->lines, (L->nnames + 1) * sizeof(*L->lines));
+	L->names[L->nnames] = util_strdup(name);
+	L->lines[L->nnames++] = line;
+	return 0;
+}
 
 static void kerr(kloader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void kerr(kloader *L, int line, const char *fmt, ...)
@@ -125,7 +141,7 @@ static void load_row(kloader *L, compare_kinds *k, char **cells, size_t n, const
 {
 	compare_kind K;
 	char *effect = cell(cells, n, col[C_EFFECT]), *ids = cell(cells, n, col[C_IDS]);
-	int before = L->nerrors;
+	int before = L->nerrors, first;
 
 	memset(&K, 0, sizeof(K));
 	K.line = line;
@@ -137,9 +153,8 @@ static void load_row(kloader *L, compare_kinds *k, char **cells, size_t n, const
 	K.text[FC_LANG_EN] = cell(cells, n, col[C_TEXT_EN]);
 	if (!name_ok(K.name))
 		kerr(L, line, "kind '%s': letters, digits and _, not starting with a digit", K.name);
-	else if (compare_kind_find(k, K.name))
-		kerr(L, line, "kind '%s' twice (first on line %d)", K.name,
-		     compare_kind_find(k, K.name)->line);
+	else if ((first = named_before(L, K.name, line)))
+		kerr(L, line, "kind '%s' twice (first on line %d)", K.name, first);
 	if (!*K.label[FC_LANG_ZH] && !*K.label[FC_LANG_EN])
 		kerr(L, line, "kind '%s' has no label", K.name);
 	if (!*K.text[FC_LANG_ZH] && !*K.text[FC_LANG_EN])
@@ -186,7 +201,7 @@ static void load_row(kloader *L, compare_kinds *k, char **cells, size_t n, const
 
 int compare_kinds_load(const char *path, compare_kinds **out, fc_buf *report, fc_err *err)
 {
-	kloader L = { path, report, err, 0 };
+	kloader L = { path, report, err, 0, NULL, NULL, 0 };
 	compare_kinds *k = util_calloc(1, sizeof(*k));
 	FILE *f = fopen(path, "rb");
 	csv_reader *r = NULL;
@@ -228,6 +243,10 @@ int compare_kinds_load(const char *path, compare_kinds **out, fc_buf *report, fc
 	}
 	csv_close(r);
 	fclose(f);
+	for (size_t i = 0; i < L.nnames; i++)
+		free(L.names[i]);
+	free(L.names);
+	free(L.lines);
 	if (L.nerrors) {
 		compare_kinds_free(k);
 		return FC_EINVALID;

@@ -33,6 +33,18 @@ void ledger_writer_unlock(const char *gitdir);
 /* The writer lock for l, once per handle; released by ledger_free. */
 int ledger_writing(ledger *l, fc_err *err);
 
+/* Writing many objects as one pack instead of loose files (ledger_bulk.c):
+ * *out is a repository over l's objects whose writes stay in memory (*mem);
+ * ledger_bulk_finish writes them into l as one pack (keep, else drops
+ * them: the blobs written and the trees of tree that base lacks) and frees
+ * the repository. Used from LEDGER_BULK_MIN files on. */
+#define LEDGER_BULK_MIN 256
+struct git_odb_backend;
+int ledger_bulk_open(ledger *l, git_repository **out, struct git_odb_backend **mem, fc_err *err);
+int ledger_bulk_finish(ledger *l, git_repository *bulk, struct git_odb_backend *mem,
+		       const git_oid *tree, const git_oid *base, const git_oid *blobs, size_t nblobs,
+		       int keep, fc_err *err);
+
 _Static_assert(sizeof(git_oid) == sizeof(ledger_oid) && offsetof(git_oid, id) == 0 &&
 		       GIT_OID_RAWSZ == LEDGER_OID_SIZE && GIT_OID_HEXSZ == LEDGER_OID_HEXSIZE,
 	       "ledger_oid must have the layout of git_oid");

@@ -189,12 +189,24 @@ int ledger_tree_update(ledger *l, const ledger_oid *base_tree, const ledger_chan
 	const ledger_change **sorted = NULL;
 	git_tree_update *up = NULL;
 	git_tree *base = NULL;
+	git_repository *repo = l->repo, *bulk = NULL;
+	struct git_odb_backend *mem = NULL;
 	size_t nup = 0;
 	int rc, g;
 
-	rc = ledger_tree_or_empty(l, base_tree, &base, err);
-	if (rc)
+	/* Thousands of files (a compare's flags): one pack, not loose files. */
+	if (n >= LEDGER_BULK_MIN && (rc = ledger_bulk_open(l, &bulk, &mem, err)) == FC_OK)
+		repo = bulk;
+	else if (n >= LEDGER_BULK_MIN)
 		return rc;
+	if (base_tree && (g = git_tree_lookup(&base, repo, goid(base_tree))) < 0) {
+		char s[LEDGER_OID_SHORT];
+
+		ledger_short_id(s, base_tree);
+		rc = ledger_git_error(err, g, s);
+		goto cleanup;
+	}
+	rc = FC_OK;
 	sorted = util_calloc(n ? n : 1, sizeof(*sorted));
 	up = util_calloc(n ? n : 1, sizeof(*up));
 	for (size_t i = 0; i < n; i++) {
@@ -223,7 +235,7 @@ int ledger_tree_update(ledger *l, const ledger_oid *base_tree, const ledger_chan
 			git_tree_entry_free(te);
 			up[nup].action = GIT_TREE_UPDATE_REMOVE;
 		} else {
-			g = git_blob_create_from_buffer(&up[nup].id, l->repo, c->data, c->len);
+			g = git_blob_create_from_buffer(&up[nup].id, repo, c->data, c->len);
 			if (g < 0) {
 				rc = ledger_git_error(err, g, c->path);
 				goto cleanup;
@@ -234,13 +246,28 @@ int ledger_tree_update(ledger *l, const ledger_oid *base_tree, const ledger_chan
 		up[nup].path = c->path;
 		nup++;
 	}
-	g = git_tree_create_updated(goid_out(tree_out), l->repo, base, nup, up);
+	g = git_tree_create_updated(goid_out(tree_out), repo, base, nup, up);
 	if (g < 0)
 		rc = ledger_git_error(err, g, "writing the ledger tree");
 cleanup:
 	free(sorted);
-	free(up);
 	git_tree_free(base);
+	if (bulk) {
+		git_oid *blobs = util_calloc(nup + 1, sizeof(*blobs));
+		size_t nb = 0;
+		int frc;
+
+		for (size_t i = 0; i < nup; i++)
+			if (up[i].action == GIT_TREE_UPDATE_UPSERT)
+				blobs[nb++] = up[i].id;
+		frc = ledger_bulk_finish(l, bulk, mem, goid(tree_out), base_tree ? goid(base_tree) : NULL,
+					 blobs, nb, rc == FC_OK, rc ? NULL : err);
+		free(blobs);
+
+		if (rc == FC_OK)
+			rc = frc;
+	}
+	free(up);
 	return rc;
 }
 

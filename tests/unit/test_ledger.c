@@ -366,6 +366,77 @@ static void test_ledger__diff_changed_paths(void **state)
 	ledger_free(l);
 }
 
+/* Many files at once (a compare's flags) go in as one pack, not loose
+ * files, and read back the same: a second bulk change on top of the first,
+ * a removal among them, and a small change after it, loose as before. */
+static void test_ledger__bulk_update_writes_one_pack(void **state)
+{
+	enum { N = 600 };
+	ledger *l = new_ledger();
+	ledger_change *ch = util_calloc(N, sizeof(*ch));
+	char **paths = util_calloc(N, sizeof(*paths)), **data = util_calloc(N, sizeof(*data));
+	ledger_oid t1, t2, t3;
+	fc_buf b = FC_BUF_INIT;
+	fc_err e;
+	char *cmd;
+	int loose, packs;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		paths[i] = util_asprintf("villages/%d/h%d/flags/f%d", i % 7, i % 90, i);
+		data[i] = util_asprintf("flag %d\n", i);
+		ch[i].path = paths[i];
+		ch[i].data = data[i];
+		ch[i].len = strlen(data[i]);
+	}
+	assert_int_equal(ledger_tree_update(l, NULL, ch, N, &t1, &e), 0);
+	for (int i = 0; i < N; i += 37) {
+		buf_reset(&b);
+		assert_int_equal(ledger_read_tree(l, &t1, paths[i], &b, &e), 0);
+		assert_string_equal(buf_cstr(&b), data[i]);
+	}
+	cmd = util_asprintf("test $(find '%s/objects' -type f -path '*/objects/[0-9a-f][0-9a-f]/*' | wc -l) -eq 0",
+			    last_path);
+	loose = system(cmd);
+	free(cmd);
+	assert_int_equal(loose, 0);
+	cmd = util_asprintf("test $(ls '%s/objects/pack/' | grep -c '\\.pack$') -eq 1", last_path);
+	packs = system(cmd);
+	free(cmd);
+	assert_int_equal(packs, 0);
+	/* On top of it: every file changed, one removed. */
+	for (int i = 0; i < N; i++) {
+		free(data[i]);
+		data[i] = util_asprintf("flag %d decided\n", i);
+		ch[i].data = data[i];
+		ch[i].len = strlen(data[i]);
+	}
+	ch[5].data = NULL;
+	ch[5].len = 0;
+	assert_int_equal(ledger_tree_update(l, &t1, ch, N, &t2, &e), 0);
+	buf_reset(&b);
+	assert_int_equal(ledger_read_tree(l, &t2, paths[6], &b, &e), 0);
+	assert_string_equal(buf_cstr(&b), "flag 6 decided\n");
+	assert_int_equal(ledger_read_tree(l, &t2, paths[5], &b, &e), FC_ENOTFOUND);
+	buf_reset(&b);
+	assert_int_equal(ledger_read_tree(l, &t1, paths[5], &b, &e), 0);
+	assert_string_equal(buf_cstr(&b), "flag 5\n");
+	/* A small change is as before. */
+	assert_int_equal(ledger_tree_update(l, &t2, &ch[6], 1, &t3, &e), 0);
+	buf_reset(&b);
+	assert_int_equal(ledger_diff(l, &t2, &t3, collect_delta, &b, &e), 0);
+	assert_string_equal(buf_cstr(&b), "");
+	for (int i = 0; i < N; i++) {
+		free(paths[i]);
+		free(data[i]);
+	}
+	free(paths);
+	free(data);
+	free(ch);
+	buf_free(&b);
+	ledger_free(l);
+}
+
 static void test_ledger__diff_skips_equal_subtrees(void **state)
 {
 	/* Both trees name a village subtree that is not in the object store:
@@ -940,6 +1011,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ledger__open_and_create),
+		cmocka_unit_test(test_ledger__bulk_update_writes_one_pack),
 		cmocka_unit_test(test_ledger__commit_read_and_parent),
 		cmocka_unit_test(test_ledger__ref_compare_and_swap),
 		cmocka_unit_test(test_ledger__bad_paths_refused),
