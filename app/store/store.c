@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fieldcard/crash.h"
 #include "fieldcard/buf.h"
@@ -203,6 +204,19 @@ static const char *plain_words(int code)
 	}
 }
 
+/* 1 if the folder of path can be written: SQLite says only "unable to
+ * open database file" when it cannot make the -shm or -journal file of a
+ * store on a read-only mount. */
+static int dir_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? util_strndup(path, (size_t)(slash - path)) : util_strdup(".");
+	int ok = access(*dir ? dir : "/", W_OK) == 0;
+
+	free(dir);
+	return ok;
+}
+
 int store_fail(store *s, fc_err *err, const char *op)
 {
 	int code = sqlite3_extended_errcode(s->db), sys = sqlite3_system_errno(s->db);
@@ -212,7 +226,9 @@ int store_fail(store *s, fc_err *err, const char *op)
 	 * called a full disk or a read-only one (disk_trouble.sh): say that. */
 	if (sys == ENOSPC || sys == EDQUOT)
 		plain = plain_words(SQLITE_FULL);
-	else if (sys == EROFS || sys == EACCES || sys == EPERM)
+	else if (sys == EROFS || sys == EACCES || sys == EPERM ||
+		 (((code & 0xff) == SQLITE_CANTOPEN || (code & 0xff) == SQLITE_IOERR) &&
+		  !dir_writable(s->path)))
 		plain = plain_words(SQLITE_READONLY);
 
 	if (plain)

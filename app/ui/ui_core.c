@@ -443,11 +443,27 @@ void ui_redraw(ui *u)
 	erase();
 	if (too_small(u)) {
 		char msg[128];
+		char *cut;
+		int y = 0;
+
 		snprintf(msg, sizeof(msg), _("terminal too small: need %d×%d"), MIN_COLS, MIN_ROWS);
-		ui_text(0, 0, u->cols, msg, 0);
-		if (u->rows > 1) {
+		/* Narrower than the sentence (20×5): the size needed goes on a
+		 * line of its own, so it is never the part clipped away. */
+		cut = util_utf8_width(msg) > u->cols ? strstr(msg, ": ") : NULL;
+		if (!cut)
+			cut = util_utf8_width(msg) > u->cols ? strstr(msg, "：") : NULL;
+		if (cut && u->rows > 1) {
+			size_t skip = cut[0] == ':' ? 2 : strlen("：");
+
+			*cut = '\0';
+			ui_text(y++, 0, u->cols, msg, 0);
+			ui_text(y++, 0, u->cols, cut + skip, 0);
+		} else {
+			ui_text(y++, 0, u->cols, msg, 0);
+		}
+		if (u->rows > y) {
 			snprintf(msg, sizeof(msg), _("now %d×%d"), u->cols, u->rows);
-			ui_text(1, 0, u->cols, msg, 0);
+			ui_text(y, 0, u->cols, msg, 0);
 		}
 		curs_set(0);
 		refresh();

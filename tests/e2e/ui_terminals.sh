@@ -50,7 +50,7 @@ for term in dumb no-such-terminal ""; do
 	out=$(env TERM="$term" script -qec "$FC --dir $D" /dev/null 2>&1 </dev/null | tr -d '\r')
 	rc=$(env TERM="$term" script -qec "$FC --dir $D; echo rc=\$?" /dev/null 2>/dev/null </dev/null | tr -d '\r' | sed -n 's/.*rc=//p')
 	echo "# TERM='$term': $(echo "$out" | head -1)"
-	like "TERM='$term': a clear message" "$out" "cannot start the text UI: (TERM is not set|TERM=$term)"
+	like "TERM='$term': a clear message" "$out" "cannot start the text UI: .*(TERM is not set|TERM=$term)"
 	is "TERM='$term': exit 1, no crash" "$rc" 1
 done
 ui_start "$D" || exit 1

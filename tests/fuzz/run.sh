@@ -19,6 +19,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 pass=0 fail=0 n=0
 for t in "$@"; do
+	case $t in *.d) continue ;; esac  # the compiler's dependency files
 	name=${t#fuzz_}
 	bin=$B/fuzz/$t
 	if [ ! -x "$bin" ]; then
