@@ -3,6 +3,9 @@
 #   make run      build and open the text UI on a ready demo (./demo-data)
 #   make test     build with ASan+UBSan and run every test; last line "N passed, N failed"
 #   make bench    benchmarks (speed and memory), figures on stdout
+#   make fuzz     libFuzzer targets (tests/fuzz/), each for FUZZ_SECONDS (60)
+#   make soak     crash points: 100 SIGKILLs per writing operation (SOAK_POINTS)
+#   make arm64-test  cross-build for aarch64, unit and CLI tests under qemu-user
 #   make asan / debug / valgrind / cppcheck / clean;  V=1 shows commands
 .SUFFIXES:
 SHELL := /bin/bash
@@ -29,6 +32,13 @@ endif
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 MODE ?= release
+# The fuzz build is clang's (libFuzzer comes with it); every other mode
+# keeps CC. FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is libFuzzer's usual
+# name for "this binary only fuzzes"; nothing in the program reads it.
+FUZZ_CC ?= clang-14
+ifeq ($(MODE),fuzz)
+CC := $(FUZZ_CC)
+endif
 ifeq ($(MODE),release)
 MODE_CFLAGS := -O2 -g
 MODE_LDFLAGS :=
@@ -38,6 +48,15 @@ MODE_LDFLAGS :=
 else ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 MODE_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(MODE),fuzz)
+MODE_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+MODE_LDFLAGS := -fsanitize=fuzzer,address,undefined
+endif
+# Crash points (include/fieldcard/crash.h) exist in the test builds only:
+# the release build compiles them to nothing.
+ifneq ($(filter asan debug,$(MODE)),)
+MODE_CFLAGS += -DFC_CRASHPOINTS=1
 endif
 CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS)
 LDFLAGS := $(MODE_LDFLAGS)
@@ -78,6 +97,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%.c=%)
+FUZZ_SECONDS ?= 60
 PO_FILES := $(wildcard po/*.po)
 MO_FILES := $(PO_FILES:po/%.po=build/locale/%/LC_MESSAGES/fieldcard.mo)
 
@@ -87,7 +109,8 @@ else
 Q := @
 endif
 
-.PHONY: all deps bin run test test-only bench asan debug valgrind cppcheck clean
+.PHONY: all deps bin run test test-only bench asan debug valgrind cppcheck clean \
+	fuzz fuzz-build soak arm64 arm64-test
 # Top-level goals check the Debian packages first (installing them as root),
 # then build in a sub-make so pkg-config sees what was just installed.
 all: deps
@@ -134,6 +157,12 @@ $(B)/tests/bench_%: tests/bench/bench_%.c $(call archives,cli)
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call archives,cli) $(LIBS)
 
+# A fuzz target links every layer, like the program (MODE=fuzz only).
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(call archives,cli) $(B)/layers.ok
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call archives,cli) $(LIBS)
+
 build/locale/%/LC_MESSAGES/fieldcard.mo: po/%.po
 	@mkdir -p $(dir $@)
 	$(Q)msgfmt -o $@ $<
@@ -146,6 +175,7 @@ run: all
 test: deps
 	$(Q)$(MAKE) --no-print-directory MODE=release bin
 	$(Q)$(MAKE) --no-print-directory MODE=asan $(BUILD)/asan/fieldcard $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) $(MO_FILES)
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)tests/run.sh $(BUILD)/asan
 
 # Run the suite against an already built tree (no rebuild).
@@ -155,6 +185,29 @@ test-only:
 bench: deps
 	$(Q)$(MAKE) --no-print-directory MODE=release build/release/fieldcard $(BENCH_BINS:build/$(MODE)/%=build/release/%)
 	$(Q)tests/bench/run.sh build/release
+
+# The fuzz targets, with their seed corpora (tests/fuzz/seeds.sh).
+fuzz-build: deps
+	$(Q)$(MAKE) --no-print-directory MODE=release build/release/fieldcard
+	$(Q)$(MAKE) --no-print-directory MODE=fuzz $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz/%)
+	$(Q)tests/fuzz/seeds.sh build/release/fieldcard $(BUILD)/fuzz/seeds
+
+# Each target for FUZZ_SECONDS, one after the other; a crash stops the run
+# and leaves its input in build/fuzz/crashes/TARGET/.
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# Crash points: SOAK_POINTS kills (default 100) in each writing operation.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory MODE=asan $(BUILD)/asan/fieldcard $(MO_FILES)
+	$(Q)CRASH_POINTS=$${SOAK_POINTS:-100} bash tests/integration/crash_points.sh
+
+# aarch64 (scripts/arm64.sh): the cross build in build/arm64, and its
+# unit and CLI integration tests under qemu-user.
+arm64:
+	$(Q)scripts/arm64.sh
+arm64-test:
+	$(Q)scripts/arm64.sh test
 
 asan: deps
 	$(Q)$(MAKE) --no-print-directory MODE=asan bin

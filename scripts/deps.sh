@@ -4,13 +4,14 @@
 # the exact command and fails. Plain POSIX sh, and it names make itself, so
 # a machine without make can start with `sh scripts/deps.sh` (as root).
 # Installs use --no-install-recommends, so every package the build and the
-# tests need is named here (lighttpd-mod-openssl: HTTPS in the transport tests).
+# tests need is named here (lighttpd-mod-openssl: HTTPS in the transport tests;
+# clang-14 and libclang-rt-14-dev: libFuzzer for the fuzz targets).
 set -u
 PKGS="gcc make pkg-config libncurses-dev libsqlite3-dev libgit2-dev libsodium-dev
 libcmocka-dev libxlsxwriter-dev libjansson-dev libzip-dev libexpat1-dev gettext
 git tmux openssh-server openssh-client
 lighttpd lighttpd-mod-openssl fcgiwrap socat locales procps time openssl sqlite3
-python3 unzip iproute2 ca-certificates"
+python3 unzip iproute2 ca-certificates clang-14 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

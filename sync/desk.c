@@ -65,11 +65,50 @@ const struct ledger_author *desk_author(desk *d)
 	return &d->who;
 }
 
+/* 1 if main or a villages/<code> ref here is ahead of the county
+ * repository's as just fetched (refs/remotes/county/...). */
+static int ahead_of_county(desk *d)
+{
+	char **refs = NULL;
+	int ahead = 0;
+
+	if (ledger_refs(d->l, NULL, &refs, NULL) != FC_OK)
+		return 0;
+	for (size_t i = 0; refs[i] && !ahead; i++) {
+		ledger_oid here, there;
+		char *remote;
+
+		if (strcmp(refs[i], "refs/heads/main") != 0 &&
+		    strncmp(refs[i], "refs/heads/villages/", 20) != 0)
+			continue;
+		remote = util_asprintf("refs/remotes/county/%s", refs[i] + 11);
+		if (ledger_ref_get(d->l, refs[i], &here, NULL) == FC_OK)
+			ahead = ledger_ref_get(d->l, remote, &there, NULL) != FC_OK ||
+				(!ledger_oid_equal(&here, &there) && ledger_descends(d->l, &here, &there));
+		free(remote);
+	}
+	util_strv_free(refs);
+	return ahead;
+}
+
 int desk_fetch(desk *d, fc_err *err)
 {
+	int rc;
+
 	if (!d->remote || !*d->remote)
 		return FC_OK; /* the county's own ledger only */
-	return county_fetch(d->l, d->a->ledger_path, d->a->dir, d->remote, err);
+	if ((rc = county_fetch(d->l, d->a->ledger_path, d->a->dir, d->remote, err)))
+		return rc;
+	/* A merge, resolution or decision committed here whose push never
+	 * happened (killed, power cut, link lost in between) is sent first:
+	 * run again, the command finds nothing left to do and would never
+	 * send it (crash_points.sh: merge --all killed between its commit on
+	 * main and its push, then run again, left the county without it). */
+	if (ahead_of_county(d)) {
+		if ((rc = desk_push(d, err)))
+			fc_err_prefix(err, "sending what an earlier command committed: ");
+	}
+	return rc;
 }
 
 int desk_push(desk *d, fc_err *err)

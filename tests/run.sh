@@ -45,6 +45,13 @@ for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/e2e/*.sh; do
 	(cd "$ROOT" && timeout 900 bash "$t") >"$LOG/${n//\//_}.log" 2>&1
 	count "$n" "$LOG/${n//\//_}.log" $?
 done
+# The fuzz targets (make fuzz-build), a few seconds each, and every kept
+# crash input replayed (tests/fuzz/regressions/).
+if ls "$ROOT"/build/fuzz/fuzz/fuzz_* >/dev/null 2>&1; then
+	mapfile -t fz < <(cd "$ROOT/build/fuzz/fuzz" && ls fuzz_* | grep -v "\.d$")
+	(cd "$ROOT" && tests/fuzz/run.sh build/fuzz "${FUZZ_TEST_SECONDS:-3}" "${fz[@]}") >"$LOG/fuzz.log" 2>&1
+	count fuzz "$LOG/fuzz.log" $?
+fi
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in build/test-log/)"
 fi

@@ -33,5 +33,11 @@ int cmd_ui(const cli_ctx *c, int argc, char **argv)
 		fprintf(stderr, "fieldcard: %s\n", err.msg);
 		return fc_err_exit_code(rc);
 	}
+	if (ui_stopped_by()) {
+		/* The terminal may be gone (SIGHUP): the message is for a log. */
+		fprintf(stderr, "fieldcard: stopped by signal %d; what was typed is kept as a draft\n",
+			ui_stopped_by());
+		return 128 + ui_stopped_by();
+	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "fieldcard/crash.h"
 #include "fieldcard/util.h"
 
 void *util_malloc(size_t n)
@@ -325,12 +326,14 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 		goto out;
 	}
 	close(fd);
+	FC_CRASH_POINT("file.rename");
 	if (rename(tmp, path) < 0) {
 		fc_err_set(err, FC_ERROR, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	util_fsync_dir_of(path);
+	FC_CRASH_POINT("file.renamed");
 	rc = FC_OK;
 out:
 	free(tmp);

@@ -90,8 +90,9 @@ static int load_line(const char *path, int line, char **fields, size_t n, const 
 	if (!*prov)
 		return fc_err_set(err, FC_EINVALID, "%s:%d: missing province (use * for every province)",
 				  path, line);
-	if (parse_num(cell(fields, n, cols, C_YEAR), &year) < 0 || year != (int)year ||
-	    year < 1978 || year > 2100)
+	/* The range first: (int) of 2e76 is undefined (fuzz_rules). */
+	if (parse_num(cell(fields, n, cols, C_YEAR), &year) < 0 || !(year >= 1978 && year <= 2100) ||
+	    year != (int)year)
 		return fc_err_set(err, FC_EINVALID, "%s:%d: year must be a whole year such as 2024, not '%s'",
 				  path, line, cell(fields, n, cols, C_YEAR));
 	if (parse_num(cell(fields, n, cols, C_POV), &pov) < 0 || pov <= 0)

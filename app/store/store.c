@@ -15,12 +15,15 @@
  * the integrity check. The parts: store_put.c writes records and drafts,
  * store_query.c reads records, household lists and the audit trail,
  * store_review.c keeps review states, the sync queue and conflicts. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "fieldcard/crash.h"
 #include "fieldcard/buf.h"
 #include "fieldcard/fields.h"
 #include "fieldcard/util.h"
@@ -179,8 +182,58 @@ static const char *const cached_sql[Q_COUNT] = {
 
 /* ---- helpers the parts share (store_int.h) ---- */
 
+/* What SQLite's error means to the person at the keyboard, where it says
+ * more than its own words ("database or disk is full"): the disk, not the
+ * data, is the trouble, and nothing of the failed step was written. */
+static const char *plain_words(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full: nothing of this step was written; free some space on it "
+		       "and run the command again";
+	case SQLITE_READONLY:
+		return "the data directory cannot be written (read-only): nothing of this step "
+		       "was written";
+	case SQLITE_IOERR:
+		return "the disk refused a write or a read: nothing of this step was written; if "
+		       "the disk is full, free some space and run the command again";
+	case SQLITE_CANTOPEN:
+		return "the database file cannot be opened or created there";
+	default:
+		return NULL;
+	}
+}
+
+/* 1 if the folder of path can be written: SQLite says only "unable to
+ * open database file" when it cannot make the -shm or -journal file of a
+ * store on a read-only mount. */
+static int dir_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? util_strndup(path, (size_t)(slash - path)) : util_strdup(".");
+	int ok = access(*dir ? dir : "/", W_OK) == 0;
+
+	free(dir);
+	return ok;
+}
+
 int store_fail(store *s, fc_err *err, const char *op)
 {
+	int code = sqlite3_extended_errcode(s->db), sys = sqlite3_system_errno(s->db);
+	const char *plain = plain_words(code);
+
+	/* SQLite says "disk I/O error" or "unable to open" for what the OS
+	 * called a full disk or a read-only one (disk_trouble.sh): say that. */
+	if (sys == ENOSPC || sys == EDQUOT)
+		plain = plain_words(SQLITE_FULL);
+	else if (sys == EROFS || sys == EACCES || sys == EPERM ||
+		 (((code & 0xff) == SQLITE_CANTOPEN || (code & 0xff) == SQLITE_IOERR) &&
+		  !dir_writable(s->path)))
+		plain = plain_words(SQLITE_READONLY);
+
+	if (plain)
+		return fc_err_set(err, FC_ERROR, "store %s: %s: %s (SQLite: %s)", s->path, op,
+				  plain, sqlite3_errmsg(s->db));
 	return fc_err_set(err, FC_ERROR, "store %s: %s: %s", s->path, op,
 			  sqlite3_errmsg(s->db));
 }
@@ -448,15 +501,19 @@ int store_commit(store *s, fc_err *err)
 
 	if (s->depth == 0)
 		return fc_err_set(err, FC_ERROR, "store %s: commit without a transaction", s->path);
-	if (s->depth == 1)
+	if (s->depth == 1) {
 		snprintf(sql, sizeof(sql), "COMMIT");
-	else
+		FC_CRASH_POINT("store.commit");
+	} else {
 		snprintf(sql, sizeof(sql), "RELEASE fc%d", s->depth - 1);
+	}
 	if ((rc = store_exec(s, sql, "committing", err))) {
 		store_rollback(s);
 		return rc;
 	}
 	s->depth--;
+	if (s->depth == 0)
+		FC_CRASH_POINT("store.committed");
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,11 +443,27 @@ void ui_redraw(ui *u)
 	erase();
 	if (too_small(u)) {
 		char msg[128];
+		char *cut;
+		int y = 0;
+
 		snprintf(msg, sizeof(msg), _("terminal too small: need %d×%d"), MIN_COLS, MIN_ROWS);
-		ui_text(0, 0, u->cols, msg, 0);
-		if (u->rows > 1) {
+		/* Narrower than the sentence (20×5): the size needed goes on a
+		 * line of its own, so it is never the part clipped away. */
+		cut = util_utf8_width(msg) > u->cols ? strstr(msg, ": ") : NULL;
+		if (!cut)
+			cut = util_utf8_width(msg) > u->cols ? strstr(msg, "：") : NULL;
+		if (cut && u->rows > 1) {
+			size_t skip = cut[0] == ':' ? 2 : strlen("：");
+
+			*cut = '\0';
+			ui_text(y++, 0, u->cols, msg, 0);
+			ui_text(y++, 0, u->cols, cut + skip, 0);
+		} else {
+			ui_text(y++, 0, u->cols, msg, 0);
+		}
+		if (u->rows > y) {
 			snprintf(msg, sizeof(msg), _("now %d×%d"), u->cols, u->rows);
-			ui_text(1, 0, u->cols, msg, 0);
+			ui_text(y, 0, u->cols, msg, 0);
 		}
 		curs_set(0);
 		refresh();
@@ -768,20 +785,72 @@ static int draft_any_cb(const record *r, void *ud)
 	return 1;
 }
 
+/* SIGHUP (the SSH session dropped) or SIGTERM: the signal, for the loop
+ * to keep the draft, restore the terminal and stop. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+int ui_stopped_by(void)
+{
+	return (int)stop_signal;
+}
+
+/* Without SA_RESTART, so that the wait for a key returns at once. */
+static void catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A terminal that cannot move the cursor (TERM=dumb, a printing
+ * terminal) would get every screen as a stream of lines: say so instead. */
+static int can_address(void)
+{
+	const char *cup = tigetstr("cup");
+
+	return cup && cup != (const char *)-1;
+}
+
 int ui_run(fc_app *a, fc_err *err)
 {
 	ui u;
 	SCREEN *scr;
+	const char *term = getenv("TERM");
 
 	memset(&u, 0, sizeof(u));
 	u.app = a;
 	u.lang = ui_lang(a);
 	ui_i18n_init(u.lang);
+	if (!term || !*term)
+		return fc_err_set(err, FC_ERROR, "%s",
+				  _("cannot start the text UI: TERM is not set (try TERM=xterm or "
+				    "TERM=vt100); every command works without it"));
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr)
-		return fc_err_set(err, FC_ERROR, "%s",
-				  _("cannot start the text UI: is TERM set to a known terminal?"));
+		return fc_err_set(err, FC_ERROR,
+				  _("cannot start the text UI: TERM=%s is not a terminal this system "
+				    "knows (try TERM=xterm or TERM=vt100); every command works without it"),
+				  term);
+	if (!can_address()) {
+		endwin();
+		delscreen(scr);
+		return fc_err_set(err, FC_ERROR,
+				  _("cannot start the text UI: the terminal TERM=%s cannot move the "
+				    "cursor (try TERM=xterm or TERM=vt100); every command works without it"),
+				  term);
+	}
 	set_term(scr);
+	stop_signal = 0;
+	catch_stop();
 	cbreak();
 	noecho();
 	nonl();
@@ -808,6 +877,12 @@ int ui_run(fc_app *a, fc_err *err)
 		st = u.stack[u.depth - 1].st;
 		text = ops->text_mode ? ops->text_mode(&u, st) : 0;
 		act = read_action(&u, ops->scope, text, &ch);
+		if (stop_signal) {
+			/* The draft first (the form saves it on idle), then out. */
+			if (ops->action)
+				ops->action(&u, st, ACT_IDLE, 0);
+			break;
+		}
 		if (act == ACT_RESIZE)
 			continue;
 		if (act == ACT_IDLE) {

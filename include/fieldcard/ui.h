@@ -32,7 +32,12 @@ void ui_i18n_init(int lang);
 int ui_lang(fc_app *a);
 
 /* Run the text UI on an open data directory until the user quits. The
- * terminal is always restored before return. */
+ * terminal is always restored before return. It refuses, saying why, a
+ * TERM that is unset, unknown or cannot move the cursor (dumb). SIGHUP
+ * (the SSH session dropped) and SIGTERM stop it as a quit does, the form's
+ * draft saved first: then ui_run returns 0 and ui_stopped_by() names the
+ * signal (0 otherwise). */
 int ui_run(fc_app *a, fc_err *err);
+int ui_stopped_by(void);
 
 #endif

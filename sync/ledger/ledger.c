@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ledger_int.h"
+#include "fieldcard/crash.h"
 #include "fieldcard/util.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -29,6 +30,7 @@ static void init_libgit2(void)
 int ledger_git_error(fc_err *err, int gerr, const char *what)
 {
 	const git_error *e = git_error_last();
+	const char *msg;
 	int code;
 
 	switch (gerr) {
@@ -43,8 +45,15 @@ int ledger_git_error(fc_err *err, int gerr, const char *what)
 	default:
 		code = FC_ERROR;
 	}
-	return fc_err_set(err, code, "%s: %s", what,
-			  e && e->message ? e->message : "libgit2 error");
+	msg = e && e->message ? e->message : "libgit2 error";
+	/* libgit2 names the file and the OS error; say what it means. */
+	if (strstr(msg, "No space left on device") || strstr(msg, "Disk quota exceeded"))
+		return fc_err_set(err, code, "%s: the disk is full: %s; the ledger keeps what it "
+				  "had (refs move only after their objects are whole): free some "
+				  "space and run the command again", what, msg);
+	if (strstr(msg, "Read-only file system") || strstr(msg, "Permission denied"))
+		return fc_err_set(err, code, "%s: cannot write there: %s", what, msg);
+	return fc_err_set(err, code, "%s: %s", what, msg);
 }
 
 void ledger_short_id(char out[LEDGER_OID_SHORT], const ledger_oid *id)
@@ -188,13 +197,16 @@ int ledger_ref_set(ledger *l, const char *ref, const ledger_oid *oid, const ledg
 
 	if ((g = ledger_writing(l, err)) != FC_OK)
 		return g;
+	FC_CRASH_POINT("ledger.ref");
 	if (old)
 		g = git_reference_create_matching(&r, l->repo, ref, goid(oid), 1, goid(old), log);
 	else
 		g = git_reference_create(&r, l->repo, ref, goid(oid), 0, log);
 	git_reference_free(r);
-	if (g == 0)
+	if (g == 0) {
+		FC_CRASH_POINT("ledger.ref.moved");
 		return FC_OK;
+	}
 	if (g != GIT_EEXISTS && g != GIT_EMODIFIED && g != GIT_ENOTFOUND && g != GIT_ELOCKED)
 		return ledger_git_error(err, g, ref);
 	/* Say where it is now, so a person can see what won the race. */
@@ -214,9 +226,13 @@ int ledger_ref_force(ledger *l, const char *ref, const ledger_oid *oid, const ch
 
 	if ((g = ledger_writing(l, err)) != FC_OK)
 		return g;
+	FC_CRASH_POINT("ledger.ref");
 	g = git_reference_create(&r, l->repo, ref, goid(oid), 1, log);
 	git_reference_free(r);
-	return g < 0 ? ledger_git_error(err, g, ref) : FC_OK;
+	if (g < 0)
+		return ledger_git_error(err, g, ref);
+	FC_CRASH_POINT("ledger.ref.moved");
+	return FC_OK;
 }
 
 int ledger_ref_delete(ledger *l, const char *ref, fc_err *err)
@@ -297,6 +313,7 @@ int ledger_config_set(ledger *l, const char *key, const char *value, fc_err *err
 
 	if ((g = ledger_writing(l, err)) != FC_OK)
 		return g;
+	FC_CRASH_POINT("ledger.config");
 	g = git_repository_config(&cfg, l->repo);
 	if (g == 0)
 		g = git_config_set_string(cfg, key, value);
@@ -465,6 +482,8 @@ int ledger_commit_write(ledger *l, const ledger_oid *tree, const ledger_oid *par
 	g = git_commit_create_with_signature(goid_out(out), l->repo, content.ptr, armored.data, NULL);
 	if (g < 0)
 		rc = ledger_git_error(err, g, "signed commit");
+	else
+		FC_CRASH_POINT("ledger.commit");
 cleanup:
 	for (size_t i = 0; i < np; i++)
 		git_commit_free((git_commit *)ps[i]);

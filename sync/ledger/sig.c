@@ -415,8 +415,20 @@ static int unseal(const unsigned char *bin, size_t len, const char *passphrase,
 	    get_string(&r, &nonce, &nl) < 0 || nl != crypto_secretbox_NONCEBYTES ||
 	    get_string(&r, &c, &cl) < 0 || cl < crypto_secretbox_MACBYTES)
 		goto bad;
-	if (ops < crypto_pwhash_OPSLIMIT_MIN || memk > 4u * 1024 * 1024) /* at most 4 GiB */
+	if (ops < crypto_pwhash_OPSLIMIT_MIN || memk < crypto_pwhash_MEMLIMIT_MIN / 1024)
 		goto bad;
+	/* We seal with Argon2id's interactive cost (2 passes, 64 MiB). A file
+	 * asking for far more would have this program allocate gigabytes or
+	 * run for hours before it can say the passphrase is wrong (fuzz_keyfile
+	 * found 4 GiB taken on trust): at most 4 passes and 256 MiB. */
+	if (ops > crypto_pwhash_OPSLIMIT_SENSITIVE || memk > crypto_pwhash_MEMLIMIT_MODERATE / 1024)
+		return fc_err_set(err, FC_EINVALID,
+				  "%s: the sealed key asks for %u passes over %u MiB to open it, more "
+				  "than fieldcard ever uses (at most %u passes, %u MiB): the file is "
+				  "damaged or was not sealed by fieldcard",
+				  path, (unsigned)ops, (unsigned)(memk / 1024),
+				  (unsigned)crypto_pwhash_OPSLIMIT_SENSITIVE,
+				  (unsigned)(crypto_pwhash_MEMLIMIT_MODERATE >> 20));
 	if (crypto_pwhash(key, sizeof(key), passphrase, strlen(passphrase), salt, ops,
 			  (size_t)memk * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return fc_err_set(err, FC_ERROR, "%s: not enough memory to derive the key from the passphrase",

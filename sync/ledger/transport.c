@@ -26,6 +26,7 @@
 #include "ledger_int.h"
 #include "fieldcard/buf.h"
 #include "fieldcard/transport.h"
+#include "fieldcard/crash.h"
 #include "fieldcard/util.h"
 
 #define DEFAULT_ATTEMPTS 4
@@ -973,6 +974,23 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 				"(ask the county to add it): %s", o->dir ? o->dir : "", reason);
 			snprintf(reason, sizeof(reason), "%s", x.why);
 		}
+		if (!x.refused && (strstr(reason, "No space left on device") ||
+				   strstr(reason, "Read-only file system"))) {
+			/* A full or read-only disk (ours on a fetch, the county
+			 * repository's on a push to a path) is no broken link:
+			 * retrying cannot help, and "run it later" would hide it.
+			 * libgit2's reason names the file, so the disk. */
+			int full = strstr(reason, "No space") != NULL;
+
+			x.refused = 1;
+			x.refused_code = FC_ERROR;
+			set_why(&x, "%s %s: %s: %s; nothing was lost, run it again once %s",
+				op == OP_FETCH ? "fetching into" : "sending to",
+				op == OP_FETCH ? repo_path : "it", full ? "the disk is full" :
+				"the disk cannot be written (read-only)", reason,
+				full ? "there is space on that disk" : "it can be written");
+			snprintf(reason, sizeof(reason), "%s", x.why);
+		}
 		if (x.refused || !link_failure(grc, e))
 			break;
 		if (i < tries) {
@@ -1023,7 +1041,11 @@ static int run(const char *repo_path, const transport_opts *o, op_kind op, char 
 int transport_fetch(const char *repo_path, const transport_opts *opts,
 		    char *const *refspecs, size_t n, fc_err *err)
 {
-	return run(repo_path, opts, OP_FETCH, refspecs, n, err);
+	int rc = run(repo_path, opts, OP_FETCH, refspecs, n, err);
+
+	if (rc == FC_OK)
+		FC_CRASH_POINT("transport.fetched");
+	return rc;
 }
 
 int transport_push(const char *repo_path, const transport_opts *opts,
@@ -1041,8 +1063,11 @@ int transport_push(const char *repo_path, const transport_opts *opts,
 		}
 		specs[i] = util_asprintf("%s:%s", refs[i], refs[i]);
 	}
+	FC_CRASH_POINT("transport.push");
 	rc = run(repo_path, opts, OP_PUSH, specs, n, err);
 	util_strv_free(specs);
+	if (rc == FC_OK)
+		FC_CRASH_POINT("transport.pushed");
 	return rc;
 }
 
@@ -1161,11 +1186,14 @@ int transport_session_push(transport_session *s, char *const *refs, size_t n, fc
 	git_error_clear();
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks = s->cb;
+	FC_CRASH_POINT("transport.push");
 	grc = git_remote_upload(s->remote, &arr, &po);
 	util_strv_free(specs);
 	git_remote_disconnect(s->remote);
-	if (grc == 0 && !s->x.push_errors.len)
+	if (grc == 0 && !s->x.push_errors.len) {
+		FC_CRASH_POINT("transport.pushed");
 		return FC_OK;
+	}
 	/* Dropped while we merged, busy, or refused: the plain push retries
 	 * or says why in the usual words. */
 	say(s->o, "the held connection did not take the push; pushing again");
@@ -1184,8 +1212,10 @@ int transport_session_fetch(transport_session *s, char *const *refspecs, size_t 
 	git_error_clear();
 	grc = download(s->remote, &arr, &s->cb);
 	git_remote_disconnect(s->remote);
-	if (grc == 0)
+	if (grc == 0) {
+		FC_CRASH_POINT("transport.fetched");
 		return FC_OK;
+	}
 	say(s->o, "the held connection did not bring the villages; fetching again");
 	return transport_fetch(s->repo_path, s->o, refspecs, n, err);
 }
